@@ -1,0 +1,109 @@
+# Civic Plan API
+#
+#	make run	install what is missing, start the private PostgreSQL
+#			cluster (or use DATABASE_URL), migrate, serve on
+#			$(CIVIC_BIND):$(CIVIC_PORT) in the foreground
+#	make stop	stop the private cluster
+#	make test	the whole suite on a throwaway cluster and port
+#	make bench	the load benchmark (wrk) on loopback
+#	make image-test	build the container image and check it (podman)
+
+CC		?= cc
+PGBIN		?= /usr/lib/postgresql/15/bin
+export PGBIN
+
+CIVIC_BIND	?= 127.0.0.1
+CIVIC_PORT	?= 8888
+RUN_PG_DIR	?= var/pg
+RUN_PG_PORT	?= 5433
+TEST_PG_DIR	?= var/test-pg
+TEST_PG_PORT	?= 5434
+TEST_PORT	?= 8899
+export CIVIC_BIND CIVIC_PORT RUN_PG_DIR RUN_PG_PORT TEST_PG_DIR \
+	TEST_PG_PORT TEST_PORT
+
+BUILD		= build
+MODULE		= $(BUILD)/civicplan.so
+DOCS_OUT	= $(BUILD)/docs
+
+KORE_FEATURES	:= $(shell cat /usr/share/kore/features 2>/dev/null)
+
+CFLAGS		?= -O2 -g
+CFLAGS		+= -std=c11 -D_GNU_SOURCE -fPIC -fstack-protector-all
+CFLAGS		+= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS		+= -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual
+CFLAGS		+= -Wsign-compare -Wtype-limits
+CFLAGS		+= -I/usr/include/postgresql
+ifneq ($(CI),)
+CFLAGS		+= -Werror
+endif
+
+# Sources that include no Kore header: the unit tests build them alone.
+PURE_SRCS	= src/problem.c src/etag.c src/cursor.c src/query.c \
+		  src/page.c src/reqid.c src/http_util.c src/conninfo.c \
+		  src/content.c
+GLUE_SRCS	= src/app.c src/api.c src/resource.c src/ops.c src/docs.c
+PURE_OBJS	= $(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
+GLUE_OBJS	= $(GLUE_SRCS:src/%.c=$(BUILD)/obj/%.o)
+LDLIBS		= -ljansson -lpq
+
+UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
+UNIT_BIN	= $(BUILD)/unit-tests
+
+.PHONY: all build run stop test unit bench image-test deps-run deps-test \
+	deps-bench docs-assets db-up clean
+
+all: build
+
+build: $(MODULE)
+
+$(BUILD)/obj/%.o: src/%.c src/civic.h src/api.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(KORE_FEATURES) -c $< -o $@
+
+$(MODULE): $(PURE_OBJS) $(GLUE_OBJS)
+	$(CC) -shared $^ -o $@ $(LDLIBS)
+
+$(UNIT_BIN): $(UNIT_SRCS) $(PURE_OBJS)
+	$(CC) $(CFLAGS) -Isrc $(UNIT_SRCS) $(PURE_OBJS) -o $@ \
+	    -lcriterion $(LDLIBS)
+
+unit: $(UNIT_BIN)
+	./$(UNIT_BIN) --jobs 2
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+docs-assets: node_modules/.package-lock.json docs/openapi.json docs/index.html
+	@mkdir -p $(DOCS_OUT)
+	cp docs/openapi.json docs/index.html $(DOCS_OUT)/
+	cp node_modules/swagger-ui-dist/swagger-ui.css \
+	    node_modules/swagger-ui-dist/swagger-ui-bundle.js $(DOCS_OUT)/
+
+deps-run:
+	@tools/deps.sh run
+deps-test:
+	@tools/deps.sh run test
+deps-bench:
+	@tools/deps.sh run bench
+
+db-up: deps-run
+	@tools/db.sh up
+
+run: deps-run build docs-assets db-up
+	@tools/db.sh serve
+
+stop:
+	@tools/pg.sh stop $(RUN_PG_DIR)
+
+test: deps-test build docs-assets $(UNIT_BIN)
+	@tools/test.sh
+
+bench: deps-bench build docs-assets
+	@tools/bench.sh
+
+-include mk/image.mk
+
+clean:
+	rm -rf $(BUILD)

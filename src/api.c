@@ -1,0 +1,266 @@
+/*
+ * Responses.  Every answer the service gives goes through this file, so
+ * that each one carries the same headers: the request id, Vary and the CORS
+ * headers, Date, and for errors an RFC 9457 problem document.
+ */
+
+#include <sys/random.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+
+#define EXPOSE_HEADERS	"ETag, Link, X-Request-Id, Retry-After, Location"
+#define ALLOW_HEADERS	"Accept, Authorization, Content-Type, " \
+			"Idempotency-Key, If-Match, If-None-Match, X-Request-Id"
+#define PREFLIGHT_AGE	"600"
+
+static uint64_t		reqid_state;
+static time_t		date_last;
+static char		date_text[40];
+
+static const struct {
+	int		 method;
+	const char	*name;
+} methods[] = {
+	{ HTTP_METHOD_GET,	"GET" },
+	{ HTTP_METHOD_HEAD,	"HEAD" },
+	{ HTTP_METHOD_POST,	"POST" },
+	{ HTTP_METHOD_PUT,	"PUT" },
+	{ HTTP_METHOD_PATCH,	"PATCH" },
+	{ HTTP_METHOD_DELETE,	"DELETE" },
+	{ HTTP_METHOD_OPTIONS,	"OPTIONS" },
+};
+
+/* Seed this worker's request id generator from the kernel. */
+void
+api_init_worker(void)
+{
+	if (getrandom(&reqid_state, sizeof(reqid_state), 0) !=
+	    sizeof(reqid_state))
+		reqid_state = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+}
+
+static void
+api_allow_text(int allowed, char *buf, size_t len)
+{
+	size_t	i, off;
+	int	n;
+
+	buf[0] = '\0';
+	for (i = 0, off = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (!(allowed & methods[i].method))
+			continue;
+		n = snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+		    methods[i].name);
+		if (n < 0 || (size_t)n >= len - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
+static const char *
+api_date(void)
+{
+	time_t		now;
+	struct tm	tm;
+
+	now = time(NULL);
+	if (now != date_last && gmtime_r(&now, &tm) != NULL) {
+		(void)strftime(date_text, sizeof(date_text),
+		    "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		date_last = now;
+	}
+	return (date_text);
+}
+
+/* The request id this request answers with (set by api_begin). */
+const char *
+api_request_id(struct http_request *req)
+{
+	struct http_header	*hdr;
+
+	TAILQ_FOREACH(hdr, &req->resp_headers, list) {
+		if (!strcmp(hdr->header, "x-request-id"))
+			return (hdr->value);
+	}
+	return (NULL);
+}
+
+/*
+ * The headers every response carries.  Returns 1 when the request comes
+ * from an origin CORS allows.
+ */
+int
+api_headers(struct http_request *req)
+{
+	const char	*hv, *origin;
+	char		 id[33];
+
+	if (http_request_header(req, "x-request-id", &hv) && reqid_valid(hv)) {
+		http_response_header(req, "x-request-id", hv);
+	} else {
+		reqid_generate(&reqid_state, id);
+		http_response_header(req, "x-request-id", id);
+	}
+	http_response_header(req, "date", api_date());
+	http_response_header(req, "vary", "Origin");
+
+	if (http_request_header(req, "origin", &origin) &&
+	    origin_allowed(civic_config.cors_origins, origin)) {
+		http_response_header(req, "access-control-allow-origin",
+		    origin);
+		http_response_header(req, "access-control-expose-headers",
+		    EXPOSE_HEADERS);
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * The start of every handler: sets the headers every response carries,
+ * answers OPTIONS (and CORS preflights), a method the route does not serve
+ * (405 with Allow) and an Accept that excludes JSON (406, when json is set).
+ * Returns 1 when the handler should go on, 0 when the response is sent.
+ */
+int
+api_begin(struct http_request *req, int allowed, int json)
+{
+	const char	*hv, *want;
+	char		 allow[64];
+	int		 cors, m;
+	struct problem	 p;
+
+	cors = api_headers(req);
+	api_allow_text(allowed, allow, sizeof(allow));
+
+	if (req->method == HTTP_METHOD_OPTIONS) {
+		http_response_header(req, "allow", allow);
+		if (cors && http_request_header(req,
+		    "access-control-request-method", &want)) {
+			m = http_method_value(want);
+			if (m != 0 && (allowed & m)) {
+				http_response_header(req,
+				    "access-control-allow-methods", allow);
+				http_response_header(req,
+				    "access-control-allow-headers",
+				    ALLOW_HEADERS);
+				http_response_header(req,
+				    "access-control-max-age", PREFLIGHT_AGE);
+			}
+		}
+		http_response_header(req, "cache-control", CACHE_NONE);
+		http_response(req, HTTP_STATUS_NO_CONTENT, NULL, 0);
+		return (0);
+	}
+
+	if (!(allowed & req->method)) {
+		http_response_header(req, "allow", allow);
+		problem_set(&p, PROBLEM_METHOD_NOT_ALLOWED, "%s is not served "
+		    "here; this resource allows %s.",
+		    http_method_text(req->method), allow);
+		api_problem(req, &p);
+		return (0);
+	}
+
+	if (json && http_request_header(req, "accept", &hv) &&
+	    !accept_json(hv)) {
+		problem_set(&p, PROBLEM_NOT_ACCEPTABLE, "This resource is "
+		    "available as application/json only.");
+		api_problem(req, &p);
+		return (0);
+	}
+
+	return (1);
+}
+
+void
+api_problem(struct http_request *req, const struct problem *p)
+{
+	char		*body;
+	size_t		 len;
+	int		 status;
+
+	status = problem_status(p->kind);
+	if (status >= 500)
+		kore_log(LOG_NOTICE, "%s %s: %d %s", api_request_id(req),
+		    req->path, status, p->detail);
+
+	if (p->kind == PROBLEM_UNAVAILABLE)
+		http_response_header(req, "retry-after", "1");
+
+	http_response_header(req, "content-type", CT_PROBLEM);
+	http_response_header(req, "cache-control", CACHE_NONE);
+
+	body = problem_render(p, req->path, api_request_id(req), &len);
+	if (body == NULL) {
+		http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
+		return;
+	}
+	http_response(req, status, body, len);
+	free(body);
+}
+
+void
+api_error(struct http_request *req, enum problem_kind kind,
+    const char *fmt, ...)
+{
+	struct problem	p;
+	va_list		args;
+
+	memset(&p, 0, sizeof(p));
+	p.kind = kind;
+	va_start(args, fmt);
+	(void)vsnprintf(p.detail, sizeof(p.detail), fmt, args);
+	va_end(args);
+
+	api_problem(req, &p);
+}
+
+/*
+ * Send a rendered document, or 304 when the client's If-None-Match holds
+ * its ETag.  The body is borrowed: Kore copies it into its send queue.
+ */
+void
+api_doc(struct http_request *req, const struct doc *doc, const char *ctype,
+    const char *cache)
+{
+	const char	*inm;
+
+	http_response_header(req, "etag", doc->etag);
+	http_response_header(req, "cache-control", cache);
+
+	if (http_request_header(req, "if-none-match", &inm) &&
+	    etag_none_match(inm, doc->etag)) {
+		req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
+		http_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
+		return;
+	}
+
+	http_response_header(req, "content-type", ctype);
+	http_response(req, HTTP_STATUS_OK, doc->body, doc->len);
+}
+
+/* Render j (borrowed) and send it; a 200 gets an ETag and may be a 304. */
+void
+api_json(struct http_request *req, int status, json_t *j, const char *cache)
+{
+	struct doc	doc;
+
+	if (doc_render(&doc, j) == -1) {
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+		return;
+	}
+
+	if (status == HTTP_STATUS_OK) {
+		api_doc(req, &doc, CT_JSON, cache);
+	} else {
+		http_response_header(req, "content-type", CT_JSON);
+		http_response_header(req, "cache-control", cache);
+		http_response(req, status, doc.body, doc.len);
+	}
+	doc_cleanup(&doc);
+}

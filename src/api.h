@@ -1,0 +1,52 @@
+/*
+ * The glue inside Kore workers: configuration, responses and handlers.
+ * Prototypes are grouped under the file that defines them.
+ */
+
+#ifndef CIVIC_API_H
+#define CIVIC_API_H
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include "civic.h"
+
+#define API_DB			"db"	/* the pgsql pool's name */
+
+#define API_READ_METHODS	(HTTP_METHOD_GET | HTTP_METHOD_HEAD | \
+				    HTTP_METHOD_OPTIONS)
+
+#define CACHE_PUBLIC		"public, max-age=60"
+#define CACHE_NONE		"no-store"
+
+#define CT_JSON			"application/json"
+#define CT_PROBLEM		"application/problem+json"
+
+/* app.c: settings, read from the environment by the parent. */
+struct civic_config {
+	char		*conninfo;	/* never logged: it may hold a password */
+	char		*cors_origins;
+	char		*docs_dir;
+};
+
+extern struct civic_config	civic_config;
+extern struct content		*civic_content;
+
+struct content	*app_content(void);
+
+/* api.c: every response the service sends goes through here. */
+int		api_headers(struct http_request *);
+int		api_begin(struct http_request *, int, int);
+void		api_problem(struct http_request *, const struct problem *);
+void		api_error(struct http_request *, enum problem_kind,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+void		api_doc(struct http_request *, const struct doc *,
+		    const char *, const char *);
+void		api_json(struct http_request *, int, json_t *, const char *);
+const char	*api_request_id(struct http_request *);
+void		api_init_worker(void);
+
+/* docs.c: the OpenAPI document and the docs page, from CIVIC_DOCS_DIR. */
+int		docs_load(const char *, char *, size_t);
+
+#endif /* !CIVIC_API_H */

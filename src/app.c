@@ -1,0 +1,161 @@
+/*
+ * The module: configuration from the environment, the worker sandbox, the
+ * database pool and the in-memory snapshot of the published data.
+ *
+ * The parent reads the settings and loads the snapshot before it forks the
+ * workers, so every worker starts with the same bytes.  Settings:
+ *
+ *	DATABASE_URL		libpq conninfo or URI (required)
+ *	CIVIC_BIND, CIVIC_PORT	where to listen (127.0.0.1, 8888)
+ *	CIVIC_WORKERS		worker processes (from the config file)
+ *	CIVIC_CORS_ORIGINS	origins allowed by CORS, comma separated
+ *	CIVIC_DOCS_DIR		openapi.json and the docs page (./docs)
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api.h"
+
+#include <kore/pgsql.h>
+#include <kore/seccomp.h>
+
+#define CONTENT_WAIT_SECONDS	15	/* for the database at start-up */
+#define CONTENT_RETRY_SECONDS	1	/* between loads in a worker */
+
+/*
+ * Debian 12's glibc implements stat() and fstat() with newfstatat, which
+ * Kore 4.1.0's allow-list lacks: libpq's first connection needs it.
+ */
+KORE_SECCOMP_FILTER("civicplan",
+	KORE_SYSCALL_ALLOW(newfstatat),
+);
+
+void	kore_parent_configure(int, char **);
+void	kore_worker_configure(void);
+int	app_not_found(struct http_request *);
+
+struct civic_config	 civic_config;
+struct content		*civic_content;
+
+static time_t		 content_tried;
+
+static const char *
+env_or(const char *name, const char *fallback)
+{
+	const char	*v;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		return (fallback);
+	return (v);
+}
+
+static void
+app_bind(void)
+{
+	struct kore_server	*srv;
+	const char		*ip, *port;
+
+	ip = env_or("CIVIC_BIND", "127.0.0.1");
+	port = env_or("CIVIC_PORT", "8888");
+
+	if ((srv = kore_server_lookup("default")) == NULL)
+		fatalx("conf: no server block named 'default'");
+	if (!kore_server_bind(srv, ip, port, NULL))
+		fatalx("cannot listen on %s:%s", ip, port);
+	kore_log(LOG_NOTICE, "civicplan listening on http://%s:%s", ip, port);
+}
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	const char	*url, *v;
+	char		 err[512];
+	long		 n;
+	int		 i;
+
+	(void)argc;
+	(void)argv;
+
+	if ((url = getenv("DATABASE_URL")) == NULL || *url == '\0')
+		fatalx("DATABASE_URL is not set");
+	if ((civic_config.conninfo = conninfo_build(url, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+
+	if ((v = getenv("CIVIC_CORS_ORIGINS")) != NULL && *v != '\0')
+		civic_config.cors_origins = kore_strdup(v);
+	civic_config.docs_dir = kore_strdup(env_or("CIVIC_DOCS_DIR", "docs"));
+
+	if ((v = getenv("CIVIC_WORKERS")) != NULL) {
+		n = strtol(v, NULL, 10);
+		if (n < 1 || n > 64)
+			fatalx("CIVIC_WORKERS must be from 1 to 64");
+		worker_count = (u_int8_t)n;
+	}
+
+	app_bind();
+
+	if (docs_load(civic_config.docs_dir, err, sizeof(err)) == -1)
+		fatalx("docs: %s", err);
+
+	for (i = 0; i < CONTENT_WAIT_SECONDS * 4; i++) {
+		if ((civic_content = content_load(civic_config.conninfo, err,
+		    sizeof(err))) != NULL)
+			break;
+		if (i == 0)
+			kore_log(LOG_NOTICE, "waiting for the database: %s",
+			    err);
+		usleep(250000);
+	}
+	if (civic_content == NULL) {
+		kore_log(LOG_WARNING, "starting without plan data (%s); "
+		    "workers will retry", err);
+	}
+	content_tried = time(NULL);
+}
+
+void
+kore_worker_configure(void)
+{
+	api_init_worker();
+	if (!kore_pgsql_register(API_DB, civic_config.conninfo))
+		fatal("cannot register the database pool");
+}
+
+/*
+ * The snapshot requests are served from.  When the parent could not load
+ * it, a worker tries again, at most once a second.
+ */
+struct content *
+app_content(void)
+{
+	char	err[512];
+	time_t	now;
+
+	if (civic_content != NULL)
+		return (civic_content);
+
+	now = time(NULL);
+	if (now - content_tried < CONTENT_RETRY_SECONDS)
+		return (NULL);
+	content_tried = now;
+
+	civic_content = content_load(civic_config.conninfo, err, sizeof(err));
+	if (civic_content == NULL)
+		kore_log(LOG_NOTICE, "plan data still not loaded: %s", err);
+	return (civic_content);
+}
+
+/* The last route: anything no other route serves. */
+int
+app_not_found(struct http_request *req)
+{
+	api_headers(req);
+	api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
+	    req->path);
+	return (KORE_RESULT_OK);
+}

@@ -1,0 +1,168 @@
+/*
+ * Civic Plan API: the map of the module.
+ *
+ * Prototypes are grouped under the file that defines them.  The files in the
+ * first part ("pure") include libc, libpq and jansson only, never Kore: the
+ * unit tests build them without the framework.  The second part is the glue
+ * that lives inside Kore workers.
+ */
+
+#ifndef CIVIC_H
+#define CIVIC_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define CIVIC_ID_MAX		100	/* longest slug */
+#define CIVIC_PATH_MAX		512	/* longest path we look up */
+#define CIVIC_REQID_MAX		128	/* longest request id we echo */
+#define CIVIC_ETAG_LEN		19	/* "\"" + 16 hex + "\"" + NUL */
+#define CIVIC_CURSOR_MAX	64
+#define CIVIC_LIMIT_DEFAULT	50
+#define CIVIC_LIMIT_MAX		200
+#define CIVIC_QUERY_MAX		8	/* most query parameters we take */
+
+/*
+ * problem.c: RFC 9457 problem documents.  Every error the service produces
+ * is one of these kinds; the table in problem.c holds its status, type and
+ * title, so a handler never invents a status number.
+ */
+enum problem_kind {
+	PROBLEM_INVALID_PARAMETER,
+	PROBLEM_NOT_FOUND,
+	PROBLEM_METHOD_NOT_ALLOWED,
+	PROBLEM_NOT_ACCEPTABLE,
+	PROBLEM_INTERNAL,
+	PROBLEM_UNAVAILABLE,
+	PROBLEM_KIND_MAX
+};
+
+struct problem {
+	enum problem_kind	kind;
+	char			detail[256];
+	char			parameter[32];	/* invalid-parameter only */
+};
+
+int		 problem_status(enum problem_kind);
+const char	*problem_type(enum problem_kind);
+const char	*problem_title(enum problem_kind);
+void		 problem_set(struct problem *, enum problem_kind,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+void		 problem_param(struct problem *, const char *,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+char		*problem_render(const struct problem *, const char *,
+		    const char *, size_t *);
+
+/* etag.c: strong entity tags and If-None-Match (RFC 9110, 13.1.2). */
+void		 etag_compute(const void *, size_t, char [CIVIC_ETAG_LEN]);
+int		 etag_none_match(const char *, const char *);
+
+/* cursor.c: opaque pagination cursors bound to their collection. */
+uint32_t	 cursor_scope(const char *, const char *);
+int		 cursor_encode(int64_t, uint32_t, char *, size_t);
+int		 cursor_decode(const char *, uint32_t, int64_t *);
+
+/* query.c: strict query strings. */
+struct query_param {
+	char	*name;
+	char	*value;
+};
+
+struct query {
+	char			*buf;
+	size_t			 count;
+	struct query_param	 params[CIVIC_QUERY_MAX];
+};
+
+int		 query_parse(struct query *, const char *, struct problem *);
+void		 query_cleanup(struct query *);
+const char	*query_get(const struct query *, const char *);
+int		 query_only(const struct query *, const char *const *,
+		    struct problem *);
+int		 query_int(const char *, const char *, long, long, long *,
+		    struct problem *);
+int		 slug_valid(const char *);
+
+/* page.c: one page of a collection, as the envelope clients read. */
+struct page_source {
+	const char	 *path;		/* the collection's path */
+	json_t		**members;	/* borrowed */
+	const int64_t	 *keys;		/* ascending sort keys */
+	char *const	 *filters;	/* value a filter matches, or NULL */
+	size_t		  count;
+};
+
+struct page_request {
+	const char	*filter_param;	/* NULL: not filtered */
+	const char	*filter_value;
+	long		 limit;
+	int		 has_after;
+	int64_t		 after;		/* from the cursor */
+};
+
+json_t		*page_build(const struct page_source *,
+		    const struct page_request *, char *, size_t);
+
+/* reqid.c: request ids. */
+int		 reqid_valid(const char *);
+void		 reqid_generate(uint64_t *, char [33]);
+
+/* http_util.c: header values. */
+int		 accept_json(const char *);
+int		 origin_allowed(const char *, const char *);
+
+/* conninfo.c: the service's libpq connection string. */
+char		*conninfo_build(const char *, char *, size_t);
+
+/*
+ * content.c: the published data, held in memory.  A snapshot is built once
+ * from the database (the api_* views) and shared, read-only, by a worker's
+ * requests.  Every document is rendered once, with its ETag.
+ */
+struct doc {
+	char		*body;
+	size_t		 len;
+	char		 etag[CIVIC_ETAG_LEN];
+};
+
+struct resource {
+	char		*path;
+	struct doc	 doc;
+};
+
+struct collection {
+	char		*path;
+	char		*filter_param;
+	char		*filter_ref;	/* filter values name resources here */
+	json_t		**members;
+	int64_t		*keys;
+	char		**filters;
+	size_t		 count;
+	struct doc	 first_page;	/* no query string */
+	char		*first_link;	/* its Link header, or NULL */
+};
+
+struct content {
+	struct resource		*resources;
+	size_t			 nresources;
+	struct collection	*collections;
+	size_t			 ncollections;
+	char			*current_plan;	/* path of the newest adopted */
+};
+
+struct content	*content_load(const char *, char *, size_t);
+void		 content_free(struct content *);
+const struct resource	*content_resource(const struct content *,
+			    const char *);
+const struct collection	*content_collection(const struct content *,
+			    const char *);
+int		 content_resolve(const struct content *, const char *,
+		    char *, size_t);
+int		 doc_render(struct doc *, json_t *);
+void		 doc_cleanup(struct doc *);
+
+#endif /* !CIVIC_H */

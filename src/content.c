@@ -1,0 +1,377 @@
+/*
+ * The published data in memory.
+ *
+ * content_load() reads the api_* views over one short libpq connection and
+ * renders every resource and every collection's first page once, with its
+ * ETag.  A request then finds its document by path (binary search) and
+ * sends bytes that were rendered before it arrived.  The same database
+ * rows always give the same bytes, so every worker serves the same bytes
+ * under the same ETag.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "civic.h"
+
+static int	content_query(PGconn *, const char *, PGresult **, char *,
+		    size_t);
+static int	resource_cmp(const void *, const void *);
+static int	collection_cmp(const void *, const void *);
+static int	resource_key_cmp(const void *, const void *);
+static int	collection_key_cmp(const void *, const void *);
+static int	collection_add(struct content *, const char *, json_t *,
+		    int64_t, const char *);
+static int	collection_render(struct collection *);
+
+/*
+ * Render j as the compact JSON bytes of a document and compute its ETag.
+ * Returns 0, or -1 if memory ran out; doc_cleanup() releases the bytes.
+ */
+int
+doc_render(struct doc *doc, json_t *j)
+{
+	memset(doc, 0, sizeof(*doc));
+	if ((doc->body = json_dumps(j, JSON_COMPACT)) == NULL)
+		return (-1);
+	doc->len = strlen(doc->body);
+	etag_compute(doc->body, doc->len, doc->etag);
+	return (0);
+}
+
+void
+doc_cleanup(struct doc *doc)
+{
+	free(doc->body);
+	memset(doc, 0, sizeof(*doc));
+}
+
+static int
+content_query(PGconn *pg, const char *sql, PGresult **res, char *err,
+    size_t errlen)
+{
+	*res = PQexec(pg, sql);
+	if (PQresultStatus(*res) != PGRES_TUPLES_OK) {
+		(void)snprintf(err, errlen, "%s", PQerrorMessage(pg));
+		PQclear(*res);
+		*res = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Load a snapshot from the database at conninfo.  Returns a new snapshot
+ * (content_free() it) or NULL with the reason in err.
+ */
+struct content *
+content_load(const char *conninfo, char *err, size_t errlen)
+{
+	PGconn			*pg;
+	PGresult		*res;
+	struct content		*c;
+	struct collection	*col;
+	json_t			*j;
+	json_error_t		 jerr;
+	const char		*path, *colpath, *filter;
+	int			 i, n;
+	int64_t			 key;
+
+	res = NULL;
+	c = NULL;
+
+	pg = PQconnectdb(conninfo);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		(void)snprintf(err, errlen, "%s", PQerrorMessage(pg));
+		goto fail;
+	}
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto oom;
+
+	/* One consistent view of the data for the three queries. */
+	res = PQexec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		(void)snprintf(err, errlen, "%s", PQerrorMessage(pg));
+		goto fail;
+	}
+	PQclear(res);
+
+	if (content_query(pg, "SELECT path, filter_param, filter_ref "
+	    "FROM api_collections", &res, err, errlen) == -1)
+		goto fail;
+
+	n = PQntuples(res);
+	if ((c->collections = calloc((size_t)n + 1, sizeof(*col))) == NULL)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		col = &c->collections[c->ncollections++];
+		col->path = strdup(PQgetvalue(res, i, 0));
+		if (!PQgetisnull(res, i, 1))
+			col->filter_param = strdup(PQgetvalue(res, i, 1));
+		if (!PQgetisnull(res, i, 2))
+			col->filter_ref = strdup(PQgetvalue(res, i, 2));
+		if (col->path == NULL)
+			goto oom;
+	}
+	qsort(c->collections, c->ncollections, sizeof(*col), collection_cmp);
+	PQclear(res);
+
+	if (content_query(pg, "SELECT path, collection, sort_key, "
+	    "filter_value, item::text, member::text FROM api_resources "
+	    "ORDER BY collection, sort_key", &res, err, errlen) == -1)
+		goto fail;
+
+	n = PQntuples(res);
+	if ((c->resources = calloc((size_t)n + 1, sizeof(*c->resources))) ==
+	    NULL)
+		goto oom;
+
+	for (i = 0; i < n; i++) {
+		path = PQgetisnull(res, i, 0) ? NULL : PQgetvalue(res, i, 0);
+		colpath = PQgetvalue(res, i, 1);
+		key = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+		filter = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3);
+
+		if (path != NULL) {
+			j = json_loads(PQgetvalue(res, i, 4), 0, &jerr);
+			if (j == NULL)
+				goto badjson;
+			c->resources[c->nresources].path = strdup(path);
+			if (c->resources[c->nresources].path == NULL ||
+			    doc_render(&c->resources[c->nresources].doc,
+			    j) == -1) {
+				json_decref(j);
+				goto oom;
+			}
+			c->nresources++;
+			json_decref(j);
+		}
+
+		if ((j = json_loads(PQgetvalue(res, i, 5), 0, &jerr)) == NULL)
+			goto badjson;
+		if (collection_add(c, colpath, j, key, filter) == -1) {
+			(void)snprintf(err, errlen, "resource listed in "
+			    "unknown collection %s", colpath);
+			goto fail;
+		}
+	}
+	qsort(c->resources, c->nresources, sizeof(*c->resources),
+	    resource_cmp);
+	PQclear(res);
+
+	if (content_query(pg, "SELECT slug FROM api_current_plan", &res,
+	    err, errlen) == -1)
+		goto fail;
+	if (PQntuples(res) == 1) {
+		if (asprintf(&c->current_plan, "/v1/plans/%s",
+		    PQgetvalue(res, 0, 0)) == -1) {
+			c->current_plan = NULL;
+			goto oom;
+		}
+	}
+	PQclear(res);
+	res = NULL;
+
+	for (i = 0; i < (int)c->ncollections; i++) {
+		if (collection_render(&c->collections[i]) == -1)
+			goto oom;
+	}
+
+	PQfinish(pg);
+	return (c);
+
+badjson:
+	(void)snprintf(err, errlen, "view returned bad JSON: %s", jerr.text);
+	goto fail;
+oom:
+	(void)snprintf(err, errlen, "out of memory");
+fail:
+	PQclear(res);
+	PQfinish(pg);
+	content_free(c);
+	return (NULL);
+}
+
+/* Append a member to the collection at path; steals j. */
+static int
+collection_add(struct content *c, const char *path, json_t *j, int64_t key,
+    const char *filter)
+{
+	struct collection	*col;
+	json_t			**m;
+	int64_t			*k;
+	char			**f;
+
+	col = bsearch(path, c->collections, c->ncollections, sizeof(*col),
+	    collection_key_cmp);
+	if (col == NULL) {
+		json_decref(j);
+		return (-1);
+	}
+
+	m = realloc(col->members, (col->count + 1) * sizeof(*m));
+	if (m != NULL)
+		col->members = m;
+	k = realloc(col->keys, (col->count + 1) * sizeof(*k));
+	if (k != NULL)
+		col->keys = k;
+	f = realloc(col->filters, (col->count + 1) * sizeof(*f));
+	if (f != NULL)
+		col->filters = f;
+	if (m == NULL || k == NULL || f == NULL) {
+		json_decref(j);
+		return (-1);
+	}
+
+	col->members[col->count] = j;
+	col->keys[col->count] = key;
+	col->filters[col->count] = filter != NULL ? strdup(filter) : NULL;
+	col->count++;
+
+	return (0);
+}
+
+static int
+collection_render(struct collection *col)
+{
+	struct page_source	src;
+	struct page_request	rq;
+	json_t			*env, *next;
+	char			 cursor[CIVIC_CURSOR_MAX];
+	int			 rc;
+
+	src.path = col->path;
+	src.members = col->members;
+	src.keys = col->keys;
+	src.filters = col->filters;
+	src.count = col->count;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.limit = CIVIC_LIMIT_DEFAULT;
+
+	if ((env = page_build(&src, &rq, cursor, sizeof(cursor))) == NULL)
+		return (-1);
+	rc = doc_render(&col->first_page, env);
+
+	next = json_object_get(env, "next");
+	if (rc == 0 && json_is_string(next) &&
+	    asprintf(&col->first_link, "<%s>; rel=\"next\"",
+	    json_string_value(next)) == -1) {
+		col->first_link = NULL;
+		rc = -1;
+	}
+	json_decref(env);
+
+	return (rc);
+}
+
+void
+content_free(struct content *c)
+{
+	struct collection	*col;
+	size_t			 i, j;
+
+	if (c == NULL)
+		return;
+
+	for (i = 0; i < c->nresources; i++) {
+		free(c->resources[i].path);
+		doc_cleanup(&c->resources[i].doc);
+	}
+	free(c->resources);
+
+	for (i = 0; i < c->ncollections; i++) {
+		col = &c->collections[i];
+		for (j = 0; j < col->count; j++) {
+			json_decref(col->members[j]);
+			free(col->filters[j]);
+		}
+		free(col->members);
+		free(col->keys);
+		free(col->filters);
+		free(col->path);
+		free(col->filter_param);
+		free(col->filter_ref);
+		free(col->first_link);
+		doc_cleanup(&col->first_page);
+	}
+	free(c->collections);
+	free(c->current_plan);
+	free(c);
+}
+
+static int
+resource_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct resource *)a)->path,
+	    ((const struct resource *)b)->path));
+}
+
+static int
+collection_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct collection *)a)->path,
+	    ((const struct collection *)b)->path));
+}
+
+static int
+resource_key_cmp(const void *key, const void *elm)
+{
+	return (strcmp(key, ((const struct resource *)elm)->path));
+}
+
+static int
+collection_key_cmp(const void *key, const void *elm)
+{
+	return (strcmp(key, ((const struct collection *)elm)->path));
+}
+
+/* The resource served at path, or NULL.  Borrowed from c. */
+const struct resource *
+content_resource(const struct content *c, const char *path)
+{
+	if (c == NULL || c->nresources == 0)
+		return (NULL);
+	return (bsearch(path, c->resources, c->nresources,
+	    sizeof(*c->resources), resource_key_cmp));
+}
+
+/* The collection served at path, or NULL.  Borrowed from c. */
+const struct collection *
+content_collection(const struct content *c, const char *path)
+{
+	if (c == NULL || c->ncollections == 0)
+		return (NULL);
+	return (bsearch(path, c->collections, c->ncollections,
+	    sizeof(*c->collections), collection_key_cmp));
+}
+
+/*
+ * Resolve the alias /v1/plans/current[/...] to the newest adopted plan's
+ * path.  Writes the canonical path into out; returns 0, or -1 if the path
+ * names "current" while no plan is adopted, or does not fit.
+ */
+int
+content_resolve(const struct content *c, const char *path, char *out,
+    size_t outlen)
+{
+	static const char	alias[] = "/v1/plans/current";
+	size_t			alen = sizeof(alias) - 1;
+	int			n;
+
+	if (strncmp(path, alias, alen) != 0 ||
+	    (path[alen] != '\0' && path[alen] != '/')) {
+		n = snprintf(out, outlen, "%s", path);
+	} else {
+		if (c == NULL || c->current_plan == NULL)
+			return (-1);
+		n = snprintf(out, outlen, "%s%s", c->current_plan,
+		    path + alen);
+	}
+
+	return (n < 0 || (size_t)n >= outlen ? -1 : 0);
+}

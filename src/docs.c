@@ -1,0 +1,138 @@
+/*
+ * The contract and its docs page: the OpenAPI document (served byte for
+ * byte as written in docs/openapi.json) and a Swagger UI page whose assets
+ * come from the swagger-ui-dist package.  All are read once by the parent
+ * from CIVIC_DOCS_DIR and shared with the workers.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+
+int	docs_openapi(struct http_request *);
+int	docs_page(struct http_request *);
+int	docs_css(struct http_request *);
+int	docs_js(struct http_request *);
+
+enum {
+	DOC_OPENAPI,
+	DOC_PAGE,
+	DOC_CSS,
+	DOC_JS,
+	DOC_MAX
+};
+
+static const struct {
+	const char	*file;
+	const char	*ctype;
+	int		 required;
+} docs_files[DOC_MAX] = {
+	[DOC_OPENAPI] =	{ "openapi.json", CT_JSON, 1 },
+	[DOC_PAGE] =	{ "index.html", "text/html; charset=utf-8", 1 },
+	[DOC_CSS] =	{ "swagger-ui.css", "text/css; charset=utf-8", 0 },
+	[DOC_JS] =	{ "swagger-ui-bundle.js",
+			    "text/javascript; charset=utf-8", 0 },
+};
+
+static struct doc	docs[DOC_MAX];
+
+static int
+docs_read(const char *path, struct doc *doc)
+{
+	FILE	*fp;
+	long	 size;
+
+	memset(doc, 0, sizeof(*doc));
+	if ((fp = fopen(path, "rb")) == NULL)
+		return (-1);
+
+	if (fseek(fp, 0, SEEK_END) == -1 || (size = ftell(fp)) < 0 ||
+	    fseek(fp, 0, SEEK_SET) == -1 ||
+	    (doc->body = malloc((size_t)size + 1)) == NULL ||
+	    fread(doc->body, 1, (size_t)size, fp) != (size_t)size) {
+		free(doc->body);
+		doc->body = NULL;
+		(void)fclose(fp);
+		return (-1);
+	}
+	(void)fclose(fp);
+
+	doc->body[size] = '\0';
+	doc->len = (size_t)size;
+	etag_compute(doc->body, doc->len, doc->etag);
+	return (0);
+}
+
+/* Read the documents in dir; -1 with the reason in err if one is bad. */
+int
+docs_load(const char *dir, char *err, size_t errlen)
+{
+	json_error_t	jerr;
+	json_t		*j;
+	char		path[1024];
+	int		i;
+
+	for (i = 0; i < DOC_MAX; i++) {
+		(void)snprintf(path, sizeof(path), "%s/%s", dir,
+		    docs_files[i].file);
+		if (docs_read(path, &docs[i]) == -1 && docs_files[i].required) {
+			(void)snprintf(err, errlen, "%s: %s", path,
+			    strerror(errno));
+			return (-1);
+		}
+	}
+
+	j = json_loadb(docs[DOC_OPENAPI].body, docs[DOC_OPENAPI].len, 0,
+	    &jerr);
+	if (j == NULL) {
+		(void)snprintf(err, errlen, "%s/openapi.json: line %d: %s",
+		    dir, jerr.line, jerr.text);
+		return (-1);
+	}
+	json_decref(j);
+
+	return (0);
+}
+
+static int
+docs_serve(struct http_request *req, int which, int json)
+{
+	if (!api_begin(req, API_READ_METHODS, json))
+		return (KORE_RESULT_OK);
+
+	if (docs[which].body == NULL) {
+		api_error(req, PROBLEM_NOT_FOUND, "%s is not installed on "
+		    "this server.", docs_files[which].file);
+		return (KORE_RESULT_OK);
+	}
+
+	api_doc(req, &docs[which], docs_files[which].ctype, CACHE_PUBLIC);
+	return (KORE_RESULT_OK);
+}
+
+int
+docs_openapi(struct http_request *req)
+{
+	return (docs_serve(req, DOC_OPENAPI, 1));
+}
+
+int
+docs_page(struct http_request *req)
+{
+	return (docs_serve(req, DOC_PAGE, 0));
+}
+
+int
+docs_css(struct http_request *req)
+{
+	return (docs_serve(req, DOC_CSS, 0));
+}
+
+int
+docs_js(struct http_request *req)
+{
+	return (docs_serve(req, DOC_JS, 0));
+}

@@ -1,0 +1,83 @@
+/*
+ * Strong entity tags and the If-None-Match precondition (RFC 9110, 13.1.2).
+ *
+ * A tag is the 64-bit FNV-1a hash of the representation's bytes, so every
+ * worker that holds the same bytes gives the same tag.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "civic.h"
+
+void
+etag_compute(const void *data, size_t len, char out[CIVIC_ETAG_LEN])
+{
+	const unsigned char	*p = data;
+	uint64_t		 h = 0xcbf29ce484222325ULL;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+
+	(void)snprintf(out, CIVIC_ETAG_LEN, "\"%016llx\"",
+	    (unsigned long long)h);
+}
+
+/*
+ * Does an If-None-Match field value match our tag?  The field is "*" or a
+ * comma separated list of entity tags; the comparison is the weak one, so
+ * W/"x" matches "x".  A malformed member never matches.  Returns 1 when the
+ * precondition fails (the client's copy is current: answer 304), else 0.
+ */
+int
+etag_none_match(const char *field, const char *etag)
+{
+	const char	*p, *start;
+	size_t		 taglen, len;
+
+	if (field == NULL || etag == NULL)
+		return (0);
+
+	taglen = strlen(etag);
+	p = field;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			return (0);
+
+		if (*p == '*') {
+			p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p == '\0' || *p == ',')
+				return (1);
+			return (0);
+		}
+
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (*p != '"')
+			return (0);
+
+		start = p++;
+		while (*p != '\0' && *p != '"')
+			p++;
+		if (*p != '"')
+			return (0);
+		p++;
+
+		len = (size_t)(p - start);
+		if (len == taglen && memcmp(start, etag, len) == 0)
+			return (1);
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != ',' && *p != '\0')
+			return (0);
+	}
+}

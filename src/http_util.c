@@ -1,0 +1,95 @@
+/*
+ * Header values the service reads: Accept and Origin.
+ */
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "civic.h"
+
+/*
+ * Is a JSON representation acceptable under this Accept field (RFC 9110,
+ * 12.5.1)?  No field means anything goes.  A range with q=0 excludes.
+ * Any media range that covers application/json (or our problem type) with
+ * a non-zero weight makes it acceptable.
+ */
+int
+accept_json(const char *field)
+{
+	const char	*p, *end, *semi, *q;
+	size_t		 len;
+	double		 weight;
+	char		 range[64];
+
+	if (field == NULL)
+		return (1);
+
+	for (p = field; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+
+		semi = memchr(p, ';', (size_t)(end - p));
+		len = (size_t)((semi != NULL ? semi : end) - p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0 || len >= sizeof(range))
+			continue;
+		memcpy(range, p, len);
+		range[len] = '\0';
+
+		weight = 1.0;
+		for (q = semi; q != NULL && q < end;
+		    q = memchr(q + 1, ';', (size_t)(end - q - 1))) {
+			const char *v = q + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if ((v[0] == 'q' || v[0] == 'Q') && v[1] == '=')
+				weight = strtod(v + 2, NULL);
+		}
+		if (weight <= 0.0)
+			continue;
+
+		if (!strcasecmp(range, "*/*") ||
+		    !strcasecmp(range, "application/*") ||
+		    !strcasecmp(range, "application/json") ||
+		    !strcasecmp(range, "application/problem+json"))
+			return (1);
+	}
+
+	return (0);
+}
+
+/*
+ * Is origin one of the comma separated origins in list?  The comparison is
+ * exact, as browsers send the origin serialised; "*" in the list allows any.
+ */
+int
+origin_allowed(const char *list, const char *origin)
+{
+	const char	*p, *end;
+	size_t		 len, olen;
+
+	if (list == NULL || origin == NULL || *origin == '\0')
+		return (0);
+
+	olen = strlen(origin);
+	for (p = list; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
+		while (*p == ' ')
+			p++;
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		len = (size_t)(end - p);
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == 1 && *p == '*')
+			return (1);
+		if (len == olen && memcmp(p, origin, len) == 0)
+			return (1);
+	}
+
+	return (0);
+}
