@@ -101,7 +101,7 @@ test: deps-test build docs-assets $(UNIT_BIN)
 	@tools/test.sh
 
 bench: deps-bench build docs-assets
-	@tools/bench.sh
+	@bench/run.sh
 
 -include mk/image.mk
 

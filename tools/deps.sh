@@ -12,10 +12,16 @@ declare -A groups=(
 	[bench]="wrk postgresql-contrib"
 )
 
+# Node.js may come from elsewhere than Debian (with npm built in): any
+# working npm will do, it only fetches the docs page assets and the linter.
+have_npm=0
+command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && have_npm=1
+
 want=()
 for g in "$@"; do
 	[ -n "${groups[$g]:-}" ] || { echo "deps.sh: unknown group $g" >&2; exit 1; }
 	for p in ${groups[$g]}; do
+		case "$p" in nodejs|npm) [ $have_npm = 1 ] && continue ;; esac
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 			want+=("$p")
 		fi

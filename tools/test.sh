@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+#
+# test.sh: the whole suite.  Unit tests first (no server), then a throwaway
+# PostgreSQL cluster, migrations, the server on a test port, and the HTTP
+# tests against it.  Everything started here is stopped here, by PID.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+TEST_PG_DIR=${TEST_PG_DIR:-var/test-pg}
+TEST_PG_PORT=${TEST_PG_PORT:-5434}
+TEST_PORT=${TEST_PORT:-8899}
+LOG=var/test-server.log
+ORIGIN=http://allowed.test
+
+server_pid=
+
+cleanup() {
+	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+		kill -TERM "$server_pid"
+		for _ in $(seq 1 50); do
+			kill -0 "$server_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
+	tools/pg.sh stop "$TEST_PG_DIR" || true
+}
+trap cleanup EXIT
+
+echo "== unit tests"
+./build/unit-tests --jobs 2 || exit 1
+
+echo "== throwaway cluster and migrations"
+tools/pg.sh crash "$TEST_PG_DIR" >/dev/null 2>&1 || true
+rm -rf "$TEST_PG_DIR"
+tools/pg.sh start "$TEST_PG_DIR" "$TEST_PG_PORT" throwaway || exit 1
+url=$(tools/pg.sh url "$TEST_PG_DIR" "$TEST_PG_PORT")
+tools/migrate.sh "$url" || exit 1
+
+echo "== server on 127.0.0.1:$TEST_PORT"
+mkdir -p var
+DATABASE_URL=$url CIVIC_BIND=127.0.0.1 CIVIC_PORT=$TEST_PORT \
+    CIVIC_DOCS_DIR=build/docs CIVIC_CORS_ORIGINS=$ORIGIN \
+    stdbuf -oL -eL kore -f -n -r -c conf/app.conf >"$LOG" 2>&1 &
+server_pid=$!
+
+for _ in $(seq 1 100); do
+	curl -fsS -o /dev/null "http://127.0.0.1:$TEST_PORT/healthz" 2>/dev/null && break
+	kill -0 "$server_pid" 2>/dev/null || { cat "$LOG"; echo "server exited"; exit 1; }
+	sleep 0.1
+done
+
+echo "== HTTP tests"
+CIVIC_BASE_URL=http://127.0.0.1:$TEST_PORT CIVIC_SERVER_LOG=$LOG \
+    CIVIC_PG_DIR=$TEST_PG_DIR CIVIC_PG_PORT=$TEST_PG_PORT \
+    CIVIC_CORS_TEST_ORIGIN=$ORIGIN \
+    /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/http
