@@ -87,8 +87,9 @@ conninfo_build(const char *url, char *err, size_t errlen)
 			continue;
 		if (strcmp(o->keyword, "options") == 0) {
 			have_options = 1;
-			if (asprintf(&joined, "%s %s", o->val,
-			    CONN_OPTIONS) == -1) {
+			/* Ours first: the operator's settings win. */
+			if (asprintf(&joined, "%s %s", CONN_OPTIONS,
+			    o->val) == -1) {
 				failed = 1;
 				break;
 			}

@@ -37,27 +37,28 @@ etag_none_match(const char *field, const char *etag)
 {
 	const char	*p, *start;
 	size_t		 taglen, len;
+	int		 match;
 
 	if (field == NULL || etag == NULL)
 		return (0);
 
-	taglen = strlen(etag);
 	p = field;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '*') {
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		return (*p == '\0');
+	}
+
+	taglen = strlen(etag);
+	match = 0;
 
 	for (;;) {
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
 		if (*p == '\0')
-			return (0);
-
-		if (*p == '*') {
-			p++;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (*p == '\0' || *p == ',')
-				return (1);
-			return (0);
-		}
+			return (match);
 
 		if (p[0] == 'W' && p[1] == '/')
 			p += 2;
@@ -70,14 +71,14 @@ etag_none_match(const char *field, const char *etag)
 		if (*p != '"')
 			return (0);
 		p++;
-
 		len = (size_t)(p - start);
-		if (len == taglen && memcmp(start, etag, len) == 0)
-			return (1);
 
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p != ',' && *p != '\0')
 			return (0);
+
+		if (len == taglen && memcmp(start, etag, len) == 0)
+			match = 1;
 	}
 }

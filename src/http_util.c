@@ -11,21 +11,24 @@
 
 /*
  * Is a JSON representation acceptable under this Accept field (RFC 9110,
- * 12.5.1)?  No field means anything goes.  A range with q=0 excludes.
- * Any media range that covers application/json (or our problem type) with
- * a non-zero weight makes it acceptable.
+ * 12.5.1)?  No field, or an empty one, means anything goes.  The most
+ * specific range that covers application/json decides: application/json
+ * (or our problem type) before application/any, before any/any; a weight of 0
+ * refuses.
  */
 int
 accept_json(const char *field)
 {
-	const char	*p, *end, *semi, *q;
+	const char	*p, *end, *semi, *q, *v;
 	size_t		 len;
-	double		 weight;
+	double		 weight, best[3];
+	int		 spec;
 	char		 range[64];
 
 	if (field == NULL)
 		return (1);
 
+	best[0] = best[1] = best[2] = -1.0;
 	for (p = field; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -44,23 +47,33 @@ accept_json(const char *field)
 		weight = 1.0;
 		for (q = semi; q != NULL && q < end;
 		    q = memchr(q + 1, ';', (size_t)(end - q - 1))) {
-			const char *v = q + 1;
-			while (*v == ' ' || *v == '\t')
-				v++;
+			for (v = q + 1; *v == ' ' || *v == '\t'; v++)
+				;
 			if ((v[0] == 'q' || v[0] == 'Q') && v[1] == '=')
 				weight = strtod(v + 2, NULL);
 		}
-		if (weight <= 0.0)
-			continue;
 
-		if (!strcasecmp(range, "*/*") ||
-		    !strcasecmp(range, "application/*") ||
-		    !strcasecmp(range, "application/json") ||
+		if (!strcasecmp(range, "application/json") ||
 		    !strcasecmp(range, "application/problem+json"))
-			return (1);
+			spec = 0;
+		else if (!strcasecmp(range, "application/*"))
+			spec = 1;
+		else if (!strcasecmp(range, "*/*"))
+			spec = 2;
+		else
+			continue;
+		if (weight > best[spec])
+			best[spec] = weight;
 	}
 
-	return (0);
+	for (spec = 0; spec < 3; spec++) {
+		if (best[spec] >= 0.0)
+			return (best[spec] > 0.0);
+	}
+	/* Only other types were named; an empty field names none. */
+	for (p = field; *p == ' ' || *p == '\t'; p++)
+		;
+	return (*p == '\0');
 }
 
 /*

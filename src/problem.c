@@ -16,12 +16,21 @@ static const struct {
 } problems[PROBLEM_KIND_MAX] = {
 	[PROBLEM_INVALID_PARAMETER] =
 	    { 400, "/problems/invalid-parameter", "Invalid Parameter" },
+	[PROBLEM_MALFORMED_BODY] =
+	    { 400, "/problems/malformed-body", "Malformed Body" },
+	[PROBLEM_UNAUTHORIZED] =
+	    { 401, "/problems/unauthorized", "Unauthorized" },
+	[PROBLEM_FORBIDDEN] =
+	    { 403, "/problems/forbidden", "Forbidden" },
 	[PROBLEM_NOT_FOUND] =
 	    { 404, "/problems/not-found", "Not Found" },
 	[PROBLEM_METHOD_NOT_ALLOWED] =
 	    { 405, "/problems/method-not-allowed", "Method Not Allowed" },
 	[PROBLEM_NOT_ACCEPTABLE] =
 	    { 406, "/problems/not-acceptable", "Not Acceptable" },
+	[PROBLEM_UNSUPPORTED_MEDIA] =
+	    { 415, "/problems/unsupported-media-type",
+	    "Unsupported Media Type" },
 	[PROBLEM_INTERNAL] =
 	    { 500, "/problems/internal-error", "Internal Server Error" },
 	[PROBLEM_UNAVAILABLE] =
@@ -81,6 +90,50 @@ problem_param(struct problem *p, const char *param, const char *fmt, ...)
 }
 
 /*
+ * Copy s into out as valid UTF-8: a byte that does not start or continue a
+ * well-formed sequence (including one cut short by truncation) becomes '?'.
+ */
+static void
+utf8_clean(const char *s, char *out, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 o, need, i;
+
+	for (o = 0; *p != '\0' && o + 1 < len;) {
+		if (*p < 0x80)
+			need = 0;
+		else if (*p >= 0xc2 && *p <= 0xdf)
+			need = 1;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			need = 2;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			need = 3;
+		else
+			goto bad;
+		for (i = 1; i <= need; i++) {
+			if (p[i] == '\0')	/* cut short: drop it */
+				goto out;
+			if ((p[i] & 0xc0) != 0x80)
+				goto bad;
+		}
+		if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] > 0x9f) ||
+		    (*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] > 0x8f))
+			goto bad;
+		if (o + need + 1 >= len)
+			break;
+		for (i = 0; i <= need; i++)
+			out[o++] = (char)p[i];
+		p += need + 1;
+		continue;
+bad:
+		out[o++] = '?';
+		p++;
+	}
+out:
+	out[o] = '\0';
+}
+
+/*
  * Render the problem as a compact JSON document.  instance and request_id
  * may be NULL.  Returns a new string the caller frees with free(), and its
  * length in *len; NULL if memory ran out.
@@ -90,13 +143,17 @@ problem_render(const struct problem *p, const char *instance,
     const char *request_id, size_t *len)
 {
 	json_t		*doc, *errors;
-	char		*out;
+	char		*out, detail[sizeof(p->detail)];
+	char		 param[sizeof(p->parameter)];
+
+	utf8_clean(p->detail, detail, sizeof(detail));
+	utf8_clean(p->parameter, param, sizeof(param));
 
 	doc = json_pack("{s:s, s:s, s:i, s:s}",
 	    "type", problem_type(p->kind),
 	    "title", problem_title(p->kind),
 	    "status", problem_status(p->kind),
-	    "detail", p->detail);
+	    "detail", detail);
 	if (doc == NULL)
 		return (NULL);
 
@@ -105,9 +162,9 @@ problem_render(const struct problem *p, const char *instance,
 	if (request_id != NULL)
 		json_object_set_new(doc, "request_id", json_string(request_id));
 
-	if (p->kind == PROBLEM_INVALID_PARAMETER && p->parameter[0] != '\0') {
-		errors = json_pack("[{s:s, s:s}]", "parameter", p->parameter,
-		    "detail", p->detail);
+	if (p->kind == PROBLEM_INVALID_PARAMETER && param[0] != '\0') {
+		errors = json_pack("[{s:s, s:s}]", "parameter", param,
+		    "detail", detail);
 		if (errors != NULL)
 			json_object_set_new(doc, "errors", errors);
 	}

@@ -163,7 +163,7 @@ query_only(const struct query *q, const char *const *allowed,
 
 /*
  * A decimal integer between min and max: digits only, no sign, no blanks,
- * no exponent.  Fills p (naming the parameter) and returns -1 otherwise.
+ * no exponent, no leading zero (so that one number has one spelling).  Fills p (naming the parameter) and returns -1 otherwise.
  */
 int
 query_int(const char *name, const char *value, long min, long max, long *out,
@@ -172,7 +172,8 @@ query_int(const char *name, const char *value, long min, long max, long *out,
 	const char	*s;
 	long		 v;
 
-	if (value == NULL || *value == '\0' || strlen(value) > 9)
+	if (value == NULL || *value == '\0' || strlen(value) > 9 ||
+	    (value[0] == '0' && value[1] != '\0'))
 		goto bad;
 
 	for (v = 0, s = value; *s != '\0'; s++) {
