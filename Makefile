@@ -41,23 +41,25 @@ endif
 # Sources that include no Kore header: the unit tests build them alone.
 PURE_SRCS	= src/problem.c src/etag.c src/cursor.c src/query.c \
 		  src/page.c src/reqid.c src/http_util.c src/conninfo.c \
+		  src/apikey.c src/answers.c src/tally.c \
 		  src/content.c
-GLUE_SRCS	= src/app.c src/api.c src/resource.c src/ops.c src/docs.c
+GLUE_SRCS	= src/app.c src/api.c src/resource.c src/ops.c src/docs.c \
+		  src/dbq.c src/responses.c src/tallies.c
 PURE_OBJS	= $(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 GLUE_OBJS	= $(GLUE_SRCS:src/%.c=$(BUILD)/obj/%.o)
-LDLIBS		= -ljansson -lpq
+LDLIBS		= -ljansson -lpq -lcrypto
 
 UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
 UNIT_BIN	= $(BUILD)/unit-tests
 
 .PHONY: all build run stop test unit bench image-test deps-run deps-test \
-	deps-bench docs-assets db-up clean
+	deps-bench docs-assets db-up admin-key clean
 
 all: build
 
-build: $(MODULE)
+build: $(MODULE) $(ADMIN_BIN)
 
-$(BUILD)/obj/%.o: src/%.c src/civic.h src/api.h
+$(BUILD)/obj/%.o: src/%.c src/civic.h src/api.h src/dbq.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(KORE_FEATURES) -c $< -o $@
 
@@ -67,6 +69,16 @@ $(MODULE): $(PURE_OBJS) $(GLUE_OBJS)
 $(UNIT_BIN): $(UNIT_SRCS) $(PURE_OBJS)
 	$(CC) $(CFLAGS) -Isrc $(UNIT_SRCS) $(PURE_OBJS) -o $@ \
 	    -lcriterion $(LDLIBS)
+
+ADMIN_BIN	= $(BUILD)/civic-admin
+
+$(ADMIN_BIN): tools/civic-admin.c $(PURE_OBJS)
+	$(CC) $(CFLAGS) -Isrc tools/civic-admin.c $(PURE_OBJS) -o $@ $(LDLIBS)
+
+# The first admin key: make admin-key NAME="City of Independence"
+admin-key: deps-run $(ADMIN_BIN) db-up
+	@DATABASE_URL="$$(tools/db.sh url)" ./$(ADMIN_BIN) create-key \
+	    --name "$${NAME:-admin}" --role admin
 
 unit: $(UNIT_BIN)
 	./$(UNIT_BIN) --jobs 2

@@ -46,6 +46,17 @@ void		api_json(struct http_request *, int, json_t *, const char *);
 const char	*api_request_id(struct http_request *);
 void		api_init_worker(void);
 
+/* responses.c: survey responses, and helpers for every write. */
+struct dbq;
+int		survey_from_path(const char *, char *, size_t);
+int		auth_key_hash(struct http_request *,
+		    unsigned char [APIKEY_HASH_LEN]);
+json_t		*body_json(struct http_request *);
+void		dbq_send_result(struct http_request *, struct dbq *);
+
+/* tallies.c: live tallies for dashboards. */
+void		tallies_invalidate(void);
+
 /* docs.c: the OpenAPI document and the docs page, from CIVIC_DOCS_DIR. */
 int		docs_load(const char *, char *, size_t);
 

@@ -14,13 +14,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #define CIVIC_ID_MAX		100	/* longest slug */
 #define CIVIC_PATH_MAX		512	/* longest path we look up */
 #define CIVIC_REQID_MAX		128	/* longest request id we echo */
-#define CIVIC_ETAG_LEN		19	/* "\"" + 16 hex + "\"" + NUL */
+#define CIVIC_ETAG_LEN		40	/* a quoted tag and its NUL */
 #define CIVIC_CURSOR_MAX	64
 #define CIVIC_LIMIT_DEFAULT	50
 #define CIVIC_LIMIT_MAX		200
@@ -33,9 +34,13 @@
  */
 enum problem_kind {
 	PROBLEM_INVALID_PARAMETER,
+	PROBLEM_MALFORMED_BODY,
+	PROBLEM_UNAUTHORIZED,
+	PROBLEM_FORBIDDEN,
 	PROBLEM_NOT_FOUND,
 	PROBLEM_METHOD_NOT_ALLOWED,
 	PROBLEM_NOT_ACCEPTABLE,
+	PROBLEM_UNSUPPORTED_MEDIA,
 	PROBLEM_INTERNAL,
 	PROBLEM_UNAVAILABLE,
 	PROBLEM_KIND_MAX
@@ -115,6 +120,34 @@ void		 reqid_generate(uint64_t *, char [33]);
 int		 accept_json(const char *);
 int		 origin_allowed(const char *, const char *);
 
+/* apikey.c: API keys and their hashes. */
+#define APIKEY_PREFIX		"cpk_"
+#define APIKEY_LEN		47	/* prefix + 43 base64url */
+#define APIKEY_ID_LEN		20	/* "key_" + 16 hex */
+#define APIKEY_HASH_LEN		32
+
+int		 apikey_generate(char [APIKEY_LEN + 1],
+		    char [APIKEY_ID_LEN + 1]);
+int		 apikey_valid(const char *);
+const char	*apikey_from_header(const char *);
+void		 apikey_hash(const char *, unsigned char [APIKEY_HASH_LEN]);
+
+/* answers.c: a response's body against its survey's questions. */
+struct answers {
+	json_t		*errors;	/* [{pointer, detail}] */
+	json_t		*values;	/* [{question, value, objective}] */
+	unsigned char	 hash[32];	/* of the canonical body */
+};
+
+int		 answers_check(json_t *, json_t *, json_t *, time_t,
+		    struct answers *);
+void		 answers_cleanup(struct answers *);
+int		 answers_timestamp(const char *, time_t *);
+
+/* tally.c: tallies from counters. */
+json_t		*tally_build(json_t *, json_t *, json_t *, json_int_t,
+		    const char *);
+
 /* conninfo.c: the service's libpq connection string. */
 char		*conninfo_build(const char *, char *, size_t);
 
@@ -132,6 +165,7 @@ struct doc {
 struct resource {
 	char		*path;
 	struct doc	 doc;
+	json_t		*json;		/* the same, parsed */
 };
 
 struct collection {

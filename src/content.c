@@ -147,8 +147,8 @@ content_load(const char *conninfo, char *err, size_t errlen)
 				json_decref(j);
 				goto oom;
 			}
+			c->resources[c->nresources].json = j;
 			c->nresources++;
-			json_decref(j);
 		}
 
 		if ((j = json_loads(PQgetvalue(res, i, 5), 0, &jerr)) == NULL)
@@ -281,6 +281,7 @@ content_free(struct content *c)
 	for (i = 0; i < c->nresources; i++) {
 		free(c->resources[i].path);
 		doc_cleanup(&c->resources[i].doc);
+		json_decref(c->resources[i].json);
 	}
 	free(c->resources);
 

@@ -1,0 +1,351 @@
+-- 006: survey responses, idempotency records and tally counters.
+
+ALTER TABLE surveys
+	ADD COLUMN results_visibility text NOT NULL DEFAULT 'after_close'
+	    CHECK (results_visibility IN ('public', 'after_close', 'admin'));
+
+-- Partners allowed to submit to a survey (no rows: any partner key).
+CREATE TABLE survey_partners (
+	survey_id		bigint NOT NULL REFERENCES surveys (id),
+	key_id			bigint NOT NULL REFERENCES api_keys (id),
+	PRIMARY KEY (survey_id, key_id)
+);
+
+-- A response counts exactly once: (survey, key, external_id) is unique, and
+-- the body's canonical hash tells a retry from a conflicting submission.
+CREATE TABLE responses (
+	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	public_id		uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+	survey_id		bigint NOT NULL REFERENCES surveys (id),
+	key_id			bigint NOT NULL REFERENCES api_keys (id),
+	external_id		text NOT NULL
+				CHECK (length(external_id) BETWEEN 1 AND 200),
+	body_hash		bytea NOT NULL,
+	answers			jsonb NOT NULL,
+	submitted_at		timestamptz,
+	channel			text CHECK (length(channel) <= 50),
+	created_at		timestamptz NOT NULL DEFAULT clock_timestamp(),
+	voided_at		timestamptz,
+	void_reason		text,
+	UNIQUE (survey_id, key_id, external_id),
+	CHECK ((voided_at IS NULL) = (void_reason IS NULL))
+);
+CREATE INDEX responses_survey_order_idx ON responses (survey_id, id);
+
+-- One row per chosen value: an agreement level, an option, an objective.
+CREATE TABLE response_answers (
+	response_id		bigint NOT NULL REFERENCES responses (id),
+	question		text NOT NULL,
+	value			text NOT NULL,
+	objective_id		bigint REFERENCES objectives (id),
+	PRIMARY KEY (response_id, question, value)
+);
+CREATE INDEX response_answers_objective_idx ON response_answers (objective_id)
+	WHERE objective_id IS NOT NULL;
+
+-- Idempotency-Key records, scoped to the API key that sent them, kept at
+-- least 24 hours (expired ones are ignored, and purged by api_purge()).
+CREATE TABLE idempotency_keys (
+	key_id			bigint NOT NULL REFERENCES api_keys (id),
+	idem_key		text NOT NULL,
+	request_hash		bytea NOT NULL,
+	status			integer NOT NULL,
+	body			text NOT NULL,
+	location		text,
+	created_at		timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (key_id, idem_key)
+);
+
+-- Counters, spread over shards so that concurrent submissions do not queue
+-- on the same rows: a tally is the sum over shards.  question '' holds the
+-- survey-wide counters: bucket 'total' (counted responses) and '~version'
+-- (changes whenever a number changes); each question has a bucket per
+-- chosen value and '~answered' (responses that answered it).
+CREATE TABLE tally_counters (
+	survey_id		bigint NOT NULL REFERENCES surveys (id),
+	question		text NOT NULL,
+	bucket			text NOT NULL,
+	shard			smallint NOT NULL,
+	n			bigint NOT NULL,
+	PRIMARY KEY (survey_id, question, bucket, shard)
+);
+
+CREATE FUNCTION api_problem(p_status integer, p_slug text, p_title text,
+    p_detail text, p_extra jsonb DEFAULT NULL)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p_extra IS NULL OR p_extra = '{}'::jsonb THEN b
+	    ELSE left(b, -1) || ', ' || substr(p_extra::text, 2) END
+	FROM (SELECT json_build_object('type', '/problems/' || p_slug,
+	    'title', p_title, 'status', p_status, 'detail', p_detail)::text
+	    AS b) AS base
+$$;
+
+-- Add delta to the counters of one response, all in one shard chosen by
+-- the connection, in a fixed order (no deadlocks between submissions).
+CREATE FUNCTION api_tally_add(p_survey bigint, p_response bigint,
+    p_delta integer)
+RETURNS void
+LANGUAGE sql AS $$
+	INSERT INTO tally_counters AS t (survey_id, question, bucket, shard, n)
+	SELECT p_survey, c.question, c.bucket, pg_backend_pid() % 16, p_delta
+	FROM (
+		SELECT '' AS question, 'total' AS bucket
+		UNION ALL
+		SELECT question, value FROM response_answers
+		WHERE response_id = p_response
+		UNION ALL
+		SELECT DISTINCT question, '~answered' FROM response_answers
+		WHERE response_id = p_response
+	) c
+	ORDER BY c.question, c.bucket
+	ON CONFLICT (survey_id, question, bucket, shard)
+	DO UPDATE SET n = t.n + EXCLUDED.n;
+
+	INSERT INTO tally_counters AS t (survey_id, question, bucket, shard, n)
+	VALUES (p_survey, '', '~version', pg_backend_pid() % 16, 1)
+	ON CONFLICT (survey_id, question, bucket, shard)
+	DO UPDATE SET n = t.n + 1;
+$$;
+
+CREATE FUNCTION api_response_json(r responses, p_survey text)
+RETURNS json
+LANGUAGE sql STABLE AS $$
+	SELECT json_build_object(
+	    'id', r.public_id,
+	    'survey', p_survey,
+	    'partner', k.public_id,
+	    'external_id', r.external_id,
+	    'answers', r.answers,
+	    'submitted_at', api_time(r.submitted_at),
+	    'channel', r.channel,
+	    'created_at', api_time(r.created_at),
+	    'status', CASE WHEN r.voided_at IS NULL THEN 'counted'
+		ELSE 'voided' END,
+	    'voided_at', api_time(r.voided_at),
+	    'void_reason', r.void_reason)
+	FROM api_keys k WHERE k.id = r.key_id
+$$;
+
+/*
+ * Submit one response, in one transaction: authenticate the key, check the
+ * survey and the key's rights, honour the Idempotency-Key, store the
+ * response and its answers at most once per (survey, key, external_id), and
+ * count it.  p_errors, when not NULL, holds the validation errors the
+ * service found in the body: they are reported after the checks of the key
+ * and the survey.  p_objectives maps the objective ids of the answers to
+ * (question, value) rows.  Returns the HTTP status, the body and the
+ * Location of the response.
+ */
+CREATE FUNCTION api_submit_response(p_hash bytea, p_survey text,
+    p_external_id text, p_answers jsonb, p_submitted_at timestamptz,
+    p_channel text, p_body_hash bytea, p_idem_key text, p_errors jsonb,
+    p_values jsonb)
+RETURNS TABLE (status integer, body text, location text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	k		record;
+	s		record;
+	r		responses;
+	idem		record;
+	v_status	integer;
+	v_body		text;
+	v_location	text;
+	v_missing	text;
+BEGIN
+	SELECT * INTO k FROM api_key_use(p_hash);
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 401, api_problem(401, 'unauthorized',
+		    'Unauthorized', 'The API key is missing, unknown or revoked.'),
+		    NULL::text;
+		RETURN;
+	END IF;
+
+	SELECT sv.id, sv.slug, sv.plan_id, sv.status, sv.opens_at, sv.closes_at
+	INTO s FROM surveys sv WHERE sv.slug = p_survey;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, api_problem(404, 'not-found',
+		    'Not Found', format('No survey %L.', p_survey)), NULL::text;
+		RETURN;
+	END IF;
+
+	IF k.role = 'partner' AND (
+	    (EXISTS (SELECT 1 FROM api_key_surveys WHERE key_id = k.key_id)
+	     AND NOT EXISTS (SELECT 1 FROM api_key_surveys
+		WHERE key_id = k.key_id AND survey_id = s.id))
+	    OR (EXISTS (SELECT 1 FROM survey_partners WHERE survey_id = s.id)
+	     AND NOT EXISTS (SELECT 1 FROM survey_partners
+		WHERE survey_id = s.id AND key_id = k.key_id))) THEN
+		RETURN QUERY SELECT 403, api_problem(403, 'forbidden',
+		    'Forbidden', format('This key may not submit to survey %L.',
+		    p_survey)), NULL::text;
+		RETURN;
+	END IF;
+
+	IF p_idem_key IS NOT NULL THEN
+		IF NOT pg_try_advisory_xact_lock(
+		    hashtextextended(k.key_id || ':' || p_idem_key, 7102)) THEN
+			RETURN QUERY SELECT 409, api_problem(409,
+			    'idempotency-key-in-use', 'Idempotency Key In Use',
+			    'A request with this Idempotency-Key is still in '
+			    'progress; retry later.'), NULL::text;
+			RETURN;
+		END IF;
+		SELECT * INTO idem FROM idempotency_keys i
+		WHERE i.key_id = k.key_id AND i.idem_key = p_idem_key
+		AND i.created_at > now() - interval '24 hours';
+		IF FOUND THEN
+			IF idem.request_hash <> p_body_hash THEN
+				RETURN QUERY SELECT 422, api_problem(422,
+				    'idempotency-key-reused',
+				    'Idempotency Key Reused', 'This '
+				    'Idempotency-Key was used with another '
+				    'request body.'), NULL::text;
+				RETURN;
+			END IF;
+			RETURN QUERY SELECT idem.status, idem.body, idem.location;
+			RETURN;
+		END IF;
+		DELETE FROM idempotency_keys i
+		WHERE i.key_id = k.key_id AND i.idem_key = p_idem_key;
+	END IF;
+
+	IF p_errors IS NOT NULL THEN
+		v_status := 422;
+		v_body := api_problem(422, 'invalid-body', 'Invalid Body',
+		    'The response does not match the survey''s questions.',
+		    jsonb_build_object('errors', p_errors));
+	ELSIF s.status <> 'open' OR now() < s.opens_at OR now() >= s.closes_at
+	    THEN
+		v_status := 409;
+		v_body := api_problem(409, 'survey-not-open', 'Survey Not Open',
+		    format('Survey %L is %s; it takes responses from %s to %s.',
+		    s.slug, CASE WHEN s.status = 'open' THEN 'outside its window'
+		    ELSE s.status END, api_time(s.opens_at),
+		    api_time(s.closes_at)));
+	ELSE
+		-- Objective answers must name objectives of the survey's plan.
+		SELECT string_agg(v.value, ', ') INTO v_missing
+		FROM jsonb_to_recordset(p_values) AS v (question text,
+		    value text, objective boolean)
+		WHERE v.objective AND NOT EXISTS (SELECT 1 FROM objectives o
+		    WHERE o.plan_id = s.plan_id AND o.slug = v.value);
+		IF v_missing IS NOT NULL THEN
+			v_status := 422;
+			v_body := api_problem(422, 'invalid-body',
+			    'Invalid Body', 'Unknown objectives: ' || v_missing,
+			    jsonb_build_object('errors', jsonb_build_array(
+			    jsonb_build_object('pointer', '/answers',
+			    'detail', 'Unknown objectives: ' || v_missing))));
+		END IF;
+	END IF;
+
+	IF v_status IS NULL THEN
+		INSERT INTO responses AS x (survey_id, key_id, external_id,
+		    body_hash, answers, submitted_at, channel)
+		VALUES (s.id, k.key_id, p_external_id, p_body_hash, p_answers,
+		    p_submitted_at, p_channel)
+		ON CONFLICT (survey_id, key_id, external_id) DO NOTHING
+		RETURNING * INTO r;
+
+		IF r.id IS NULL THEN
+			SELECT * INTO r FROM responses x
+			WHERE x.survey_id = s.id AND x.key_id = k.key_id
+			AND x.external_id = p_external_id;
+			v_location := '/v1/surveys/' || s.slug || '/responses/' ||
+			    r.public_id;
+			IF r.body_hash = p_body_hash THEN
+				v_status := 200;
+				v_body := api_response_json(r, s.slug)::text;
+			ELSE
+				v_status := 409;
+				v_body := api_problem(409, 'duplicate-response',
+				    'Duplicate Response', format('external_id %L '
+				    'was already submitted with other answers '
+				    'as response %s.', p_external_id,
+				    r.public_id), jsonb_build_object(
+				    'existing_response', v_location));
+			END IF;
+		ELSE
+			INSERT INTO response_answers (response_id, question,
+			    value, objective_id)
+			SELECT r.id, v.question, v.value, o.id
+			FROM jsonb_to_recordset(p_values) AS v (question text,
+			    value text, objective boolean)
+			LEFT JOIN objectives o ON v.objective
+			    AND o.plan_id = s.plan_id AND o.slug = v.value;
+			PERFORM api_tally_add(s.id, r.id, 1);
+			v_status := 201;
+			v_location := '/v1/surveys/' || s.slug || '/responses/' ||
+			    r.public_id;
+			v_body := api_response_json(r, s.slug)::text;
+		END IF;
+	END IF;
+
+	IF p_idem_key IS NOT NULL THEN
+		INSERT INTO idempotency_keys (key_id, idem_key, request_hash,
+		    status, body, location)
+		VALUES (k.key_id, p_idem_key, p_body_hash, v_status, v_body,
+		    v_location);
+	END IF;
+
+	RETURN QUERY SELECT v_status, v_body, v_location;
+END
+$$;
+
+/*
+ * The counters of a survey, for its tallies, if the key (or none) may see
+ * them: status 200 and {"version", "as_of", "counts": [[q, bucket, n]...]},
+ * or a problem.  Reading costs the number of counters, not of responses.
+ */
+CREATE FUNCTION api_tallies(p_hash bytea, p_survey text)
+RETURNS TABLE (status integer, body text, location text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	s		record;
+	k		record;
+	v_public	boolean;
+BEGIN
+	SELECT sv.id, sv.results_visibility, sv.status, sv.closes_at INTO s
+	FROM surveys sv WHERE sv.slug = p_survey;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, api_problem(404, 'not-found',
+		    'Not Found', format('No survey %L.', p_survey)), NULL::text;
+		RETURN;
+	END IF;
+
+	v_public := s.results_visibility = 'public' OR
+	    (s.results_visibility = 'after_close' AND
+	    (s.status = 'closed' OR now() >= s.closes_at));
+	IF NOT v_public THEN
+		IF p_hash IS NOT NULL THEN
+			SELECT * INTO k FROM api_key_use(p_hash);
+		END IF;
+		IF k IS NULL OR k.key_id IS NULL THEN
+			RETURN QUERY SELECT 401, api_problem(401,
+			    'unauthorized', 'Unauthorized', 'The results of '
+			    'this survey are not public yet: send an admin '
+			    'key.'), NULL::text;
+			RETURN;
+		END IF;
+		IF k.role <> 'admin' THEN
+			RETURN QUERY SELECT 403, api_problem(403, 'forbidden',
+			    'Forbidden', 'Only admins see the results of this '
+			    'survey before they are public.'), NULL::text;
+			RETURN;
+		END IF;
+	END IF;
+
+	RETURN QUERY
+	SELECT 200, json_build_object(
+	    'version', COALESCE(sum(t.n) FILTER (WHERE t.question = ''
+		AND t.bucket = '~version'), 0),
+	    'as_of', api_time(now()),
+	    'counts', COALESCE(json_agg(json_build_array(t.question, t.bucket,
+		t.n)) FILTER (WHERE t.bucket <> '~version'), '[]'::json))::text,
+	    NULL::text
+	FROM (SELECT c.question, c.bucket, sum(c.n)::bigint AS n
+	    FROM tally_counters c WHERE c.survey_id = s.id
+	    GROUP BY c.question, c.bucket) t;
+END
+$$;

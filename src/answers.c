@@ -1,0 +1,363 @@
+/*
+ * A survey response's body, checked against the survey's questions.
+ *
+ * Every fault is reported, each naming the offending member by JSON Pointer
+ * (RFC 6901): unknown members anywhere, a missing required answer, a wrong
+ * type, a value that is not an option or not an objective of the plan,
+ * duplicates, too many or too few choices, text too long, a submitted_at
+ * in the future.  Server-owned members (id, partner, created_at, ...) are
+ * unknown members too: a client never sets them.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/sha.h>
+
+#include "civic.h"
+
+static const char *const agreement_levels[] = {
+	"strongly_disagree", "disagree", "neutral", "agree", "strongly_agree",
+	NULL
+};
+
+static void
+pointer_escape(const char *in, char *out, size_t len)
+{
+	size_t	o;
+
+	for (o = 0; *in != '\0' && o + 3 < len; in++) {
+		if (*in == '~') {
+			out[o++] = '~';
+			out[o++] = '0';
+		} else if (*in == '/') {
+			out[o++] = '~';
+			out[o++] = '1';
+		} else {
+			out[o++] = *in;
+		}
+	}
+	out[o] = '\0';
+}
+
+static void
+fault(json_t *errors, const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fault(json_t *errors, const char *pointer, const char *fmt, ...)
+{
+	va_list	args;
+	char	detail[256];
+
+	va_start(args, fmt);
+	(void)vsnprintf(detail, sizeof(detail), fmt, args);
+	va_end(args);
+
+	json_array_append_new(errors, json_pack("{s:s, s:s}", "pointer",
+	    pointer, "detail", detail));
+}
+
+static int
+in_list(const char *v, const char *const *list)
+{
+	for (; *list != NULL; list++) {
+		if (strcmp(v, *list) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+in_array(const char *v, json_t *array)
+{
+	size_t	i;
+	json_t	*e;
+
+	json_array_foreach(array, i, e) {
+		if (json_is_string(e) && strcmp(v, json_string_value(e)) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* UTF-8 code points in s. */
+static size_t
+utf8_length(const char *s)
+{
+	size_t	n;
+
+	for (n = 0; *s != '\0'; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	}
+	return (n);
+}
+
+/*
+ * An RFC 3339 date-time with a zone ("2021-01-10T14:30:00Z",
+ * "2021-01-10T08:30:00.5-06:00").  Its instant goes into *when.
+ */
+int
+answers_timestamp(const char *s, time_t *when)
+{
+	struct tm	tm;
+	int		y, mo, d, h, mi, sec, zh, zm, n;
+	char		sign;
+	const char	*p;
+
+	n = 0;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+	    &n) != 6 || n != 19)
+		return (-1);
+	p = s + n;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+		if (p[-1] == '.')
+			return (-1);
+	}
+
+	zh = zm = 0;
+	if (*p == 'Z' && p[1] == '\0') {
+		sign = '+';
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 &&
+	    sscanf(p + 1, "%2d:%2d", &zh, &zm) == 2 && p[3] == ':') {
+		sign = *p;
+	} else {
+		return (-1);
+	}
+
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60 || zh > 23 || zm > 59)
+		return (-1);
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*when = timegm(&tm);
+	if (tm.tm_mday != d)		/* 31 February */
+		return (-1);
+	*when -= (sign == '+' ? 1 : -1) * (zh * 3600 + zm * 60);
+	return (0);
+}
+
+static void
+check_choices(json_t *errors, json_t *values, const char *qid,
+    const char *ptr, json_t *v, json_t *question, json_t *allowed,
+    int objective)
+{
+	json_t		*e, *seen;
+	size_t		 i, count;
+	json_int_t	 min, max;
+	char		 p[400];
+
+	if (!json_is_array(v)) {
+		fault(errors, ptr, "Must be an array of %s ids.",
+		    objective ? "objective" : "option");
+		return;
+	}
+
+	min = json_integer_value(json_object_get(question, "min"));
+	max = json_is_integer(json_object_get(question, "max")) ?
+	    json_integer_value(json_object_get(question, "max")) :
+	    (json_int_t)json_array_size(allowed);
+	count = json_array_size(v);
+	if ((json_int_t)count < min || (json_int_t)count > max) {
+		fault(errors, ptr, "Choose from %lld to %lld; %zu given.",
+		    (long long)min, (long long)max, count);
+	}
+
+	seen = json_array();
+	json_array_foreach(v, i, e) {
+		(void)snprintf(p, sizeof(p), "%s/%zu", ptr, i);
+		if (!json_is_string(e)) {
+			fault(errors, p, "Must be a string.");
+		} else if (!in_array(json_string_value(e), allowed)) {
+			fault(errors, p, "'%.100s' is not %s of this survey.",
+			    json_string_value(e), objective ?
+			    "an objective of the plan" : "an option");
+		} else if (in_array(json_string_value(e), seen)) {
+			fault(errors, p, "'%.100s' is chosen twice.",
+			    json_string_value(e));
+		} else {
+			json_array_append(seen, e);
+			json_array_append_new(values, json_pack("{s:s, s:O, "
+			    "s:b}", "question", qid, "value", e, "objective",
+			    objective));
+		}
+	}
+	json_decref(seen);
+}
+
+/*
+ * Check body against survey (its published document, with "questions")
+ * and objectives (the ids of the plan's objectives), at time now.  Fills
+ * out: errors (a new array, empty when the body is good), values (a new
+ * array of {question, value, objective} rows to count) and the body's
+ * canonical hash.  Returns 0, or -1 if memory ran out.
+ */
+int
+answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
+    struct answers *out)
+{
+	static const char *const members[] = {
+		"external_id", "answers", "submitted_at", "channel", NULL
+	};
+	json_t		*answers, *questions, *q, *v, *opts;
+	const char	*key, *qid, *type;
+	char		 ptr[300], esc[250], *canon;
+	size_t		 i;
+	time_t		 when;
+
+	memset(out, 0, sizeof(*out));
+	out->errors = json_array();
+	out->values = json_array();
+	if (out->errors == NULL || out->values == NULL)
+		return (-1);
+
+	if (!json_is_object(body)) {
+		fault(out->errors, "", "The body must be a JSON object.");
+		return (0);
+	}
+
+	json_object_foreach(body, key, v) {
+		if (!in_list(key, members)) {
+			pointer_escape(key, esc, sizeof(esc));
+			(void)snprintf(ptr, sizeof(ptr), "/%s", esc);
+			fault(out->errors, ptr, "Unknown member '%.100s'%s.",
+			    key, in_list(key, (const char *const[]){ "id",
+			    "partner", "survey", "created_at", "status",
+			    "voided_at", "void_reason", "counts", NULL }) ?
+			    ": it is set by the server" : "");
+		}
+	}
+
+	v = json_object_get(body, "external_id");
+	if (v == NULL) {
+		fault(out->errors, "/external_id", "Required: your own unique "
+		    "reference for this response.");
+	} else if (!json_is_string(v) || json_string_length(v) < 1 ||
+	    json_string_length(v) > 200) {
+		fault(out->errors, "/external_id", "Must be a string of 1 to "
+		    "200 characters.");
+	}
+
+	v = json_object_get(body, "submitted_at");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v) ||
+		    answers_timestamp(json_string_value(v), &when) == -1) {
+			fault(out->errors, "/submitted_at", "Must be an RFC "
+			    "3339 date-time with a time zone.");
+		} else if (when > now + 60) {
+			fault(out->errors, "/submitted_at", "Is in the future.");
+		}
+	}
+
+	v = json_object_get(body, "channel");
+	if (v != NULL && !json_is_null(v) && (!json_is_string(v) ||
+	    json_string_length(v) < 1 || json_string_length(v) > 50)) {
+		fault(out->errors, "/channel", "Must be a string of 1 to 50 "
+		    "characters.");
+	}
+
+	answers = json_object_get(body, "answers");
+	questions = json_object_get(survey, "questions");
+	if (!json_is_object(answers)) {
+		fault(out->errors, "/answers", "Required: an object of "
+		    "answers by question id.");
+		answers = NULL;
+	}
+
+	json_object_foreach(answers, key, v) {
+		json_array_foreach(questions, i, q) {
+			if (!strcmp(key, json_string_value(json_object_get(q,
+			    "id"))))
+				break;
+		}
+		if (i == json_array_size(questions)) {
+			pointer_escape(key, esc, sizeof(esc));
+			(void)snprintf(ptr, sizeof(ptr), "/answers/%s", esc);
+			fault(out->errors, ptr, "No question '%.100s' in this "
+			    "survey.", key);
+		}
+	}
+
+	json_array_foreach(questions, i, q) {
+		qid = json_string_value(json_object_get(q, "id"));
+		type = json_string_value(json_object_get(q, "type"));
+		if (qid == NULL || type == NULL)
+			continue;
+		(void)snprintf(ptr, sizeof(ptr), "/answers/%s", qid);
+		v = answers != NULL ? json_object_get(answers, qid) : NULL;
+
+		if (v == NULL || json_is_null(v)) {
+			if (answers != NULL &&
+			    json_is_true(json_object_get(q, "required")))
+				fault(out->errors, ptr, "This question "
+				    "requires an answer.");
+			continue;
+		}
+
+		opts = json_object_get(q, "options");
+		if (!strcmp(type, "agreement")) {
+			if (!json_is_string(v) ||
+			    !in_list(json_string_value(v), agreement_levels))
+				fault(out->errors, ptr, "Must be one of "
+				    "strongly_disagree, disagree, neutral, "
+				    "agree, strongly_agree.");
+			else
+				json_array_append_new(out->values,
+				    json_pack("{s:s, s:O, s:b}", "question",
+				    qid, "value", v, "objective", 0));
+		} else if (!strcmp(type, "choice")) {
+			if (!json_is_string(v) ||
+			    !in_array(json_string_value(v), opts))
+				fault(out->errors, ptr, "Must be one of the "
+				    "question's options.");
+			else
+				json_array_append_new(out->values,
+				    json_pack("{s:s, s:O, s:b}", "question",
+				    qid, "value", v, "objective", 0));
+		} else if (!strcmp(type, "choices")) {
+			check_choices(out->errors, out->values, qid, ptr, v, q,
+			    opts, 0);
+		} else if (!strcmp(type, "objectives")) {
+			check_choices(out->errors, out->values, qid, ptr, v, q,
+			    objectives, 1);
+		} else if (!strcmp(type, "text")) {
+			if (!json_is_string(v))
+				fault(out->errors, ptr, "Must be a string.");
+			else if (utf8_length(json_string_value(v)) >
+			    (size_t)json_integer_value(json_object_get(q,
+			    "max_length")))
+				fault(out->errors, ptr, "Longer than %lld "
+				    "characters.", (long long)
+				    json_integer_value(json_object_get(q,
+				    "max_length")));
+		}
+	}
+
+	canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	if (canon == NULL)
+		return (-1);
+	SHA256((const unsigned char *)canon, strlen(canon), out->hash);
+	free(canon);
+
+	return (0);
+}
+
+void
+answers_cleanup(struct answers *a)
+{
+	json_decref(a->errors);
+	json_decref(a->values);
+	memset(a, 0, sizeof(*a));
+}

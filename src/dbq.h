@@ -1,0 +1,31 @@
+/* dbq.c: one asynchronous query per request (see dbq.c). */
+
+#ifndef CIVIC_DBQ_H
+#define CIVIC_DBQ_H
+
+#include <kore/pgsql.h>
+
+#define DBQ_PARAMS_MAX		12
+
+struct dbq {
+	struct kore_pgsql	 sql;
+	PGresult		*result;	/* the rows, for finish() */
+	const char		*query;
+	int			 nparams;
+	char			*owned[DBQ_PARAMS_MAX];
+	const char		*values[DBQ_PARAMS_MAX];
+	int			 lengths[DBQ_PARAMS_MAX];
+	int			 formats[DBQ_PARAMS_MAX];
+	int			 retried;
+	json_t			*json;		/* the handler's, decref'd */
+	char			 text[256];	/* the handler's scratch */
+	void			(*finish)(struct http_request *,
+				    struct dbq *);
+};
+
+int	dbq_handle(struct http_request *,
+	    int (*)(struct http_request *, struct dbq *),
+	    void (*)(struct http_request *, struct dbq *));
+void	dbq_param(struct dbq *, int, const void *, size_t, int);
+
+#endif /* !CIVIC_DBQ_H */

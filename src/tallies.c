@@ -1,0 +1,217 @@
+/*
+ * Live tallies: GET /v1/surveys/{survey}/tallies.
+ *
+ * The numbers come from the survey's counters (api_tallies, sql/006), so a
+ * read costs the same however many responses there are.  The ETag is made
+ * from the survey and its counters' version, which changes whenever a
+ * number changes: a dashboard polling with If-None-Match gets 304 until
+ * then.  When the results are public, each worker keeps the document for
+ * TALLY_FRESH_MS and answers from memory in between: a poll every second
+ * sees numbers at most that old, and its revalidations cost no query.
+ */
+
+#include <string.h>
+
+#include "api.h"
+#include "dbq.h"
+
+#define TALLY_FRESH_MS		250
+#define TALLY_CACHE_MAX		16
+
+int	tallies_get(struct http_request *);
+
+static int	tallies_prepare(struct http_request *, struct dbq *);
+static void	tallies_finish(struct http_request *, struct dbq *);
+
+struct tally_cache {
+	char		slug[CIVIC_ID_MAX + 1];
+	struct doc	doc;
+	uint64_t	fetched;
+};
+
+static struct tally_cache	tally_cache[TALLY_CACHE_MAX];
+
+/* Forget every cached tally: this worker just changed the numbers. */
+void
+tallies_invalidate(void)
+{
+	size_t	i;
+
+	for (i = 0; i < TALLY_CACHE_MAX; i++)
+		tally_cache[i].fetched = 0;
+}
+
+static struct tally_cache *
+tally_cached(const char *slug, int fresh)
+{
+	size_t		i;
+	uint64_t	now;
+
+	now = kore_time_ms();
+	for (i = 0; i < TALLY_CACHE_MAX; i++) {
+		if (strcmp(tally_cache[i].slug, slug) != 0)
+			continue;
+		if (fresh && (tally_cache[i].doc.body == NULL ||
+		    now - tally_cache[i].fetched > TALLY_FRESH_MS))
+			return (NULL);
+		return (&tally_cache[i]);
+	}
+	return (NULL);
+}
+
+static void
+tally_store(const char *slug, struct doc *doc)
+{
+	struct tally_cache	*tc;
+	size_t			 i;
+
+	if ((tc = tally_cached(slug, 0)) == NULL) {
+		tc = &tally_cache[0];
+		for (i = 1; i < TALLY_CACHE_MAX; i++) {
+			if (tally_cache[i].fetched < tc->fetched)
+				tc = &tally_cache[i];
+		}
+	}
+	doc_cleanup(&tc->doc);
+	(void)snprintf(tc->slug, sizeof(tc->slug), "%s", slug);
+	tc->doc = *doc;
+	tc->fetched = kore_time_ms();
+	memset(doc, 0, sizeof(*doc));
+}
+
+/* May anyone see this survey's results now? */
+static int
+tallies_public(json_t *survey)
+{
+	const char	*vis, *status;
+	time_t		 closes;
+
+	vis = json_string_value(json_object_get(survey, "results_visibility"));
+	status = json_string_value(json_object_get(survey, "status"));
+	if (vis == NULL)
+		return (0);
+	if (!strcmp(vis, "public"))
+		return (1);
+	if (strcmp(vis, "after_close") != 0)
+		return (0);
+	if (status != NULL && !strcmp(status, "closed"))
+		return (1);
+	return (answers_timestamp(json_string_value(json_object_get(survey,
+	    "closes_at")), &closes) == 0 && time(NULL) >= closes);
+}
+
+int
+tallies_get(struct http_request *req)
+{
+	return (dbq_handle(req, tallies_prepare, tallies_finish));
+}
+
+static const struct resource *
+tallies_survey(struct http_request *req, char *slug, size_t len)
+{
+	char	path[CIVIC_PATH_MAX];
+
+	if (survey_from_path(req->path, slug, len) == -1)
+		return (NULL);
+	(void)snprintf(path, sizeof(path), "/v1/surveys/%s", slug);
+	return (content_resource(app_content(), path));
+}
+
+static int
+tallies_prepare(struct http_request *req, struct dbq *q)
+{
+	const struct resource	*r;
+	struct tally_cache	*tc;
+	const char		*field;
+	char			 slug[CIVIC_ID_MAX + 1];
+	unsigned char		 hash[APIKEY_HASH_LEN];
+
+	if (!api_begin(req, API_READ_METHODS, 1))
+		return (0);
+
+	if ((r = tallies_survey(req, slug, sizeof(slug))) == NULL) {
+		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
+		    req->path);
+		return (0);
+	}
+
+	if (tallies_public(r->json)) {
+		if ((tc = tally_cached(slug, 1)) != NULL) {
+			api_doc(req, &tc->doc, CT_JSON, "no-cache");
+			return (0);
+		}
+		dbq_param(q, 0, NULL, 0, 1);
+	} else {
+		http_response_header(req, "vary", "Authorization");
+		if (http_request_header(req, "authorization", &field)) {
+			if (auth_key_hash(req, hash) == -1)
+				return (0);
+			dbq_param(q, 0, hash, sizeof(hash), 1);
+		} else {
+			dbq_param(q, 0, NULL, 0, 1);
+		}
+	}
+
+	dbq_param(q, 1, slug, 0, 0);
+	q->query = "SELECT status, body, location FROM api_tallies($1, $2)";
+	return (1);
+}
+
+static void
+tallies_finish(struct http_request *req, struct dbq *q)
+{
+	const struct resource	*r;
+	const struct collection	*col;
+	json_t			*got, *ids, *doc;
+	json_error_t		 jerr;
+	struct doc		 out;
+	char			 slug[CIVIC_ID_MAX + 1], path[CIVIC_PATH_MAX];
+	size_t			 i;
+	int			 public;
+
+	if (q->result == NULL || PQntuples(q->result) != 1 ||
+	    strcmp(PQgetvalue(q->result, 0, 0), "200") != 0) {
+		dbq_send_result(req, q);
+		return;
+	}
+	if ((r = tallies_survey(req, slug, sizeof(slug))) == NULL) {
+		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
+		    req->path);
+		return;
+	}
+
+	got = json_loads(PQgetvalue(q->result, 0, 1), 0, &jerr);
+	ids = json_array();
+	(void)snprintf(path, sizeof(path), "/v1/plans/%s/objectives",
+	    json_string_value(json_object_get(r->json, "plan")));
+	if ((col = content_collection(app_content(), path)) != NULL) {
+		for (i = 0; i < col->count; i++)
+			json_array_append(ids,
+			    json_object_get(col->members[i], "id"));
+	}
+
+	doc = tally_build(r->json, ids, json_object_get(got, "counts"),
+	    json_integer_value(json_object_get(got, "version")),
+	    json_string_value(json_object_get(got, "as_of")));
+	json_decref(ids);
+
+	if (doc == NULL || doc_render(&out, doc) == -1) {
+		json_decref(doc);
+		json_decref(got);
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+		return;
+	}
+	/* The ETag names the numbers (the version), not the read time. */
+	(void)snprintf(out.etag, sizeof(out.etag), "\"%08x-%lld\"",
+	    cursor_scope(slug, NULL), (long long)json_integer_value(
+	    json_object_get(got, "version")));
+	json_decref(doc);
+	json_decref(got);
+
+	public = tallies_public(r->json);
+	api_doc(req, &out, CT_JSON, public ? "no-cache" : "private, no-cache");
+	if (public)
+		tally_store(slug, &out);
+	else
+		doc_cleanup(&out);
+}
