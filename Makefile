@@ -41,10 +41,11 @@ endif
 # Sources that include no Kore header: the unit tests build them alone.
 PURE_SRCS	= src/problem.c src/etag.c src/cursor.c src/query.c \
 		  src/page.c src/reqid.c src/http_util.c src/conninfo.c \
-		  src/apikey.c src/answers.c src/tally.c \
+		  src/apikey.c src/answers.c src/tally.c src/csv.c \
 		  src/content.c
 GLUE_SRCS	= src/app.c src/api.c src/resource.c src/ops.c src/docs.c \
-		  src/dbq.c src/responses.c src/tallies.c
+		  src/dbq.c src/rpc.c src/responses.c src/tallies.c \
+		  src/keys.c src/surveys.c
 PURE_OBJS	= $(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 GLUE_OBJS	= $(GLUE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 LDLIBS		= -ljansson -lpq -lcrypto
@@ -109,7 +110,7 @@ run: deps-run build docs-assets db-up
 stop:
 	@tools/pg.sh stop $(RUN_PG_DIR)
 
-test: deps-test build docs-assets $(UNIT_BIN)
+test: deps-test build docs-assets $(UNIT_BIN) $(ADMIN_BIN)
 	@tools/test.sh
 
 bench: deps-bench build docs-assets

@@ -25,12 +25,16 @@ CREATE TABLE responses (
 	submitted_at		timestamptz,
 	channel			text CHECK (length(channel) <= 50),
 	created_at		timestamptz NOT NULL DEFAULT clock_timestamp(),
+	-- The writing transaction: listings order by (txid, id) and show only
+	-- rows older than every transaction still running, so that a page
+	-- never skips a row that commits later.
+	txid			xid8 NOT NULL DEFAULT pg_current_xact_id(),
 	voided_at		timestamptz,
 	void_reason		text,
 	UNIQUE (survey_id, key_id, external_id),
 	CHECK ((voided_at IS NULL) = (void_reason IS NULL))
 );
-CREATE INDEX responses_survey_order_idx ON responses (survey_id, id);
+CREATE INDEX responses_survey_order_idx ON responses (survey_id, txid, id);
 
 -- One row per chosen value: an agreement level, an option, an objective.
 CREATE TABLE response_answers (
@@ -69,6 +73,9 @@ CREATE TABLE tally_counters (
 	n			bigint NOT NULL,
 	PRIMARY KEY (survey_id, question, bucket, shard)
 );
+
+-- What every API function answers: the HTTP status, the body and Location.
+CREATE TYPE api_result AS (status integer, body text, location text);
 
 CREATE FUNCTION api_problem(p_status integer, p_slug text, p_title text,
     p_detail text, p_extra jsonb DEFAULT NULL)
@@ -128,14 +135,141 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 /*
- * Submit one response, in one transaction: authenticate the key, check the
- * survey and the key's rights, honour the Idempotency-Key, store the
- * response and its answers at most once per (survey, key, external_id), and
- * count it.  p_errors, when not NULL, holds the validation errors the
- * service found in the body: they are reported after the checks of the key
- * and the survey.  p_objectives maps the objective ids of the answers to
- * (question, value) rows.  Returns the HTTP status, the body and the
- * Location of the response.
+ * The key behind p_hash and the survey p_survey, when the key may submit
+ * to it; otherwise status and body of the problem (401, 404, 403).
+ */
+CREATE FUNCTION api_submit_check(p_hash bytea, p_survey text,
+    OUT key_id bigint, OUT survey_id bigint, OUT plan_id bigint,
+    OUT open boolean, OUT status integer, OUT body text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	k		record;
+	s		record;
+BEGIN
+	SELECT * INTO k FROM api_key_use(p_hash);
+	IF NOT FOUND THEN
+		status := 401;
+		body := api_problem(401, 'unauthorized', 'Unauthorized',
+		    'The API key is missing, unknown or revoked.');
+		RETURN;
+	END IF;
+
+	SELECT sv.id, sv.slug, sv.plan_id, sv.status, sv.opens_at, sv.closes_at
+	INTO s FROM surveys sv WHERE sv.slug = p_survey;
+	IF NOT FOUND THEN
+		status := 404;
+		body := api_problem(404, 'not-found', 'Not Found',
+		    format('No survey %L.', p_survey));
+		RETURN;
+	END IF;
+
+	IF k.role = 'partner' AND (
+	    (EXISTS (SELECT 1 FROM api_key_surveys ks WHERE ks.key_id = k.key_id)
+	     AND NOT EXISTS (SELECT 1 FROM api_key_surveys ks
+		WHERE ks.key_id = k.key_id AND ks.survey_id = s.id))
+	    OR (EXISTS (SELECT 1 FROM survey_partners sp
+		WHERE sp.survey_id = s.id)
+	     AND NOT EXISTS (SELECT 1 FROM survey_partners sp
+		WHERE sp.survey_id = s.id AND sp.key_id = k.key_id))) THEN
+		status := 403;
+		body := api_problem(403, 'forbidden', 'Forbidden',
+		    format('This key may not submit to survey %L.', p_survey));
+		RETURN;
+	END IF;
+
+	key_id := k.key_id;
+	survey_id := s.id;
+	plan_id := s.plan_id;
+	open := s.status = 'open' AND now() >= s.opens_at AND
+	    now() < s.closes_at;
+	IF NOT open THEN
+		status := 409;
+		body := api_problem(409, 'survey-not-open', 'Survey Not Open',
+		    format('Survey %L is %s; it takes responses from %s to %s.',
+		    s.slug, CASE WHEN s.status = 'open' THEN 'outside its window'
+		    ELSE s.status END, api_time(s.opens_at),
+		    api_time(s.closes_at)));
+	END IF;
+END
+$$;
+
+/*
+ * Store one checked response at most once per (survey, key, external_id),
+ * with its answer rows and counters.  201 when stored; 200 with the
+ * original when the same body was stored before; 409 when another body
+ * was; 422 when an objective is not one of the plan's.
+ */
+CREATE FUNCTION api_store_response(p_key bigint, p_survey bigint,
+    p_slug text, p_plan bigint, p_external_id text, p_answers jsonb,
+    p_submitted_at timestamptz, p_channel text, p_body_hash bytea,
+    p_values jsonb)
+RETURNS TABLE (status integer, body text, location text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	r		responses;
+	v_missing	text;
+	v_location	text;
+BEGIN
+	SELECT string_agg(v.value, ', ') INTO v_missing
+	FROM jsonb_to_recordset(p_values) AS v (question text, value text,
+	    objective boolean)
+	WHERE v.objective AND NOT EXISTS (SELECT 1 FROM objectives o
+	    WHERE o.plan_id = p_plan AND o.slug = v.value);
+	IF v_missing IS NOT NULL THEN
+		RETURN QUERY SELECT 422, api_problem(422, 'invalid-body',
+		    'Invalid Body', 'Unknown objectives: ' || v_missing,
+		    jsonb_build_object('errors', jsonb_build_array(
+		    jsonb_build_object('pointer', '/answers', 'detail',
+		    'Unknown objectives: ' || v_missing)))), NULL::text;
+		RETURN;
+	END IF;
+
+	INSERT INTO responses AS x (survey_id, key_id, external_id, body_hash,
+	    answers, submitted_at, channel)
+	VALUES (p_survey, p_key, p_external_id, p_body_hash, p_answers,
+	    p_submitted_at, p_channel)
+	ON CONFLICT ON CONSTRAINT responses_survey_id_key_id_external_id_key
+	DO NOTHING
+	RETURNING * INTO r;
+
+	IF r.id IS NULL THEN
+		SELECT * INTO r FROM responses x WHERE x.survey_id = p_survey
+		AND x.key_id = p_key AND x.external_id = p_external_id;
+		v_location := '/v1/surveys/' || p_slug || '/responses/' ||
+		    r.public_id;
+		IF r.body_hash = p_body_hash THEN
+			RETURN QUERY SELECT 200,
+			    api_response_json(r, p_slug)::text, v_location;
+		ELSE
+			RETURN QUERY SELECT 409, api_problem(409,
+			    'duplicate-response', 'Duplicate Response',
+			    format('external_id %L was already submitted with '
+			    'other answers, as response %s.', p_external_id,
+			    r.public_id), jsonb_build_object(
+			    'existing_response', v_location)), v_location;
+		END IF;
+		RETURN;
+	END IF;
+
+	INSERT INTO response_answers (response_id, question, value,
+	    objective_id)
+	SELECT r.id, v.question, v.value, o.id
+	FROM jsonb_to_recordset(p_values) AS v (question text, value text,
+	    objective boolean)
+	LEFT JOIN objectives o ON v.objective AND o.plan_id = p_plan
+	    AND o.slug = v.value;
+	PERFORM api_tally_add(p_survey, r.id, 1);
+
+	RETURN QUERY SELECT 201, api_response_json(r, p_slug)::text,
+	    '/v1/surveys/' || p_slug || '/responses/' || r.public_id;
+END
+$$;
+
+/*
+ * Submit one response, in one transaction: the key and its rights, the
+ * Idempotency-Key, the survey's window, then api_store_response().
+ * p_errors, when not NULL, holds the faults the service found in the body:
+ * they are reported after the key and survey checks.
  */
 CREATE FUNCTION api_submit_response(p_hash bytea, p_survey text,
     p_external_id text, p_answers jsonb, p_submitted_at timestamptz,
@@ -144,47 +278,19 @@ CREATE FUNCTION api_submit_response(p_hash bytea, p_survey text,
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
 DECLARE
-	k		record;
-	s		record;
-	r		responses;
+	c		record;
 	idem		record;
-	v_status	integer;
-	v_body		text;
-	v_location	text;
-	v_missing	text;
+	res		api_result;
 BEGIN
-	SELECT * INTO k FROM api_key_use(p_hash);
-	IF NOT FOUND THEN
-		RETURN QUERY SELECT 401, api_problem(401, 'unauthorized',
-		    'Unauthorized', 'The API key is missing, unknown or revoked.'),
-		    NULL::text;
-		RETURN;
-	END IF;
-
-	SELECT sv.id, sv.slug, sv.plan_id, sv.status, sv.opens_at, sv.closes_at
-	INTO s FROM surveys sv WHERE sv.slug = p_survey;
-	IF NOT FOUND THEN
-		RETURN QUERY SELECT 404, api_problem(404, 'not-found',
-		    'Not Found', format('No survey %L.', p_survey)), NULL::text;
-		RETURN;
-	END IF;
-
-	IF k.role = 'partner' AND (
-	    (EXISTS (SELECT 1 FROM api_key_surveys WHERE key_id = k.key_id)
-	     AND NOT EXISTS (SELECT 1 FROM api_key_surveys
-		WHERE key_id = k.key_id AND survey_id = s.id))
-	    OR (EXISTS (SELECT 1 FROM survey_partners WHERE survey_id = s.id)
-	     AND NOT EXISTS (SELECT 1 FROM survey_partners
-		WHERE survey_id = s.id AND key_id = k.key_id))) THEN
-		RETURN QUERY SELECT 403, api_problem(403, 'forbidden',
-		    'Forbidden', format('This key may not submit to survey %L.',
-		    p_survey)), NULL::text;
+	c := api_submit_check(p_hash, p_survey);
+	IF c.status IN (401, 403, 404) THEN
+		RETURN QUERY SELECT c.status, c.body, NULL::text;
 		RETURN;
 	END IF;
 
 	IF p_idem_key IS NOT NULL THEN
 		IF NOT pg_try_advisory_xact_lock(
-		    hashtextextended(k.key_id || ':' || p_idem_key, 7102)) THEN
+		    hashtextextended(c.key_id || ':' || p_idem_key, 7102)) THEN
 			RETURN QUERY SELECT 409, api_problem(409,
 			    'idempotency-key-in-use', 'Idempotency Key In Use',
 			    'A request with this Idempotency-Key is still in '
@@ -192,7 +298,7 @@ BEGIN
 			RETURN;
 		END IF;
 		SELECT * INTO idem FROM idempotency_keys i
-		WHERE i.key_id = k.key_id AND i.idem_key = p_idem_key
+		WHERE i.key_id = c.key_id AND i.idem_key = p_idem_key
 		AND i.created_at > now() - interval '24 hours';
 		IF FOUND THEN
 			IF idem.request_hash <> p_body_hash THEN
@@ -203,93 +309,36 @@ BEGIN
 				    'request body.'), NULL::text;
 				RETURN;
 			END IF;
-			RETURN QUERY SELECT idem.status, idem.body, idem.location;
+			RETURN QUERY SELECT idem.status, idem.body,
+			    idem.location;
 			RETURN;
 		END IF;
 		DELETE FROM idempotency_keys i
-		WHERE i.key_id = k.key_id AND i.idem_key = p_idem_key;
+		WHERE i.key_id = c.key_id AND i.idem_key = p_idem_key;
 	END IF;
 
-	IF p_errors IS NOT NULL THEN
-		v_status := 422;
-		v_body := api_problem(422, 'invalid-body', 'Invalid Body',
-		    'The response does not match the survey''s questions.',
-		    jsonb_build_object('errors', p_errors));
-	ELSIF s.status <> 'open' OR now() < s.opens_at OR now() >= s.closes_at
-	    THEN
-		v_status := 409;
-		v_body := api_problem(409, 'survey-not-open', 'Survey Not Open',
-		    format('Survey %L is %s; it takes responses from %s to %s.',
-		    s.slug, CASE WHEN s.status = 'open' THEN 'outside its window'
-		    ELSE s.status END, api_time(s.opens_at),
-		    api_time(s.closes_at)));
+	IF c.status = 409 THEN
+		res := ROW(409, c.body, NULL)::api_result;
+	ELSIF p_errors IS NOT NULL THEN
+		res := ROW(422, api_problem(422, 'invalid-body',
+		    'Invalid Body', 'The response does not match the '
+		    'survey''s questions.', jsonb_build_object('errors',
+		    p_errors)), NULL)::api_result;
 	ELSE
-		-- Objective answers must name objectives of the survey's plan.
-		SELECT string_agg(v.value, ', ') INTO v_missing
-		FROM jsonb_to_recordset(p_values) AS v (question text,
-		    value text, objective boolean)
-		WHERE v.objective AND NOT EXISTS (SELECT 1 FROM objectives o
-		    WHERE o.plan_id = s.plan_id AND o.slug = v.value);
-		IF v_missing IS NOT NULL THEN
-			v_status := 422;
-			v_body := api_problem(422, 'invalid-body',
-			    'Invalid Body', 'Unknown objectives: ' || v_missing,
-			    jsonb_build_object('errors', jsonb_build_array(
-			    jsonb_build_object('pointer', '/answers',
-			    'detail', 'Unknown objectives: ' || v_missing))));
-		END IF;
-	END IF;
-
-	IF v_status IS NULL THEN
-		INSERT INTO responses AS x (survey_id, key_id, external_id,
-		    body_hash, answers, submitted_at, channel)
-		VALUES (s.id, k.key_id, p_external_id, p_body_hash, p_answers,
-		    p_submitted_at, p_channel)
-		ON CONFLICT (survey_id, key_id, external_id) DO NOTHING
-		RETURNING * INTO r;
-
-		IF r.id IS NULL THEN
-			SELECT * INTO r FROM responses x
-			WHERE x.survey_id = s.id AND x.key_id = k.key_id
-			AND x.external_id = p_external_id;
-			v_location := '/v1/surveys/' || s.slug || '/responses/' ||
-			    r.public_id;
-			IF r.body_hash = p_body_hash THEN
-				v_status := 200;
-				v_body := api_response_json(r, s.slug)::text;
-			ELSE
-				v_status := 409;
-				v_body := api_problem(409, 'duplicate-response',
-				    'Duplicate Response', format('external_id %L '
-				    'was already submitted with other answers '
-				    'as response %s.', p_external_id,
-				    r.public_id), jsonb_build_object(
-				    'existing_response', v_location));
-			END IF;
-		ELSE
-			INSERT INTO response_answers (response_id, question,
-			    value, objective_id)
-			SELECT r.id, v.question, v.value, o.id
-			FROM jsonb_to_recordset(p_values) AS v (question text,
-			    value text, objective boolean)
-			LEFT JOIN objectives o ON v.objective
-			    AND o.plan_id = s.plan_id AND o.slug = v.value;
-			PERFORM api_tally_add(s.id, r.id, 1);
-			v_status := 201;
-			v_location := '/v1/surveys/' || s.slug || '/responses/' ||
-			    r.public_id;
-			v_body := api_response_json(r, s.slug)::text;
-		END IF;
+		SELECT * INTO res FROM api_store_response(c.key_id,
+		    c.survey_id, p_survey, c.plan_id, p_external_id,
+		    p_answers, p_submitted_at, p_channel, p_body_hash,
+		    p_values);
 	END IF;
 
 	IF p_idem_key IS NOT NULL THEN
 		INSERT INTO idempotency_keys (key_id, idem_key, request_hash,
 		    status, body, location)
-		VALUES (k.key_id, p_idem_key, p_body_hash, v_status, v_body,
-		    v_location);
+		VALUES (c.key_id, p_idem_key, p_body_hash, res.status, res.body,
+		    res.location);
 	END IF;
 
-	RETURN QUERY SELECT v_status, v_body, v_location;
+	RETURN QUERY SELECT res.status, res.body, res.location;
 END
 $$;
 

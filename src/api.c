@@ -129,7 +129,7 @@ api_headers(struct http_request *req)
 int
 api_begin(struct http_request *req, int allowed, int json)
 {
-	const char	*hv, *want;
+	const char	*want;
 	char		 allow[64];
 	int		 cors, m;
 	struct problem	 p;
@@ -166,14 +166,22 @@ api_begin(struct http_request *req, int allowed, int json)
 		return (0);
 	}
 
-	if (json && http_request_header(req, "accept", &hv) &&
-	    !accept_json(hv)) {
-		problem_set(&p, PROBLEM_NOT_ACCEPTABLE, "This resource is "
+	if (json)
+		return (accept_json_header(req));
+	return (1);
+}
+
+/* 406 (and 0) when the Accept header excludes JSON; else 1. */
+int
+accept_json_header(struct http_request *req)
+{
+	const char	*hv;
+
+	if (http_request_header(req, "accept", &hv) && !accept_json(hv)) {
+		api_error(req, PROBLEM_NOT_ACCEPTABLE, "This resource is "
 		    "available as application/json only.");
-		api_problem(req, &p);
 		return (0);
 	}
-
 	return (1);
 }
 

@@ -37,6 +37,7 @@ struct content	*app_content(void);
 /* api.c: every response the service sends goes through here. */
 int		api_headers(struct http_request *);
 int		api_begin(struct http_request *, int, int);
+int		accept_json_header(struct http_request *);
 void		api_problem(struct http_request *, const struct problem *);
 void		api_error(struct http_request *, enum problem_kind,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
@@ -46,13 +47,23 @@ void		api_json(struct http_request *, int, json_t *, const char *);
 const char	*api_request_id(struct http_request *);
 void		api_init_worker(void);
 
-/* responses.c: survey responses, and helpers for every write. */
+/* resource.c: the published data, from memory. */
+int		resource_item_serve(struct http_request *);
+int		resource_collection_serve(struct http_request *);
+
+/* rpc.c: what every write and authenticated read shares. */
 struct dbq;
 int		survey_from_path(const char *, char *, size_t);
 int		auth_key_hash(struct http_request *,
 		    unsigned char [APIKEY_HASH_LEN]);
 json_t		*body_json(struct http_request *);
 void		dbq_send_result(struct http_request *, struct dbq *);
+void		dbq_send_list(struct http_request *, struct dbq *,
+		    const char *, const char *,
+		    char *(*)(struct http_request *, json_t *, size_t *));
+int		dbq_page_params(struct http_request *, struct dbq *,
+		    const struct query *, const char *, size_t, int64_t *,
+		    int *);
 
 /* tallies.c: live tallies for dashboards. */
 void		tallies_invalidate(void);

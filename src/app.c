@@ -25,6 +25,7 @@
 
 #define CONTENT_WAIT_SECONDS	15	/* for the database at start-up */
 #define CONTENT_RETRY_SECONDS	1	/* between loads in a worker */
+#define CONTENT_POLL_MS		500	/* between revision checks */
 
 /*
  * Debian 12's glibc implements stat() and fstat() with newfstatat, which
@@ -42,6 +43,11 @@ struct civic_config	 civic_config;
 struct content		*civic_content;
 
 static time_t		 content_tried;
+static struct kore_pgsql watch_sql;
+static int		 watch_busy;
+
+static void	content_watch(void *, u_int64_t);
+static void	content_watched(struct kore_pgsql *, void *);
 
 static const char *
 env_or(const char *name, const char *fallback)
@@ -124,6 +130,78 @@ kore_worker_configure(void)
 	api_init_worker();
 	if (!kore_pgsql_register(API_DB, civic_config.conninfo))
 		fatal("cannot register the database pool");
+	kore_timer_add(content_watch, CONTENT_POLL_MS, NULL, 0);
+}
+
+/*
+ * Every CONTENT_POLL_MS, ask the database for the content revision (a
+ * query through the pool, without blocking the worker).  When it moved,
+ * load a new snapshot: every worker serves a change within about half a
+ * second of its commit.
+ */
+static void
+content_watch(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+
+	if (watch_busy)
+		return;
+
+	kore_pgsql_init(&watch_sql);
+	kore_pgsql_bind_callback(&watch_sql, content_watched, NULL);
+	if (!kore_pgsql_setup(&watch_sql, API_DB, KORE_PGSQL_ASYNC) ||
+	    !kore_pgsql_query(&watch_sql,
+	    "SELECT revision FROM content_revision")) {
+		/* Busy pool or no database: try again at the next tick. */
+		kore_pgsql_cleanup(&watch_sql);
+		return;
+	}
+	watch_busy = 1;
+}
+
+static void
+content_watched(struct kore_pgsql *sql, void *arg)
+{
+	struct content	*fresh;
+	char		 err[512];
+	int64_t		 rev;
+
+	(void)arg;
+
+	switch (sql->state) {
+	case KORE_PGSQL_STATE_WAIT:
+		break;
+	case KORE_PGSQL_STATE_RESULT:
+		rev = kore_pgsql_ntuples(sql) == 1 ?
+		    strtoll(kore_pgsql_getvalue(sql, 0, 0), NULL, 10) : 0;
+		if (civic_content == NULL || rev != civic_content->revision) {
+			fresh = content_load(civic_config.conninfo, err,
+			    sizeof(err));
+			if (fresh == NULL) {
+				kore_log(LOG_NOTICE, "reload failed: %s", err);
+			} else {
+				content_free(civic_content);
+				civic_content = fresh;
+			}
+		}
+		kore_pgsql_continue(sql);
+		break;
+	case KORE_PGSQL_STATE_ERROR:
+		if (sql->conn != NULL && PQstatus(sql->conn->db) ==
+		    CONNECTION_BAD)
+			PQreset(sql->conn->db);
+		kore_pgsql_cleanup(sql);
+		watch_busy = 0;
+		break;
+	case KORE_PGSQL_STATE_COMPLETE:
+		kore_pgsql_cleanup(sql);
+		watch_busy = 0;
+		break;
+	default:
+		kore_pgsql_continue(sql);
+		break;
+	}
 }
 
 /*

@@ -41,6 +41,7 @@ enum problem_kind {
 	PROBLEM_METHOD_NOT_ALLOWED,
 	PROBLEM_NOT_ACCEPTABLE,
 	PROBLEM_UNSUPPORTED_MEDIA,
+	PROBLEM_INVALID_BODY,
 	PROBLEM_INTERNAL,
 	PROBLEM_UNAVAILABLE,
 	PROBLEM_KIND_MAX
@@ -70,6 +71,9 @@ int		 etag_none_match(const char *, const char *);
 uint32_t	 cursor_scope(const char *, const char *);
 int		 cursor_encode(int64_t, uint32_t, char *, size_t);
 int		 cursor_decode(const char *, uint32_t, int64_t *);
+int		 cursor_encode_keys(const int64_t *, size_t, uint32_t, char *,
+		    size_t);
+int		 cursor_decode_keys(const char *, size_t, uint32_t, int64_t *);
 
 /* query.c: strict query strings. */
 struct query_param {
@@ -91,6 +95,7 @@ int		 query_only(const struct query *, const char *const *,
 int		 query_int(const char *, const char *, long, long, long *,
 		    struct problem *);
 int		 slug_valid(const char *);
+void		 query_encode(const char *, char *, size_t);
 
 /* page.c: one page of a collection, as the envelope clients read. */
 struct page_source {
@@ -148,6 +153,9 @@ int		 answers_timestamp(const char *, time_t *);
 json_t		*tally_build(json_t *, json_t *, json_t *, json_int_t,
 		    const char *);
 
+/* csv.c: responses as CSV. */
+char		*csv_responses(json_t *, json_t *, json_t *, size_t *);
+
 /* conninfo.c: the service's libpq connection string. */
 char		*conninfo_build(const char *, char *, size_t);
 
@@ -186,6 +194,7 @@ struct content {
 	struct collection	*collections;
 	size_t			 ncollections;
 	char			*current_plan;	/* path of the newest adopted */
+	int64_t			 revision;	/* content_revision loaded */
 };
 
 struct content	*content_load(const char *, char *, size_t);

@@ -163,6 +163,13 @@ content_load(const char *conninfo, char *err, size_t errlen)
 	    resource_cmp);
 	PQclear(res);
 
+	if (content_query(pg, "SELECT revision FROM content_revision", &res,
+	    err, errlen) == -1)
+		goto fail;
+	if (PQntuples(res) == 1)
+		c->revision = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+
 	if (content_query(pg, "SELECT slug FROM api_current_plan", &res,
 	    err, errlen) == -1)
 		goto fail;

@@ -5,16 +5,14 @@
  * value computed over that key and the collection it belongs to (its path
  * and filter): a cursor edited by hand or taken to another collection is
  * refused instead of silently giving another page.  On the wire it is the
- * base64url (no padding) of 8 key bytes and 4 check bytes: 16 characters.
+ * base64url (no padding) of 8 bytes per key and 4 check bytes: 16
+ * characters for one key, 28 for two.
  * The check is a guard against mistakes, not a secret.
  */
 
 #include <string.h>
 
 #include "civic.h"
-
-#define CURSOR_RAW	12
-#define CURSOR_LEN	16
 
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -44,35 +42,52 @@ cursor_scope(const char *path, const char *filter)
 	return (h);
 }
 
-static void
-cursor_raw(int64_t key, uint32_t scope, unsigned char raw[CURSOR_RAW])
+#define CURSOR_KEYS_MAX	2
+
+/* The raw bytes of a cursor: the keys, then the check; padded to 3s. */
+static size_t
+cursor_raw(const int64_t *keys, size_t n, uint32_t scope,
+    unsigned char *raw)
 {
-	uint64_t	k = (uint64_t)key;
+	uint64_t	k;
 	uint32_t	check;
-	int		i;
+	size_t		i, j, len;
 
-	for (i = 0; i < 8; i++)
-		raw[i] = (unsigned char)(k >> (56 - 8 * i));
+	for (j = 0; j < n; j++) {
+		k = (uint64_t)keys[j];
+		for (i = 0; i < 8; i++)
+			raw[8 * j + i] = (unsigned char)(k >> (56 - 8 * i));
+	}
 
-	check = fnv32(scope, raw, 8);
+	check = fnv32(scope, raw, 8 * n);
 	for (i = 0; i < 4; i++)
-		raw[8 + i] = (unsigned char)(check >> (24 - 8 * i));
+		raw[8 * n + i] = (unsigned char)(check >> (24 - 8 * i));
+
+	len = 8 * n + 4;
+	while (len % 3 != 0)
+		raw[len++] = 0;
+	return (len);
 }
 
-/* Write the cursor for key in scope into out (at least 17 bytes). */
+/*
+ * Write the cursor for n keys (1 or 2) in scope into out: 16 characters
+ * for one key, 28 for two.
+ */
 int
-cursor_encode(int64_t key, uint32_t scope, char *out, size_t outlen)
+cursor_encode_keys(const int64_t *keys, size_t n, uint32_t scope, char *out,
+    size_t outlen)
 {
-	unsigned char	raw[CURSOR_RAW];
+	unsigned char	raw[8 * CURSOR_KEYS_MAX + 6];
 	uint32_t	v;
-	size_t		i, o;
+	size_t		i, o, len;
 
-	if (outlen < CURSOR_LEN + 1)
+	if (n < 1 || n > CURSOR_KEYS_MAX)
+		return (-1);
+	len = cursor_raw(keys, n, scope, raw);
+	if (outlen < len / 3 * 4 + 1)
 		return (-1);
 
-	cursor_raw(key, scope, raw);
-
-	for (i = 0, o = 0; i < CURSOR_RAW; i += 3) {
+	for (i = 0, o = 0; i < len; i += 3) {
 		v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 |
 		    raw[i + 2];
 		out[o++] = b64url[(v >> 18) & 63];
@@ -83,6 +98,12 @@ cursor_encode(int64_t key, uint32_t scope, char *out, size_t outlen)
 	out[o] = '\0';
 
 	return (0);
+}
+
+int
+cursor_encode(int64_t key, uint32_t scope, char *out, size_t outlen)
+{
+	return (cursor_encode_keys(&key, 1, scope, out, outlen));
 }
 
 static int
@@ -96,22 +117,30 @@ b64url_value(char c)
 }
 
 /*
- * Read a cursor given for the collection of this scope.  Returns 0 and the
- * key in *key, or -1 when the text is not a cursor of this collection.
+ * Read a cursor of n keys given for the collection of this scope.  Returns
+ * 0 and the keys, or -1 when the text is not such a cursor.
  */
 int
-cursor_decode(const char *text, uint32_t scope, int64_t *key)
+cursor_decode_keys(const char *text, size_t n, uint32_t scope, int64_t *keys)
 {
-	unsigned char	raw[CURSOR_RAW], want[CURSOR_RAW];
+	unsigned char	raw[8 * CURSOR_KEYS_MAX + 6];
+	unsigned char	want[8 * CURSOR_KEYS_MAX + 6];
+	int64_t		got[CURSOR_KEYS_MAX];
 	uint64_t	k;
 	uint32_t	v;
-	size_t		i, o;
+	size_t		i, o, len, textlen;
 	int		c, j;
 
-	if (text == NULL || strlen(text) != CURSOR_LEN)
+	if (n < 1 || n > CURSOR_KEYS_MAX || text == NULL)
+		return (-1);
+	len = 8 * n + 4;
+	while (len % 3 != 0)
+		len++;
+	textlen = len / 3 * 4;
+	if (strlen(text) != textlen)
 		return (-1);
 
-	for (i = 0, o = 0; i < CURSOR_LEN; i += 4) {
+	for (i = 0, o = 0; i < textlen; i += 4) {
 		v = 0;
 		for (j = 0; j < 4; j++) {
 			if ((c = b64url_value(text[i + j])) == -1)
@@ -123,13 +152,21 @@ cursor_decode(const char *text, uint32_t scope, int64_t *key)
 		raw[o++] = (unsigned char)v;
 	}
 
-	for (k = 0, i = 0; i < 8; i++)
-		k = k << 8 | raw[i];
+	for (j = 0; j < (int)n; j++) {
+		for (k = 0, i = 0; i < 8; i++)
+			k = k << 8 | raw[8 * j + i];
+		got[j] = (int64_t)k;
+	}
 
-	cursor_raw((int64_t)k, scope, want);
-	if (memcmp(raw, want, CURSOR_RAW) != 0)
+	(void)cursor_raw(got, n, scope, want);
+	if (memcmp(raw, want, len) != 0)
 		return (-1);
-
-	*key = (int64_t)k;
+	memcpy(keys, got, n * sizeof(*keys));
 	return (0);
+}
+
+int
+cursor_decode(const char *text, uint32_t scope, int64_t *key)
+{
+	return (cursor_decode_keys(text, 1, scope, key));
 }

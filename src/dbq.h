@@ -19,6 +19,7 @@ struct dbq {
 	int			 retried;
 	json_t			*json;		/* the handler's, decref'd */
 	char			 text[256];	/* the handler's scratch */
+	long			 limit;		/* of a page */
 	void			(*finish)(struct http_request *,
 				    struct dbq *);
 };

@@ -31,6 +31,8 @@ static const struct {
 	[PROBLEM_UNSUPPORTED_MEDIA] =
 	    { 415, "/problems/unsupported-media-type",
 	    "Unsupported Media Type" },
+	[PROBLEM_INVALID_BODY] =
+	    { 422, "/problems/invalid-body", "Invalid Body" },
 	[PROBLEM_INTERNAL] =
 	    { 500, "/problems/internal-error", "Internal Server Error" },
 	[PROBLEM_UNAVAILABLE] =
@@ -134,6 +136,34 @@ out:
 }
 
 /*
+ * The request target as a URI reference: bytes that may not appear in one
+ * (controls, spaces, quotes, non-ASCII) are percent-encoded.
+ */
+static void
+uri_clean(const char *s, char *out, size_t len)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	size_t			 o;
+
+	for (o = 0, p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p > 0x20 && *p < 0x7f && *p != '"' && *p != '%' &&
+		    *p != '\\') {
+			if (o + 1 >= len)
+				break;
+			out[o++] = (char)*p;
+		} else {
+			if (o + 3 >= len)
+				break;
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+/*
  * Render the problem as a compact JSON document.  instance and request_id
  * may be NULL.  Returns a new string the caller frees with free(), and its
  * length in *len; NULL if memory ran out.
@@ -144,7 +174,7 @@ problem_render(const struct problem *p, const char *instance,
 {
 	json_t		*doc, *errors;
 	char		*out, detail[sizeof(p->detail)];
-	char		 param[sizeof(p->parameter)];
+	char		 param[sizeof(p->parameter)], target[1024];
 
 	utf8_clean(p->detail, detail, sizeof(detail));
 	utf8_clean(p->parameter, param, sizeof(param));
@@ -157,8 +187,10 @@ problem_render(const struct problem *p, const char *instance,
 	if (doc == NULL)
 		return (NULL);
 
-	if (instance != NULL)
-		json_object_set_new(doc, "instance", json_string(instance));
+	if (instance != NULL) {
+		uri_clean(instance, target, sizeof(target));
+		json_object_set_new(doc, "instance", json_string(target));
+	}
 	if (request_id != NULL)
 		json_object_set_new(doc, "request_id", json_string(request_id));
 

@@ -218,3 +218,34 @@ slug_valid(const char *s)
 	}
 	return (!dash);
 }
+
+/*
+ * Percent-encode s for a query string value into out: everything but
+ * unreserved characters (RFC 3986) is escaped.  Truncates to fit.
+ */
+void
+query_encode(const char *s, char *out, size_t len)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	size_t			 o;
+
+	if (len == 0)
+		return;
+	for (o = 0, p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~') {
+			if (o + 1 >= len)
+				break;
+			out[o++] = (char)*p;
+		} else {
+			if (o + 3 >= len)
+				break;
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	out[o] = '\0';
+}

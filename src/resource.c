@@ -68,12 +68,19 @@ resource_no_query(struct http_request *req)
 int
 resource_item(struct http_request *req)
 {
+	if (!api_begin(req, API_READ_METHODS, 1))
+		return (KORE_RESULT_OK);
+	return (resource_item_serve(req));
+}
+
+/* GET or HEAD of a resource, once api_begin() let it through. */
+int
+resource_item_serve(struct http_request *req)
+{
 	struct content		*c;
 	const struct resource	*r;
 	char			 path[CIVIC_PATH_MAX];
 
-	if (!api_begin(req, API_READ_METHODS, 1))
-		return (KORE_RESULT_OK);
 	if ((c = resource_content(req)) == NULL)
 		return (KORE_RESULT_OK);
 	if (resource_path(req, c, path, sizeof(path)) == -1)
@@ -124,6 +131,15 @@ resource_filter(struct content *c, const struct collection *col,
 int
 resource_collection(struct http_request *req)
 {
+	if (!api_begin(req, API_READ_METHODS, 1))
+		return (KORE_RESULT_OK);
+	return (resource_collection_serve(req));
+}
+
+/* GET or HEAD of a collection, once api_begin() let it through. */
+int
+resource_collection_serve(struct http_request *req)
+{
 	struct content			*c;
 	const struct collection		*col;
 	struct query			 q;
@@ -136,8 +152,6 @@ resource_collection(struct http_request *req)
 	char				 cursor[CIVIC_CURSOR_MAX];
 	char				 link[CIVIC_PATH_MAX + 160];
 
-	if (!api_begin(req, API_READ_METHODS, 1))
-		return (KORE_RESULT_OK);
 	if ((c = resource_content(req)) == NULL)
 		return (KORE_RESULT_OK);
 	if (resource_path(req, c, path, sizeof(path)) == -1)

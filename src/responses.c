@@ -1,101 +1,41 @@
 /*
- * Survey responses from partners: POST /v1/surveys/{survey}/responses.
+ * Survey responses: submitting them (one or a batch), reading them (as
+ * JSON or CSV), and voiding them.
  *
- * The body is checked here, against the survey's questions as published
+ * A body is checked here, against the survey's questions as published
  * (answers.c); the database then does the rest in one transaction and one
  * round trip (api_submit_response, sql/006): the key, the survey's window
  * and the key's rights, the Idempotency-Key, exactly-once storage by
  * external_id, and the tally counters.
  */
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "dbq.h"
 
 int	responses_collection(struct http_request *);
+int	responses_batch(struct http_request *);
+int	responses_item(struct http_request *);
+int	responses_void(struct http_request *);
 
+static int	collection_prepare(struct http_request *, struct dbq *);
+static void	collection_finish(struct http_request *, struct dbq *);
 static int	submit_prepare(struct http_request *, struct dbq *);
 static void	submit_finish(struct http_request *, struct dbq *);
+static int	list_prepare(struct http_request *, struct dbq *);
+static int	batch_prepare(struct http_request *, struct dbq *);
+static int	item_prepare(struct http_request *, struct dbq *);
+static int	void_prepare(struct http_request *, struct dbq *);
 
 #define IDEM_KEY_MAX	255
+#define BATCH_MAX	500
 
-/* The {survey} of /v1/surveys/{survey}/..., into out. */
-int
-survey_from_path(const char *path, char *out, size_t len)
-{
-	const char	*p, *end;
-	size_t		 n;
-
-	if (strncmp(path, "/v1/surveys/", 12) != 0)
-		return (-1);
-	p = path + 12;
-	if ((end = strchr(p, '/')) == NULL)
-		end = p + strlen(p);
-	n = (size_t)(end - p);
-	if (n == 0 || n >= len)
-		return (-1);
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return (slug_valid(out) ? 0 : -1);
-}
-
-/*
- * The caller's API key from Authorization, hashed into hash.  Answers 401
- * (with WWW-Authenticate) and returns -1 when there is none or it is not
- * shaped like a key; whether it is a live key is for the database to say.
- */
-int
-auth_key_hash(struct http_request *req, unsigned char hash[APIKEY_HASH_LEN])
-{
-	const char	*field, *key;
-
-	if (!http_request_header(req, "authorization", &field)) {
-		http_response_header(req, "www-authenticate",
-		    "Bearer realm=\"civicplan\"");
-		api_error(req, PROBLEM_UNAUTHORIZED, "This request needs an "
-		    "API key: Authorization: Bearer <key>.");
-		return (-1);
-	}
-	if ((key = apikey_from_header(field)) == NULL) {
-		http_response_header(req, "www-authenticate",
-		    "Bearer realm=\"civicplan\", error=\"invalid_token\"");
-		api_error(req, PROBLEM_UNAUTHORIZED, "The Authorization header "
-		    "is not a bearer API key of this service.");
-		return (-1);
-	}
-	apikey_hash(key, hash);
-	return (0);
-}
-
-/* The request body as JSON; answers 415 or 400 and returns NULL if not. */
-json_t *
-body_json(struct http_request *req)
-{
-	json_t		*j;
-	json_error_t	 jerr;
-	const char	*ct;
-
-	if (!http_request_header(req, "content-type", &ct) ||
-	    (strncasecmp(ct, "application/json", 16) != 0 ||
-	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' '))) {
-		api_error(req, PROBLEM_UNSUPPORTED_MEDIA, "Send the body as "
-		    "Content-Type: application/json.");
-		return (NULL);
-	}
-	if (req->http_body == NULL) {
-		api_error(req, PROBLEM_MALFORMED_BODY, "The body is empty.");
-		return (NULL);
-	}
-	j = json_loadb((const char *)req->http_body->data,
-	    req->http_body->offset, JSON_REJECT_DUPLICATES, &jerr);
-	if (j == NULL) {
-		api_error(req, PROBLEM_MALFORMED_BODY, "The body is not JSON: "
-		    "%s at line %d, column %d.", jerr.text, jerr.line,
-		    jerr.column);
-	}
-	return (j);
-}
+static const char *const list_params[] = {
+	"limit", "cursor", "order", "since", NULL
+};
 
 /* The ids of the objectives of the plan a survey belongs to (new ref). */
 static json_t *
@@ -116,30 +56,85 @@ plan_objective_ids(struct content *c, json_t *survey)
 	return (ids);
 }
 
+/* The published document of the survey named by slug, or NULL. */
+static json_t *
+survey_doc(const char *slug)
+{
+	const struct resource	*r;
+	char			 path[CIVIC_PATH_MAX];
+
+	(void)snprintf(path, sizeof(path), "/v1/surveys/%s", slug);
+	r = content_resource(app_content(), path);
+	return (r != NULL ? r->json : NULL);
+}
+
+/* Does the client ask for CSV rather than JSON? */
+static int
+wants_csv(struct http_request *req)
+{
+	const char	*accept;
+
+	return (http_request_header(req, "accept", &accept) &&
+	    strstr(accept, "text/csv") != NULL &&
+	    strstr(accept, "text/csv;q=0") == NULL);
+}
+
+/*
+ * Check one response body against the survey: fills a (its faults, the
+ * values to count and the canonical hash).  When the survey is not loaded
+ * in this worker, the body is refused as one fault.
+ */
+static int
+check_body(json_t *body, const char *slug, struct answers *a)
+{
+	json_t	*survey, *objectives;
+	int	 rc;
+
+	memset(a, 0, sizeof(*a));
+	if ((survey = survey_doc(slug)) == NULL) {
+		a->errors = json_pack("[{s:s, s:s}]", "pointer", "", "detail",
+		    "This survey is not loaded yet; retry shortly.");
+		a->values = json_array();
+		return (0);
+	}
+	objectives = plan_objective_ids(app_content(), survey);
+	rc = answers_check(body, survey, objectives, time(NULL), a);
+	json_decref(objectives);
+	return (rc);
+}
+
 int
 responses_collection(struct http_request *req)
 {
-	return (dbq_handle(req, submit_prepare, submit_finish));
+	return (dbq_handle(req, collection_prepare, collection_finish));
 }
 
 static int
-submit_prepare(struct http_request *req, struct dbq *q)
+collection_prepare(struct http_request *req, struct dbq *q)
 {
-	struct content		*c;
-	const struct resource	*r;
-	struct answers		 a;
-	json_t			*body, *objectives, *v;
-	const char		*idem;
-	char			 slug[CIVIC_ID_MAX + 1], path[CIVIC_PATH_MAX];
-	char			*text;
-	unsigned char		 hash[APIKEY_HASH_LEN];
-
-	if (!api_begin(req, HTTP_METHOD_POST | HTTP_METHOD_OPTIONS, 1))
+	if (!api_begin(req, API_READ_METHODS | HTTP_METHOD_POST, 0))
 		return (0);
 	/* The header and body timeout stays armed while we work: clear it. */
 	if (req->owner != NULL)
 		req->owner->http_timeout = 0;
 
+	if (req->method == HTTP_METHOD_POST)
+		return (submit_prepare(req, q));
+	return (list_prepare(req, q));
+}
+
+static int
+submit_prepare(struct http_request *req, struct dbq *q)
+{
+	struct answers		 a;
+	json_t			*body, *v;
+	const char		*idem;
+	char			 slug[CIVIC_ID_MAX + 1];
+	char			*text;
+	unsigned char		 hash[APIKEY_HASH_LEN];
+
+	if (!accept_json_header(req))
+		return (0);
 	if (auth_key_hash(req, hash) == -1)
 		return (0);
 	if (survey_from_path(req->path, slug, sizeof(slug)) == -1) {
@@ -148,38 +143,21 @@ submit_prepare(struct http_request *req, struct dbq *q)
 		return (0);
 	}
 
+	idem = NULL;
 	if (http_request_header(req, "idempotency-key", &idem) &&
 	    (strlen(idem) == 0 || strlen(idem) > IDEM_KEY_MAX)) {
 		api_error(req, PROBLEM_INVALID_PARAMETER, "Idempotency-Key "
 		    "must be 1 to %d characters.", IDEM_KEY_MAX);
 		return (0);
-	} else if (!http_request_header(req, "idempotency-key", &idem)) {
-		idem = NULL;
 	}
 
 	if ((body = body_json(req)) == NULL)
 		return (0);
-
-	c = app_content();
-	(void)snprintf(path, sizeof(path), "/v1/surveys/%s", slug);
-	r = content_resource(c, path);
-
-	memset(&a, 0, sizeof(a));
-	if (r != NULL) {
-		objectives = plan_objective_ids(c, r->json);
-		if (answers_check(body, r->json, objectives, time(NULL),
-		    &a) == -1) {
-			json_decref(objectives);
-			json_decref(body);
-			api_error(req, PROBLEM_INTERNAL, "Out of memory.");
-			return (0);
-		}
-		json_decref(objectives);
-	} else {
-		/* Unknown to this worker: the database says 404 or retry. */
-		a.errors = json_pack("[{s:s, s:s}]", "pointer", "",
-		    "detail", "This survey is not loaded yet; retry shortly.");
-		a.values = json_array();
+	if (check_body(body, slug, &a) == -1) {
+		answers_cleanup(&a);
+		json_decref(body);
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+		return (0);
 	}
 
 	q->query = "SELECT status, body, location FROM api_submit_response("
@@ -222,64 +200,305 @@ submit_prepare(struct http_request *req, struct dbq *q)
 	return (1);
 }
 
-/*
- * Send what an SQL function answered: status, a JSON body (a problem
- * document for errors, given our instance and request id) and Location.
- */
-void
-dbq_send_result(struct http_request *req, struct dbq *q)
-{
-	json_t		*j;
-	json_error_t	 jerr;
-	int		 status;
-	char		*out;
-
-	if (q->result == NULL || PQntuples(q->result) != 1) {
-		api_error(req, PROBLEM_INTERNAL, "The database gave no answer.");
-		return;
-	}
-
-	status = atoi(PQgetvalue(q->result, 0, 0));
-	j = json_loads(PQgetvalue(q->result, 0, 1), 0, &jerr);
-	if (j == NULL || status < 200 || status > 599) {
-		json_decref(j);
-		api_error(req, PROBLEM_INTERNAL, "The database gave a bad "
-		    "answer.");
-		return;
-	}
-
-	if (!PQgetisnull(q->result, 0, 2))
-		http_response_header(req, "location",
-		    PQgetvalue(q->result, 0, 2));
-
-	if (status >= 400) {
-		json_object_set_new(j, "instance", json_string(req->path));
-		json_object_set_new(j, "request_id",
-		    json_string(api_request_id(req)));
-		if (status == 401)
-			http_response_header(req, "www-authenticate",
-			    "Bearer realm=\"civicplan\", "
-			    "error=\"invalid_token\"");
-		http_response_header(req, "content-type", CT_PROBLEM);
-	} else {
-		http_response_header(req, "content-type", CT_JSON);
-	}
-	http_response_header(req, "cache-control", CACHE_NONE);
-
-	if ((out = json_dumps(j, JSON_COMPACT)) == NULL) {
-		json_decref(j);
-		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
-		return;
-	}
-	http_response(req, status, out, strlen(out));
-	free(out);
-	json_decref(j);
-}
-
 static void
 submit_finish(struct http_request *req, struct dbq *q)
 {
 	dbq_send_result(req, q);
-	if (req->status == HTTP_STATUS_CREATED)
+	if (req->status == HTTP_STATUS_CREATED ||
+	    (req->status == HTTP_STATUS_OK &&
+	    strstr(req->path, "/void") != NULL))
 		tallies_invalidate();
+}
+
+static int
+list_prepare(struct http_request *req, struct dbq *q)
+{
+	struct query	 qs;
+	struct problem	 p;
+	const char	*order, *since;
+	char		 slug[CIVIC_ID_MAX + 1], path[CIVIC_PATH_MAX], num[32];
+	unsigned char	 hash[APIKEY_HASH_LEN];
+	int64_t		 keys[2];
+	int		 has_cursor, desc;
+	time_t		 when;
+
+	if (!wants_csv(req) && !accept_json_header(req))
+		return (0);
+	if (auth_key_hash(req, hash) == -1)
+		return (0);
+	if (survey_from_path(req->path, slug, sizeof(slug)) == -1) {
+		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
+		    req->path);
+		return (0);
+	}
+
+	if (query_parse(&qs, req->query_string, &p) == -1 ||
+	    query_only(&qs, list_params, &p) == -1)
+		goto bad;
+
+	desc = 1;
+	if ((order = query_get(&qs, "order")) != NULL) {
+		if (strcmp(order, "asc") && strcmp(order, "desc")) {
+			problem_param(&p, "order", "'order' is asc (oldest "
+			    "first) or desc (newest first, the default).");
+			goto bad;
+		}
+		desc = strcmp(order, "desc") == 0;
+	}
+	if ((since = query_get(&qs, "since")) != NULL &&
+	    answers_timestamp(since, &when) == -1) {
+		problem_param(&p, "since", "'since' is an RFC 3339 date-time "
+		    "with a time zone.");
+		goto bad;
+	}
+
+	/* The page's own parameters, for its cursor and its next link. */
+	(void)snprintf(q->text, sizeof(q->text), "%s%s%s",
+	    desc ? "" : "order=asc", (since != NULL && !desc) ? "&" : "",
+	    since != NULL ? "since=" : "");
+	if (since != NULL)
+		query_encode(since, q->text + strlen(q->text),
+		    sizeof(q->text) - strlen(q->text));
+
+	(void)snprintf(path, sizeof(path), "/v1/surveys/%s/responses", slug);
+	keys[0] = keys[1] = 0;
+	if (dbq_page_params(req, q, &qs, path, 2, keys, &has_cursor) == -1) {
+		query_cleanup(&qs);
+		return (0);
+	}
+
+	q->query = "SELECT status, body, location FROM api_responses_list("
+	    "$1, $2, $3::integer, $4::boolean, $5::timestamptz, $6::bigint, "
+	    "$7::bigint)";
+	dbq_param(q, 0, hash, sizeof(hash), 1);
+	dbq_param(q, 1, slug, 0, 0);
+	(void)snprintf(num, sizeof(num), "%ld", q->limit);
+	dbq_param(q, 2, num, 0, 0);
+	dbq_param(q, 3, desc ? "true" : "false", 0, 0);
+	dbq_param(q, 4, since, 0, 0);
+	if (has_cursor) {
+		(void)snprintf(num, sizeof(num), "%lld", (long long)keys[0]);
+		dbq_param(q, 5, num, 0, 0);
+		(void)snprintf(num, sizeof(num), "%lld", (long long)keys[1]);
+		dbq_param(q, 6, num, 0, 0);
+	} else {
+		dbq_param(q, 5, NULL, 0, 0);
+		dbq_param(q, 6, NULL, 0, 0);
+	}
+	query_cleanup(&qs);
+	return (1);
+
+bad:
+	query_cleanup(&qs);
+	api_problem(req, &p);
+	return (0);
+}
+
+/* A page of responses as CSV: the items of the envelope, nothing else. */
+static char *
+render_csv(struct http_request *req, json_t *env, size_t *len)
+{
+	json_t	*survey, *objectives;
+	char	 slug[CIVIC_ID_MAX + 1], *out;
+
+	if (survey_from_path(req->path, slug, sizeof(slug)) == -1 ||
+	    (survey = survey_doc(slug)) == NULL)
+		return (NULL);
+	objectives = plan_objective_ids(app_content(), survey);
+	out = csv_responses(json_object_get(env, "items"), survey, objectives,
+	    len);
+	json_decref(objectives);
+	return (out);
+}
+
+static void
+collection_finish(struct http_request *req, struct dbq *q)
+{
+	char	slug[CIVIC_ID_MAX + 1], path[CIVIC_PATH_MAX];
+
+	if (req->method == HTTP_METHOD_POST) {
+		submit_finish(req, q);
+		return;
+	}
+	(void)survey_from_path(req->path, slug, sizeof(slug));
+	(void)snprintf(path, sizeof(path), "/v1/surveys/%s/responses", slug);
+	if (wants_csv(req))
+		dbq_send_list(req, q, path, "text/csv; charset=utf-8",
+		    render_csv);
+	else
+		dbq_send_list(req, q, path, CT_JSON, NULL);
+}
+
+int
+responses_batch(struct http_request *req)
+{
+	return (dbq_handle(req, batch_prepare, dbq_send_result));
+}
+
+/*
+ * POST .../responses/batch: {"responses": [up to 500 bodies]}.  Each item
+ * is checked here; the database stores each on its own and answers one
+ * result per item.
+ */
+static int
+batch_prepare(struct http_request *req, struct dbq *q)
+{
+	struct answers	 a;
+	json_t		*body, *list, *items, *item, *v;
+	const char	*key;
+	char		 slug[CIVIC_ID_MAX + 1], hex[65], *text;
+	unsigned char	 hash[APIKEY_HASH_LEN];
+	size_t		 i, j;
+
+	if (!api_begin(req, HTTP_METHOD_POST | HTTP_METHOD_OPTIONS, 1))
+		return (0);
+	if (req->owner != NULL)
+		req->owner->http_timeout = 0;
+	if (auth_key_hash(req, hash) == -1)
+		return (0);
+	if (survey_from_path(req->path, slug, sizeof(slug)) == -1) {
+		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
+		    req->path);
+		return (0);
+	}
+	if ((body = body_json(req)) == NULL)
+		return (0);
+
+	list = json_object_get(body, "responses");
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "responses") != 0)
+			list = NULL;
+	}
+	if (!json_is_array(list) || json_array_size(list) < 1 ||
+	    json_array_size(list) > BATCH_MAX) {
+		json_decref(body);
+		api_error(req, PROBLEM_INVALID_BODY, "The body is "
+		    "{\"responses\": [...]} with 1 to %d responses.", BATCH_MAX);
+		return (0);
+	}
+
+	items = json_array();
+	json_array_foreach(list, i, item) {
+		if (check_body(item, slug, &a) == -1) {
+			answers_cleanup(&a);
+			json_decref(items);
+			json_decref(body);
+			api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+			return (0);
+		}
+		for (j = 0; j < sizeof(a.hash); j++)
+			(void)snprintf(hex + 2 * j, 3, "%02x", a.hash[j]);
+		v = json_pack("{s:O?, s:O?, s:O?, s:O?, s:s, s:O, s:O}",
+		    "external_id", json_object_get(item, "external_id"),
+		    "answers", json_object_get(item, "answers"),
+		    "submitted_at", json_object_get(item, "submitted_at"),
+		    "channel", json_object_get(item, "channel"),
+		    "hash", hex,
+		    "errors", json_array_size(a.errors) > 0 ? a.errors :
+		    json_null(),
+		    "values", a.values);
+		json_array_append_new(items, v);
+		answers_cleanup(&a);
+	}
+	json_decref(body);
+
+	text = json_dumps(items, JSON_COMPACT);
+	json_decref(items);
+	q->query = "SELECT status, body, location FROM api_submit_batch($1, "
+	    "$2, $3::jsonb)";
+	dbq_param(q, 0, hash, sizeof(hash), 1);
+	dbq_param(q, 1, slug, 0, 0);
+	dbq_param(q, 2, text, 0, 0);
+	free(text);
+	return (1);
+}
+
+/* The response id at the end of .../responses/{id}[/void]. */
+static int
+response_id(struct http_request *req, char *id, size_t len)
+{
+	const char	*p, *end;
+	size_t		 n;
+
+	if ((p = strstr(req->path, "/responses/")) == NULL)
+		return (-1);
+	p += strlen("/responses/");
+	if ((end = strchr(p, '/')) == NULL)
+		end = p + strlen(p);
+	n = (size_t)(end - p);
+	if (n == 0 || n >= len)
+		return (-1);
+	memcpy(id, p, n);
+	id[n] = '\0';
+	return (0);
+}
+
+int
+responses_item(struct http_request *req)
+{
+	return (dbq_handle(req, item_prepare, dbq_send_result));
+}
+
+static int
+item_prepare(struct http_request *req, struct dbq *q)
+{
+	char		slug[CIVIC_ID_MAX + 1], id[64];
+	unsigned char	hash[APIKEY_HASH_LEN];
+
+	if (!api_begin(req, API_READ_METHODS, 1))
+		return (0);
+	if (auth_key_hash(req, hash) == -1)
+		return (0);
+	if (survey_from_path(req->path, slug, sizeof(slug)) == -1 ||
+	    response_id(req, id, sizeof(id)) == -1) {
+		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
+		    req->path);
+		return (0);
+	}
+	q->query = "SELECT status, body, location FROM api_response_get($1, "
+	    "$2, $3)";
+	dbq_param(q, 0, hash, sizeof(hash), 1);
+	dbq_param(q, 1, slug, 0, 0);
+	dbq_param(q, 2, id, 0, 0);
+	return (1);
+}
+
+int
+responses_void(struct http_request *req)
+{
+	return (dbq_handle(req, void_prepare, submit_finish));
+}
+
+static int
+void_prepare(struct http_request *req, struct dbq *q)
+{
+	json_t		*body;
+	char		 slug[CIVIC_ID_MAX + 1], id[64], *text;
+	unsigned char	 hash[APIKEY_HASH_LEN];
+
+	if (!api_begin(req, HTTP_METHOD_POST | HTTP_METHOD_OPTIONS, 1))
+		return (0);
+	if (req->owner != NULL)
+		req->owner->http_timeout = 0;
+	if (auth_key_hash(req, hash) == -1)
+		return (0);
+	if (survey_from_path(req->path, slug, sizeof(slug)) == -1 ||
+	    response_id(req, id, sizeof(id)) == -1) {
+		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
+		    req->path);
+		return (0);
+	}
+	if ((body = body_json(req)) == NULL)
+		return (0);
+	text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(body);
+
+	q->query = "SELECT status, body, location FROM api_response_void($1, "
+	    "$2, $3, $4::jsonb)";
+	dbq_param(q, 0, hash, sizeof(hash), 1);
+	dbq_param(q, 1, slug, 0, 0);
+	dbq_param(q, 2, id, 0, 0);
+	dbq_param(q, 3, text, 0, 0);
+	free(text);
+	return (1);
 }

@@ -89,7 +89,8 @@ main(int argc, char **argv)
 		return (1);
 	}
 	apikey_hash(key, hash);
-	(void)snprintf(prefix, sizeof(prefix), "%s", key);
+	memcpy(prefix, key, sizeof(prefix) - 1);
+	prefix[sizeof(prefix) - 1] = '\0';
 
 	res = PQexec(pg, "BEGIN");
 	PQclear(res);

@@ -8,7 +8,7 @@ set -euo pipefail
 
 declare -A groups=(
 	[run]="kore libjansson-dev libpq-dev libssl-dev gcc make postgresql-15 postgresql-client-15 nodejs npm coreutils curl"
-	[test]="libcriterion-dev python3 python3-pytest python3-requests"
+	[test]="libcriterion-dev python3 python3-pytest python3-requests python3-jsonschema"
 	[bench]="wrk postgresql-contrib"
 )
 

@@ -35,6 +35,8 @@ rm -rf "$TEST_PG_DIR"
 tools/pg.sh start "$TEST_PG_DIR" "$TEST_PG_PORT" throwaway || exit 1
 url=$(tools/pg.sh url "$TEST_PG_DIR" "$TEST_PG_PORT")
 tools/migrate.sh "$url" || exit 1
+admin_key=$(DATABASE_URL=$url build/civic-admin create-key --name "test admin" \
+    --role admin 2>/dev/null) || { echo "cannot make the test admin key"; exit 1; }
 
 echo "== server on 127.0.0.1:$TEST_PORT"
 mkdir -p var
@@ -52,5 +54,6 @@ done
 echo "== HTTP tests"
 CIVIC_BASE_URL=http://127.0.0.1:$TEST_PORT CIVIC_SERVER_LOG=$LOG \
     CIVIC_PG_DIR=$TEST_PG_DIR CIVIC_PG_PORT=$TEST_PG_PORT \
-    CIVIC_CORS_TEST_ORIGIN=$ORIGIN \
+    CIVIC_CORS_TEST_ORIGIN=$ORIGIN CIVIC_ADMIN_KEY=$admin_key \
+    CIVIC_DATABASE_URL=$url \
     /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/http

@@ -29,6 +29,8 @@ static const struct {
 	    "Not Acceptable" },
 	{ PROBLEM_UNSUPPORTED_MEDIA, 415, "/problems/unsupported-media-type",
 	    "Unsupported Media Type" },
+	{ PROBLEM_INVALID_BODY, 422, "/problems/invalid-body",
+	    "Invalid Body" },
 	{ PROBLEM_INTERNAL, 500, "/problems/internal-error",
 	    "Internal Server Error" },
 	{ PROBLEM_UNAVAILABLE, 503, "/problems/service-unavailable",

@@ -1,0 +1,82 @@
+/*
+ * Surveys: read from memory like the plan (resource.c), written by admins
+ * through the database (api_survey_create and api_survey_update, sql/010).
+ * A write bumps the content revision, and every worker reloads its
+ * snapshot within a poll interval.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "dbq.h"
+
+int	surveys_collection(struct http_request *);
+int	surveys_item(struct http_request *);
+
+static int	survey_write_prepare(struct http_request *, struct dbq *);
+
+#define SURVEYS_METHODS		(API_READ_METHODS | HTTP_METHOD_POST)
+#define SURVEY_METHODS		(API_READ_METHODS | HTTP_METHOD_PATCH)
+
+int
+surveys_collection(struct http_request *req)
+{
+	if (req->method == HTTP_METHOD_POST)
+		return (dbq_handle(req, survey_write_prepare,
+		    dbq_send_result));
+	if (!api_begin(req, SURVEYS_METHODS, 1))
+		return (KORE_RESULT_OK);
+	return (resource_collection_serve(req));
+}
+
+int
+surveys_item(struct http_request *req)
+{
+	if (req->method == HTTP_METHOD_PATCH)
+		return (dbq_handle(req, survey_write_prepare,
+		    dbq_send_result));
+	if (!api_begin(req, SURVEY_METHODS, 1))
+		return (KORE_RESULT_OK);
+	return (resource_item_serve(req));
+}
+
+static int
+survey_write_prepare(struct http_request *req, struct dbq *q)
+{
+	json_t		*body;
+	char		 slug[CIVIC_ID_MAX + 1], *text;
+	unsigned char	 hash[APIKEY_HASH_LEN];
+	int		 create;
+
+	create = req->method == HTTP_METHOD_POST;
+	if (!api_begin(req, create ? SURVEYS_METHODS : SURVEY_METHODS, 1))
+		return (0);
+	if (req->owner != NULL)
+		req->owner->http_timeout = 0;
+	if (auth_key_hash(req, hash) == -1)
+		return (0);
+	if (!create && survey_from_path(req->path, slug, sizeof(slug)) == -1) {
+		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
+		    req->path);
+		return (0);
+	}
+	if ((body = body_json(req)) == NULL)
+		return (0);
+	text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(body);
+
+	dbq_param(q, 0, hash, sizeof(hash), 1);
+	if (create) {
+		q->query = "SELECT status, body, location FROM "
+		    "api_survey_create($1, $2::jsonb)";
+		dbq_param(q, 1, text, 0, 0);
+	} else {
+		q->query = "SELECT status, body, location FROM "
+		    "api_survey_update($1, $2, $3::jsonb)";
+		dbq_param(q, 1, slug, 0, 0);
+		dbq_param(q, 2, text, 0, 0);
+	}
+	free(text);
+	return (1);
+}

@@ -1,0 +1,262 @@
+"""Fixtures shared by the HTTP tests of the Civic Plan API.
+
+The harness (tools/test.sh) starts the server and a throwaway PostgreSQL
+cluster before running pytest, and sets:
+
+  CIVIC_BASE_URL          the server (default http://127.0.0.1:8899)
+  CIVIC_SERVER_LOG        the server's combined stdout/stderr log
+  CIVIC_PG_DIR, CIVIC_PG_PORT
+                          the throwaway cluster (tools/pg.sh crash|start)
+  CIVIC_CORS_TEST_ORIGIN  an origin the server is configured to allow
+
+Every request has a timeout; every loop in the tests is bounded in count and
+in time. Tests only talk to the loopback server.
+"""
+
+import json
+import os
+import socket
+import time
+import urllib.parse
+
+import pytest
+import requests
+from requests.structures import CaseInsensitiveDict
+
+BASE_URL = os.environ.get("CIVIC_BASE_URL", "http://127.0.0.1:8899").rstrip("/")
+CORS_ORIGIN = os.environ.get("CIVIC_CORS_TEST_ORIGIN", "http://allowed.test")
+TIMEOUT = 5.0  # seconds: no request of this suite may take longer
+
+PROBLEM_TITLES = {
+    "not-found": "Not Found",
+    "method-not-allowed": "Method Not Allowed",
+    "invalid-parameter": "Invalid Parameter",
+    "not-acceptable": "Not Acceptable",
+    "service-unavailable": "Service Unavailable",
+    "internal-error": "Internal Server Error",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "last_in_file: run this test after every other test of its module")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Move tests marked last_in_file to the end of their module (stable)."""
+    first_seen = {}
+    for index, item in enumerate(items):
+        first_seen.setdefault(item.nodeid.split("::")[0], index)
+
+    def key(pair):
+        index, item = pair
+        last = 1 if item.get_closest_marker("last_in_file") else 0
+        return (first_seen[item.nodeid.split("::")[0]], last, index)
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=key)]
+
+
+class RawResponse:
+    """A response read off a raw socket (for requests http.client would refuse
+    or rewrite). `status_code` is None when the server closed the connection
+    without answering."""
+
+    def __init__(self, status_code, reason, headers, content, header_list):
+        self.status_code = status_code
+        self.reason = reason
+        self.headers = headers
+        self.header_list = header_list
+        self.content = content
+
+    def json(self):
+        return json.loads(self.content.decode("utf-8"))
+
+    def __repr__(self):
+        return "<RawResponse %s %r>" % (self.status_code, self.content[:200])
+
+
+def _parse_raw(data):
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep or not head:
+        return RawResponse(None, "", CaseInsensitiveDict(), data, [])
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    status = int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else None
+    reason = parts[2] if len(parts) == 3 else ""
+    headers = CaseInsensitiveDict()
+    header_list = []
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name, value = name.strip(), value.strip()
+        header_list.append((name, value))
+        if name in headers:
+            headers[name] = headers[name] + ", " + value
+        else:
+            headers[name] = value
+    return RawResponse(status, reason, headers, body, header_list)
+
+
+class Api:
+    """A small client for the server under test."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        parsed = urllib.parse.urlsplit(base_url)
+        self.host = parsed.hostname
+        self.port = parsed.port or 80
+        self.session = requests.Session()
+
+    def url(self, path):
+        return self.base_url + path
+
+    def request(self, method, path, fresh=False, **kwargs):
+        """One request; fresh=True uses a new connection (Connection: close)."""
+        kwargs.setdefault("timeout", TIMEOUT)
+        kwargs.setdefault("allow_redirects", False)
+        if fresh:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("Connection", "close")
+            with requests.Session() as s:
+                return s.request(method, self.url(path), headers=headers, **kwargs)
+        return self.session.request(method, self.url(path), **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def head(self, path, **kwargs):
+        return self.request("HEAD", path, **kwargs)
+
+    def options(self, path, **kwargs):
+        return self.request("OPTIONS", path, **kwargs)
+
+    def raw(self, method, target, headers=(), timeout=TIMEOUT):
+        """Send one request with exactly this target (str or bytes) on a new
+        connection, with Connection: close, and read until the server closes
+        it. Fails the test if that takes longer than `timeout` seconds."""
+        if isinstance(target, str):
+            target = target.encode("utf-8")
+        lines = [method.encode("ascii") + b" " + target + b" HTTP/1.1",
+                 ("Host: %s:%d" % (self.host, self.port)).encode("ascii"),
+                 b"Connection: close"]
+        for name, value in headers:
+            lines.append(("%s: %s" % (name, value)).encode("latin-1"))
+        data = b"\r\n".join(lines) + b"\r\n\r\n"
+        deadline = time.monotonic() + timeout
+        chunks = []
+        with socket.create_connection((self.host, self.port), timeout=timeout) as s:
+            s.sendall(data)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    pytest.fail("no complete answer within %.1f s to %s %r"
+                                % (timeout, method, target[:120]))
+                s.settimeout(left)
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    pytest.fail("no complete answer within %.1f s to %s %r"
+                                % (timeout, method, target[:120]))
+                except ConnectionResetError:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        return _parse_raw(b"".join(chunks))
+
+
+@pytest.fixture(scope="session")
+def api():
+    client = Api(BASE_URL)
+    yield client
+    client.session.close()
+
+
+@pytest.fixture(scope="session")
+def cors_origin():
+    return CORS_ORIGIN
+
+
+def media_type(response):
+    """(type/subtype lowercased, {param: value}) of the Content-Type."""
+    value = response.headers.get("Content-Type", "")
+    parts = [p.strip() for p in value.split(";")]
+    params = {}
+    for p in parts[1:]:
+        name, _, v = p.partition("=")
+        params[name.strip().lower()] = v.strip().strip('"').lower()
+    return parts[0].lower(), params
+
+
+def header_tokens(response, name):
+    """The comma-separated values of a header, as a list (case kept)."""
+    value = response.headers.get(name)
+    if value is None:
+        return []
+    return [t.strip() for t in value.split(",") if t.strip()]
+
+
+def assert_json(response):
+    mtype, params = media_type(response)
+    assert mtype == "application/json", response.headers.get("Content-Type")
+    assert params.get("charset", "utf-8") == "utf-8", response.headers.get("Content-Type")
+    return response.json()
+
+
+def assert_problem(response, status, slug, instance=None):
+    """Assert an RFC 9457 problem document as SPEC.md describes it and return
+    its body. `instance` is the request path (without the query)."""
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    mtype, params = media_type(response)
+    assert mtype == "application/problem+json", response.headers.get("Content-Type")
+    assert params.get("charset", "utf-8") == "utf-8", response.headers.get("Content-Type")
+    body = response.json()
+    assert body["type"] == "/problems/" + slug, body
+    assert body["title"] == PROBLEM_TITLES[slug], body
+    assert body["status"] == status, body
+    assert isinstance(body["detail"], str) and body["detail"].strip(), body
+    if instance is not None:
+        assert body["instance"] == instance, body
+    else:
+        assert isinstance(body["instance"], str) and body["instance"].startswith("/"), body
+    assert body["request_id"] == response.headers.get("X-Request-Id"), (
+        body, response.headers.get("X-Request-Id"))
+    assert response.headers.get("Cache-Control") == "no-store", response.headers
+    return body
+
+
+def assert_invalid_parameter(response, parameter, instance):
+    """A 400 invalid-parameter problem that names `parameter` in errors[]."""
+    body = assert_problem(response, 400, "invalid-parameter", instance)
+    errors = body.get("errors")
+    assert isinstance(errors, list) and errors, body
+    for e in errors:
+        assert isinstance(e.get("detail"), str) and e["detail"].strip(), body
+    assert parameter in [e.get("parameter") for e in errors], body
+    return body
+
+
+@pytest.fixture(scope="session")
+def problem():
+    """assert_problem as a fixture, for the test modules."""
+    return assert_problem
+
+
+@pytest.fixture(scope="session")
+def invalid_parameter():
+    return assert_invalid_parameter
+
+
+@pytest.fixture(scope="session")
+def json_body():
+    return assert_json
+
+
+@pytest.fixture(scope="session")
+def tokens():
+    return header_tokens
+
+
+@pytest.fixture(scope="session")
+def mtype():
+    return media_type
