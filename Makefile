@@ -24,6 +24,7 @@ export CIVIC_BIND CIVIC_PORT RUN_PG_DIR RUN_PG_PORT TEST_PG_DIR \
 
 BUILD		= build
 MODULE		= $(BUILD)/civicplan.so
+ADMIN_BIN	= $(BUILD)/civic-admin
 DOCS_OUT	= $(BUILD)/docs
 
 KORE_FEATURES	:= $(shell cat /usr/share/kore/features 2>/dev/null)
@@ -71,8 +72,6 @@ $(UNIT_BIN): $(UNIT_SRCS) $(PURE_OBJS)
 	$(CC) $(CFLAGS) -Isrc $(UNIT_SRCS) $(PURE_OBJS) -o $@ \
 	    -lcriterion $(LDLIBS)
 
-ADMIN_BIN	= $(BUILD)/civic-admin
-
 $(ADMIN_BIN): tools/civic-admin.c $(PURE_OBJS)
 	$(CC) $(CFLAGS) -Isrc tools/civic-admin.c $(PURE_OBJS) -o $@ $(LDLIBS)
 
@@ -85,7 +84,7 @@ unit: $(UNIT_BIN)
 	./$(UNIT_BIN) --jobs 2
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 docs-assets: node_modules/.package-lock.json docs/openapi.json docs/index.html

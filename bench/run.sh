@@ -7,8 +7,13 @@
 #   GET /healthz                      the framework's ceiling here
 #   GET /v1/plans/current             the plan document (200)
 #   GET /v1/plans/current + If-None-Match  the same, revalidated (304)
-# and checks the targets: plan >= 70% and 304 >= 80% of the /healthz rate,
-# with no response other than 2xx/304.
+#   POST .../responses                new responses, unique external_ids
+#   GET .../tallies (200, and 304 with If-None-Match)
+# and with pgbench, at the same concurrency, PostgreSQL's own ceiling for
+# storing a response (the row and its answer rows, nothing else).  Checks:
+# plan >= 70% and plan 304 >= 80% of /healthz; submissions >= 50% of the
+# pgbench rate with tallies equal to a count in the database; tally 304s
+# >= 80% of /healthz; no 5xx, and nothing but 2xx/304 on the reads.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,26 +64,120 @@ run() {
 	    "${rps[$name]}" "${p99[$name]}" "${bad[$name]}" "$errs"
 }
 
+url=$(tools/db.sh url)
+psql_() { psql -X -q -tA -v ON_ERROR_STOP=1 "$url" "$@"; }
+
+# A survey and a partner key of this run's own, made over the API.
+run_id=bench$(date +%s)
+admin=$(DATABASE_URL=$url build/civic-admin create-key --name "$run_id admin" \
+    --role admin 2>/dev/null) || { echo "bench: cannot make an admin key"; exit 1; }
+api() {
+	curl -fsS -H "Authorization: Bearer $admin" \
+	    -H "Content-Type: application/json" "$@"
+}
+survey_body() {
+	cat <<JSON
+{"id":"$1","plan":"independence-2021","title":"Benchmark $1",
+ "opens_at":"2000-01-01T00:00:00Z","closes_at":"2999-01-01T00:00:00Z",
+ "status":"open","results_visibility":"public",
+ "questions":[{"id":"right-plan","prompt":"Right plan?","type":"agreement"},
+  {"id":"top-priorities","prompt":"Top three?","type":"objectives","min":1,"max":3}]}
+JSON
+}
+api -X POST -d "$(survey_body "$run_id")" "$BASE/v1/surveys" >/dev/null ||
+    { echo "bench: cannot create the survey"; exit 1; }
+api -X POST -d "$(survey_body "$run_id-pg")" "$BASE/v1/surveys" >/dev/null ||
+    { echo "bench: cannot create the pgbench survey"; exit 1; }
+partner=$(api -X POST -d '{"name":"'"$run_id"' partner","role":"partner"}' \
+    "$BASE/v1/keys" | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')
+[ -n "$partner" ] || { echo "bench: cannot create a partner key"; exit 1; }
+for _ in $(seq 1 30); do
+	curl -fsS -o /dev/null "$BASE/v1/surveys/$run_id" 2>/dev/null && break
+	sleep 0.1
+done
+sleep 0.6	# every worker has the new survey
+
+cleanup_data() {
+	psql_ -c "
+	    DELETE FROM response_answers WHERE response_id IN (SELECT r.id FROM
+		responses r JOIN surveys s ON s.id = r.survey_id
+		WHERE s.slug LIKE '$run_id%');
+	    DELETE FROM responses WHERE survey_id IN
+		(SELECT id FROM surveys WHERE slug LIKE '$run_id%');
+	    DELETE FROM tally_counters WHERE survey_id IN
+		(SELECT id FROM surveys WHERE slug LIKE '$run_id%');
+	    DELETE FROM survey_questions WHERE survey_id IN
+		(SELECT id FROM surveys WHERE slug LIKE '$run_id%');
+	    DELETE FROM surveys WHERE slug LIKE '$run_id%';
+	    UPDATE api_keys SET revoked_at = now() WHERE name LIKE '$run_id%';" \
+	    >/dev/null
+}
+trap 'cleanup_data; cleanup' EXIT
+
 echo "wrk: $THREADS threads, $CONNS connections, $DURATION each, $BASE"
 run healthz /healthz
 run plan-200 /v1/plans/current
 run plan-304 /v1/plans/current -H "If-None-Match: $etag"
 
+BENCH_PATH=/v1/surveys/$run_id/responses BENCH_KEY=$partner BENCH_RUN=$run_id \
+    run submit /v1/surveys/$run_id/responses -s bench/submit.lua
+
+sleep 0.4	# past the tallies' per-worker cache
+tally=$(curl -fsS "$BASE/v1/surveys/$run_id/tallies")
+tally_total=$(sed -n 's/.*"total":\([0-9]*\).*/\1/p' <<<"$tally")
+db_total=$(psql_ -c "SELECT count(*) FROM responses r JOIN surveys s
+    ON s.id = r.survey_id WHERE s.slug = '$run_id' AND r.voided_at IS NULL")
+votes_ok=$(psql_ -c "
+    SELECT count(*) = 0 FROM (
+	SELECT a.value, count(*) AS n FROM response_answers a
+	JOIN responses r ON r.id = a.response_id
+	JOIN surveys s ON s.id = r.survey_id
+	WHERE s.slug = '$run_id' AND a.question = 'top-priorities'
+	AND r.voided_at IS NULL GROUP BY a.value
+	EXCEPT
+	SELECT t.bucket, sum(t.n) FROM tally_counters t
+	JOIN surveys s ON s.id = t.survey_id
+	WHERE s.slug = '$run_id' AND t.question = 'top-priorities'
+	AND t.bucket NOT LIKE '~%' GROUP BY t.bucket) d")
+echo "tallies: total $tally_total, database $db_total, votes per objective equal: $votes_ok"
+
+tetag=$(curl -fsS -D - -o /dev/null "$BASE/v1/surveys/$run_id/tallies" |
+    tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
+run tally-200 "/v1/surveys/$run_id/tallies"
+run tally-304 "/v1/surveys/$run_id/tallies" -H "If-None-Match: $tetag"
+
+ids=$(psql_ -c "SELECT s.id, k.id FROM surveys s, api_keys k
+    WHERE s.slug = '$run_id-pg' AND k.name = '$run_id partner'")
+pg_out=$(pgbench -n -c "$CONNS" -j "$THREADS" -T "${DURATION%s}" \
+    -f bench/insert.sql -D survey="${ids%|*}" -D key="${ids#*|}" "$url" 2>&1)
+pg_tps=$(awk '/^tps = / { print $3; exit }' <<<"$pg_out")
+printf '%-14s %12s tx/s    (pgbench, %s clients, response row + answer rows)\n' \
+    pgbench "$pg_tps" "$CONNS"
+rps[pgbench]=$pg_tps
+
 status=0
 check() {
-	local name=$1 want=$2 ratio
-	ratio=$(awk -v a="${rps[$name]}" -v b="${rps[healthz]}" \
+	local name=$1 want=$2 base=${3:-healthz} ratio
+	ratio=$(awk -v a="${rps[$name]}" -v b="${rps[$base]}" \
 	    'BEGIN { printf "%.2f", a / b }')
 	if awk -v r="$ratio" -v w="$want" 'BEGIN { exit !(r >= w) }' &&
 	    [ "${bad[$name]}" = 0 ]; then
-		echo "PASS $name: ${ratio} of /healthz (target >= $want), 0 bad responses"
+		echo "PASS $name: ${ratio} of $base (target >= $want), 0 bad responses"
 	else
-		echo "FAIL $name: ${ratio} of /healthz (target >= $want), ${bad[$name]} bad responses"
+		echo "FAIL $name: ${ratio} of $base (target >= $want), ${bad[$name]} bad responses"
 		status=1
 	fi
 }
 check plan-200 0.70
 check plan-304 0.80
+check submit 0.50 pgbench
+check tally-304 0.80
+if [ -n "$tally_total" ] && [ "$tally_total" = "$db_total" ] && [ "$votes_ok" = t ]; then
+	echo "PASS tallies exact: $tally_total counted responses"
+else
+	echo "FAIL tallies: total $tally_total, database $db_total, votes equal: $votes_ok"
+	status=1
+fi
 
 if grep -qE "exited with|died|restarting" "$LOG"; then
 	echo "FAIL: a worker died during the benchmark (see $LOG)"

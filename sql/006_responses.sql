@@ -60,11 +60,13 @@ CREATE TABLE idempotency_keys (
 	PRIMARY KEY (key_id, idem_key)
 );
 
--- Counters, spread over shards so that concurrent submissions do not queue
--- on the same rows: a tally is the sum over shards.  question '' holds the
--- survey-wide counters: bucket 'total' (counted responses) and '~version'
--- (changes whenever a number changes); each question has a bucket per
--- chosen value and '~answered' (responses that answered it).
+-- Counters, spread over 64 shards so that concurrent submissions do not
+-- queue on the same rows: a tally is the sum over shards.  question ''
+-- holds the survey's 'accepted' and 'voided' counts (counted responses are
+-- their difference; their sum is a version that moves whenever a number
+-- does); each question has a bucket per value chosen, and a multi-valued
+-- question (objectives, choices) '~answered', the responses that answered
+-- it.  A low fill factor spreads the hot rows over many pages.
 CREATE TABLE tally_counters (
 	survey_id		bigint NOT NULL REFERENCES surveys (id),
 	question		text NOT NULL,
@@ -72,7 +74,7 @@ CREATE TABLE tally_counters (
 	shard			smallint NOT NULL,
 	n			bigint NOT NULL,
 	PRIMARY KEY (survey_id, question, bucket, shard)
-);
+) WITH (fillfactor = 10);
 
 -- What every API function answers: the HTTP status, the body and Location.
 CREATE TYPE api_result AS (status integer, body text, location text);
@@ -88,40 +90,46 @@ LANGUAGE sql IMMUTABLE AS $$
 	    AS b) AS base
 $$;
 
--- Add delta to the counters of one response, all in one shard chosen by
--- the connection, in a fixed order (no deadlocks between submissions).
+-- Count one response (p_delta 1) or stop counting it (-1): all its rows
+-- go to one of 64 shards chosen by the connection, in a fixed order (no
+-- deadlocks between submissions).  PL/pgSQL, not SQL, so that the plan is
+-- made once per connection rather than at every call.
 CREATE FUNCTION api_tally_add(p_survey bigint, p_response bigint,
     p_delta integer)
 RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
 	INSERT INTO tally_counters AS t (survey_id, question, bucket, shard, n)
-	SELECT p_survey, c.question, c.bucket, pg_backend_pid() % 16, p_delta
+	SELECT p_survey, c.question, c.bucket, pg_backend_pid() % 64, c.n
 	FROM (
-		SELECT '' AS question, 'total' AS bucket
+		SELECT '' AS question, CASE WHEN p_delta > 0 THEN 'accepted'
+		    ELSE 'voided' END AS bucket, 1 AS n
 		UNION ALL
-		SELECT question, value FROM response_answers
+		SELECT question, value, p_delta FROM response_answers
 		WHERE response_id = p_response
 		UNION ALL
-		SELECT DISTINCT question, '~answered' FROM response_answers
-		WHERE response_id = p_response
+		SELECT DISTINCT a.question, '~answered', p_delta
+		FROM response_answers a JOIN survey_questions q
+		ON q.survey_id = p_survey AND q.qid = a.question
+		AND q.type IN ('objectives', 'choices')
+		WHERE a.response_id = p_response
 	) c
 	ORDER BY c.question, c.bucket
 	ON CONFLICT (survey_id, question, bucket, shard)
 	DO UPDATE SET n = t.n + EXCLUDED.n;
-
-	INSERT INTO tally_counters AS t (survey_id, question, bucket, shard, n)
-	VALUES (p_survey, '', '~version', pg_backend_pid() % 16, 1)
-	ON CONFLICT (survey_id, question, bucket, shard)
-	DO UPDATE SET n = t.n + 1;
+END
 $$;
 
-CREATE FUNCTION api_response_json(r responses, p_survey text)
+CREATE FUNCTION api_response_json(r responses, p_survey text,
+    p_partner text DEFAULT NULL)
 RETURNS json
-LANGUAGE sql STABLE AS $$
-	SELECT json_build_object(
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	RETURN json_build_object(
 	    'id', r.public_id,
 	    'survey', p_survey,
-	    'partner', k.public_id,
+	    'partner', COALESCE(p_partner, (SELECT k.public_id FROM api_keys k
+		WHERE k.id = r.key_id)),
 	    'external_id', r.external_id,
 	    'answers', r.answers,
 	    'submitted_at', api_time(r.submitted_at),
@@ -130,65 +138,75 @@ LANGUAGE sql STABLE AS $$
 	    'status', CASE WHEN r.voided_at IS NULL THEN 'counted'
 		ELSE 'voided' END,
 	    'voided_at', api_time(r.voided_at),
-	    'void_reason', r.void_reason)
-	FROM api_keys k WHERE k.id = r.key_id
+	    'void_reason', r.void_reason);
+END
 $$;
 
 /*
  * The key behind p_hash and the survey p_survey, when the key may submit
- * to it; otherwise status and body of the problem (401, 404, 403).
+ * to it; otherwise status and body of the problem (401, 404, 403, or 409
+ * when the survey is not open).  One query: this is every submission's
+ * first step.
  */
 CREATE FUNCTION api_submit_check(p_hash bytea, p_survey text,
-    OUT key_id bigint, OUT survey_id bigint, OUT plan_id bigint,
-    OUT open boolean, OUT status integer, OUT body text)
+    OUT key_id bigint, OUT partner text, OUT survey_id bigint,
+    OUT plan_id bigint, OUT status integer, OUT body text)
 LANGUAGE plpgsql AS $$
 DECLARE
-	k		record;
-	s		record;
+	c		record;
 BEGIN
-	SELECT * INTO k FROM api_key_use(p_hash);
+	SELECT k.id AS kid, k.public_id, k.last_used_at, s.id AS sid,
+	    s.plan_id AS pid, s.slug, s.status AS sstatus, s.opens_at,
+	    s.closes_at,
+	    k.role = 'admin' OR (
+		(NOT EXISTS (SELECT 1 FROM api_key_surveys ks
+		    WHERE ks.key_id = k.id)
+		 OR EXISTS (SELECT 1 FROM api_key_surveys ks
+		    WHERE ks.key_id = k.id AND ks.survey_id = s.id))
+		AND (NOT EXISTS (SELECT 1 FROM survey_partners sp
+		    WHERE sp.survey_id = s.id)
+		 OR EXISTS (SELECT 1 FROM survey_partners sp
+		    WHERE sp.survey_id = s.id AND sp.key_id = k.id)))
+		AS allowed
+	INTO c
+	FROM api_keys k LEFT JOIN surveys s ON s.slug = p_survey
+	WHERE k.secret_hash = p_hash AND k.revoked_at IS NULL;
+
 	IF NOT FOUND THEN
 		status := 401;
 		body := api_problem(401, 'unauthorized', 'Unauthorized',
 		    'The API key is missing, unknown or revoked.');
 		RETURN;
 	END IF;
-
-	SELECT sv.id, sv.slug, sv.plan_id, sv.status, sv.opens_at, sv.closes_at
-	INTO s FROM surveys sv WHERE sv.slug = p_survey;
-	IF NOT FOUND THEN
+	IF c.last_used_at IS NULL OR c.last_used_at < now() - interval '1 minute'
+	    THEN
+		UPDATE api_keys SET last_used_at = now() WHERE id = c.kid;
+	END IF;
+	IF c.sid IS NULL THEN
 		status := 404;
 		body := api_problem(404, 'not-found', 'Not Found',
 		    format('No survey %L.', p_survey));
 		RETURN;
 	END IF;
-
-	IF k.role = 'partner' AND (
-	    (EXISTS (SELECT 1 FROM api_key_surveys ks WHERE ks.key_id = k.key_id)
-	     AND NOT EXISTS (SELECT 1 FROM api_key_surveys ks
-		WHERE ks.key_id = k.key_id AND ks.survey_id = s.id))
-	    OR (EXISTS (SELECT 1 FROM survey_partners sp
-		WHERE sp.survey_id = s.id)
-	     AND NOT EXISTS (SELECT 1 FROM survey_partners sp
-		WHERE sp.survey_id = s.id AND sp.key_id = k.key_id))) THEN
+	IF NOT c.allowed THEN
 		status := 403;
 		body := api_problem(403, 'forbidden', 'Forbidden',
 		    format('This key may not submit to survey %L.', p_survey));
 		RETURN;
 	END IF;
 
-	key_id := k.key_id;
-	survey_id := s.id;
-	plan_id := s.plan_id;
-	open := s.status = 'open' AND now() >= s.opens_at AND
-	    now() < s.closes_at;
-	IF NOT open THEN
+	key_id := c.kid;
+	partner := c.public_id;
+	survey_id := c.sid;
+	plan_id := c.pid;
+	IF NOT (c.sstatus = 'open' AND now() >= c.opens_at AND
+	    now() < c.closes_at) THEN
 		status := 409;
 		body := api_problem(409, 'survey-not-open', 'Survey Not Open',
 		    format('Survey %L is %s; it takes responses from %s to %s.',
-		    s.slug, CASE WHEN s.status = 'open' THEN 'outside its window'
-		    ELSE s.status END, api_time(s.opens_at),
-		    api_time(s.closes_at)));
+		    c.slug, CASE WHEN c.sstatus = 'open'
+		    THEN 'outside its window' ELSE c.sstatus END,
+		    api_time(c.opens_at), api_time(c.closes_at)));
 	END IF;
 END
 $$;
@@ -199,8 +217,9 @@ $$;
  * original when the same body was stored before; 409 when another body
  * was; 422 when an objective is not one of the plan's.
  */
-CREATE FUNCTION api_store_response(p_key bigint, p_survey bigint,
-    p_slug text, p_plan bigint, p_external_id text, p_answers jsonb,
+CREATE FUNCTION api_store_response(p_key bigint, p_partner text,
+    p_survey bigint, p_slug text, p_plan bigint, p_external_id text,
+    p_answers jsonb,
     p_submitted_at timestamptz, p_channel text, p_body_hash bytea,
     p_values jsonb)
 RETURNS TABLE (status integer, body text, location text)
@@ -239,7 +258,7 @@ BEGIN
 		    r.public_id;
 		IF r.body_hash = p_body_hash THEN
 			RETURN QUERY SELECT 200,
-			    api_response_json(r, p_slug)::text, v_location;
+			    api_response_json(r, p_slug, p_partner)::text, v_location;
 		ELSE
 			RETURN QUERY SELECT 409, api_problem(409,
 			    'duplicate-response', 'Duplicate Response',
@@ -260,7 +279,7 @@ BEGIN
 	    AND o.slug = v.value;
 	PERFORM api_tally_add(p_survey, r.id, 1);
 
-	RETURN QUERY SELECT 201, api_response_json(r, p_slug)::text,
+	RETURN QUERY SELECT 201, api_response_json(r, p_slug, p_partner)::text,
 	    '/v1/surveys/' || p_slug || '/responses/' || r.public_id;
 END
 $$;
@@ -326,7 +345,7 @@ BEGIN
 		    p_errors)), NULL)::api_result;
 	ELSE
 		SELECT * INTO res FROM api_store_response(c.key_id,
-		    c.survey_id, p_survey, c.plan_id, p_external_id,
+		    c.partner, c.survey_id, p_survey, c.plan_id, p_external_id,
 		    p_answers, p_submitted_at, p_channel, p_body_hash,
 		    p_values);
 	END IF;
@@ -344,8 +363,8 @@ $$;
 
 /*
  * The counters of a survey, for its tallies, if the key (or none) may see
- * them: status 200 and {"version", "as_of", "counts": [[q, bucket, n]...]},
- * or a problem.  Reading costs the number of counters, not of responses.
+ * them: status 200 and {"version", "total", "as_of", "counts": [[q, bucket,
+ * n]...]}, or a problem.  Reading costs the number of counters, not of responses.
  */
 CREATE FUNCTION api_tallies(p_hash bytea, p_survey text)
 RETURNS TABLE (status integer, body text, location text)
@@ -387,11 +406,13 @@ BEGIN
 
 	RETURN QUERY
 	SELECT 200, json_build_object(
-	    'version', COALESCE(sum(t.n) FILTER (WHERE t.question = ''
-		AND t.bucket = '~version'), 0),
+	    'version', COALESCE(sum(t.n) FILTER (WHERE t.question = ''), 0),
+	    'total', COALESCE(sum(t.n) FILTER (WHERE t.question = ''
+		AND t.bucket = 'accepted'), 0) - COALESCE(sum(t.n) FILTER (
+		WHERE t.question = '' AND t.bucket = 'voided'), 0),
 	    'as_of', api_time(now()),
 	    'counts', COALESCE(json_agg(json_build_array(t.question, t.bucket,
-		t.n)) FILTER (WHERE t.bucket <> '~version'), '[]'::json))::text,
+		t.n)) FILTER (WHERE t.question <> ''), '[]'::json))::text,
 	    NULL::text
 	FROM (SELECT c.question, c.bucket, sum(c.n)::bigint AS n
 	    FROM tally_counters c WHERE c.survey_id = s.id

@@ -402,7 +402,8 @@ BEGIN
 		ELSE
 			BEGIN
 				SELECT * INTO res FROM api_store_response(
-				    c.key_id, c.survey_id, p_survey, c.plan_id,
+				    c.key_id, c.partner, c.survey_id, p_survey,
+				    c.plan_id,
 				    item->>'external_id', item->'answers',
 				    (item->>'submitted_at')::timestamptz,
 				    item->>'channel',

@@ -135,6 +135,11 @@ api_begin(struct http_request *req, int allowed, int json)
 	struct problem	 p;
 
 	cors = api_headers(req);
+	if (req->method == HTTP_METHOD_GET && (allowed & HTTP_METHOD_GET)) {
+		if (json)
+			return (accept_json_header(req));
+		return (1);
+	}
 	api_allow_text(allowed, allow, sizeof(allow));
 
 	if (req->method == HTTP_METHOD_OPTIONS) {

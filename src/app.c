@@ -82,6 +82,7 @@ kore_parent_configure(int argc, char **argv)
 	char		 err[512];
 	long		 n;
 	int		 i;
+	time_t		 deadline;
 
 	(void)argc;
 	(void)argv;
@@ -108,7 +109,9 @@ kore_parent_configure(int argc, char **argv)
 	if (docs_load(civic_config.docs_dir, err, sizeof(err)) == -1)
 		fatalx("docs: %s", err);
 
-	for (i = 0; i < CONTENT_WAIT_SECONDS * 4; i++) {
+	/* Wait a bounded time, whatever each attempt costs. */
+	deadline = time(NULL) + CONTENT_WAIT_SECONDS;
+	for (i = 0; time(NULL) < deadline; i++) {
 		if ((civic_content = content_load(civic_config.conninfo, err,
 		    sizeof(err))) != NULL)
 			break;
@@ -183,6 +186,8 @@ content_watched(struct kore_pgsql *sql, void *arg)
 			} else {
 				content_free(civic_content);
 				civic_content = fresh;
+				/* Visibility may have changed with it. */
+				tallies_invalidate();
 			}
 		}
 		kore_pgsql_continue(sql);

@@ -151,7 +151,7 @@ int		 answers_timestamp(const char *, time_t *);
 
 /* tally.c: tallies from counters. */
 json_t		*tally_build(json_t *, json_t *, json_t *, json_int_t,
-		    const char *);
+		    json_int_t, const char *);
 
 /* csv.c: responses as CSV. */
 char		*csv_responses(json_t *, json_t *, json_t *, size_t *);

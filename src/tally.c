@@ -1,8 +1,9 @@
 /*
  * Tally arithmetic: from the summed counters of a survey to the document a
- * dashboard reads.  Counters are rows [question, bucket, n]: question ""
- * holds "total"; each question holds one bucket per value chosen and
- * "~answered", the number of responses that answered it.
+ * dashboard reads.  Counters are rows [question, bucket, n]: one bucket per
+ * value chosen, and for multi-valued questions (objectives, choices)
+ * "~answered", the number of responses that answered them; a single-valued
+ * question's respondents are the sum of its buckets.
  */
 
 #include <stdlib.h>
@@ -23,6 +24,23 @@ count_of(json_t *counts, const char *question, const char *bucket)
 			return (json_integer_value(json_array_get(row, 2)));
 	}
 	return (0);
+}
+
+/* The sum of a question's buckets. */
+static json_int_t
+count_all(json_t *counts, const char *question)
+{
+	json_t		*row;
+	json_int_t	 n;
+	size_t		 i;
+
+	n = 0;
+	json_array_foreach(counts, i, row) {
+		if (!strcmp(json_string_value(json_array_get(row, 0)),
+		    question))
+			n += json_integer_value(json_array_get(row, 2));
+	}
+	return (n);
 }
 
 static json_t *
@@ -88,11 +106,12 @@ tally_objectives(json_t *counts, const char *qid, json_t *objectives,
 
 /*
  * Build the tallies of survey (its published document) from the counters
- * (an array of [question, bucket, n]).  Returns a new reference.
+ * (an array of [question, bucket, n]) and the number of counted responses.
+ * Returns a new reference.
  */
 json_t *
 tally_build(json_t *survey, json_t *objectives, json_t *counts,
-    json_int_t version, const char *as_of)
+    json_int_t total, json_int_t version, const char *as_of)
 {
 	static const char *const levels[] = { "strongly_disagree",
 	    "disagree", "neutral", "agree", "strongly_agree", NULL };
@@ -108,7 +127,10 @@ tally_build(json_t *survey, json_t *objectives, json_t *counts,
 		if (qid == NULL || type == NULL || !strcmp(type, "text"))
 			continue;
 
-		answered = count_of(counts, qid, "~answered");
+		if (!strcmp(type, "objectives") || !strcmp(type, "choices"))
+			answered = count_of(counts, qid, "~answered");
+		else
+			answered = count_all(counts, qid);
 		t = json_pack("{s:s, s:s, s:I}", "id", qid, "type", type,
 		    "answered", answered);
 
@@ -143,7 +165,7 @@ tally_build(json_t *survey, json_t *objectives, json_t *counts,
 	doc = json_pack("{s:O, s:s, s:s, s:I, s:o}",
 	    "survey", json_object_get(survey, "id"),
 	    "as_of", as_of,
-	    "version", "", "total", count_of(counts, "", "total"),
+	    "version", "", "total", total,
 	    "questions", qs);
 	json_object_set_new(doc, "version", json_sprintf("%lld",
 	    (long long)version));
