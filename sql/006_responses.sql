@@ -152,6 +152,7 @@ CREATE FUNCTION api_submit_check(p_hash bytea, p_survey text,
     OUT key_id bigint, OUT partner text, OUT survey_id bigint,
     OUT plan_id bigint, OUT status integer, OUT body text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	c		record;
 BEGIN
@@ -224,6 +225,7 @@ CREATE FUNCTION api_store_response(p_key bigint, p_partner text,
     p_values jsonb)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	r		responses;
 	v_missing	text;
@@ -296,10 +298,14 @@ CREATE FUNCTION api_submit_response(p_hash bytea, p_survey text,
     p_values jsonb)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	c		record;
 	idem		record;
 	res		api_result;
+	-- The request's fingerprint: its body and the survey it went to.
+	v_request	bytea := sha256(p_body_hash || convert_to(p_survey,
+			    'UTF8'));
 BEGIN
 	c := api_submit_check(p_hash, p_survey);
 	IF c.status IN (401, 403, 404) THEN
@@ -320,7 +326,7 @@ BEGIN
 		WHERE i.key_id = c.key_id AND i.idem_key = p_idem_key
 		AND i.created_at > now() - interval '24 hours';
 		IF FOUND THEN
-			IF idem.request_hash <> p_body_hash THEN
+			IF idem.request_hash <> v_request THEN
 				RETURN QUERY SELECT 422, api_problem(422,
 				    'idempotency-key-reused',
 				    'Idempotency Key Reused', 'This '
@@ -353,7 +359,7 @@ BEGIN
 	IF p_idem_key IS NOT NULL THEN
 		INSERT INTO idempotency_keys (key_id, idem_key, request_hash,
 		    status, body, location)
-		VALUES (c.key_id, p_idem_key, p_body_hash, res.status, res.body,
+		VALUES (c.key_id, p_idem_key, v_request, res.status, res.body,
 		    res.location);
 	END IF;
 
@@ -369,10 +375,12 @@ $$;
 CREATE FUNCTION api_tallies(p_hash bytea, p_survey text)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	s		record;
 	k		record;
 	v_public	boolean;
+	v_found		boolean := false;
 BEGIN
 	SELECT sv.id, sv.results_visibility, sv.status, sv.closes_at INTO s
 	FROM surveys sv WHERE sv.slug = p_survey;
@@ -388,8 +396,9 @@ BEGIN
 	IF NOT v_public THEN
 		IF p_hash IS NOT NULL THEN
 			SELECT * INTO k FROM api_key_use(p_hash);
+			v_found := FOUND;
 		END IF;
-		IF k IS NULL OR k.key_id IS NULL THEN
+		IF NOT v_found THEN
 			RETURN QUERY SELECT 401, api_problem(401,
 			    'unauthorized', 'Unauthorized', 'The results of '
 			    'this survey are not public yet: send an admin '

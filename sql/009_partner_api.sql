@@ -7,6 +7,7 @@
 CREATE FUNCTION api_admin(p_hash bytea, OUT key_id bigint, OUT status integer,
     OUT body text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	k	record;
 BEGIN
@@ -50,9 +51,19 @@ LANGUAGE sql IMMUTABLE AS $$
 	WHERE k <> ALL (p_allowed)
 $$;
 
+-- An RFC 3339 date-time with a zone, that is also a real instant.
 CREATE FUNCTION api_is_time(p text) RETURNS boolean
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT p ~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$'
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF p !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$'
+	    THEN
+		RETURN false;
+	END IF;
+	PERFORM p::timestamptz;
+	RETURN true;
+EXCEPTION WHEN others THEN
+	RETURN false;
+END
 $$;
 
 ------------------------------------------------------------------------
@@ -81,6 +92,7 @@ CREATE FUNCTION api_keys_create(p_hash bytea, p_body jsonb, p_public_id text,
     p_prefix text, p_secret bytea)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	a	record;
 	e	jsonb := '[]';
@@ -149,6 +161,7 @@ $$;
 CREATE FUNCTION api_keys_list(p_hash bytea, p_limit integer, p_after bigint)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	a	record;
 BEGIN
@@ -178,6 +191,7 @@ $$;
 CREATE FUNCTION api_keys_revoke(p_hash bytea, p_public_id text)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	a	record;
 BEGIN
@@ -206,6 +220,7 @@ CREATE FUNCTION api_reader(p_hash bytea, p_survey text, OUT key_id bigint,
     OUT admin boolean, OUT survey_id bigint, OUT status integer,
     OUT body text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	k	record;
 BEGIN
@@ -238,6 +253,7 @@ CREATE FUNCTION api_responses_list(p_hash bytea, p_survey text,
     p_after_tx bigint, p_after_id bigint)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	a	record;
 	horizon	xid8 := pg_snapshot_xmin(pg_current_snapshot());
@@ -282,6 +298,7 @@ $$;
 CREATE FUNCTION api_response_get(p_hash bytea, p_survey text, p_id text)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	a	record;
 	r	responses;
@@ -313,6 +330,7 @@ CREATE FUNCTION api_response_void(p_hash bytea, p_survey text, p_id text,
     p_body jsonb)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	a	record;
 	r	responses;
@@ -380,6 +398,7 @@ $$;
 CREATE FUNCTION api_submit_batch(p_hash bytea, p_survey text, p_items jsonb)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	c		record;
 	item		jsonb;

@@ -5,6 +5,7 @@ CREATE FUNCTION api_survey_faults(p_body jsonb, p_create boolean,
     p_plan bigint)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
 DECLARE
 	e		jsonb := '[]';
 	q		jsonb;
@@ -124,6 +125,7 @@ CREATE FUNCTION api_question_faults(q jsonb, p text, p_objectives integer,
     p_seen text[])
 RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
+#variable_conflict use_column
 DECLARE
 	e	jsonb := '[]';
 	t	text := q->>'type';
@@ -250,6 +252,7 @@ $$;
 CREATE FUNCTION api_survey_create(p_hash bytea, p_body jsonb)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	a	record;
 	e	jsonb;
@@ -297,6 +300,7 @@ $$;
 CREATE FUNCTION api_survey_update(p_hash bytea, p_survey text, p_body jsonb)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
 	a	record;
 	s	surveys;

@@ -104,16 +104,28 @@ utf8_length(const char *s)
 int
 answers_timestamp(const char *s, time_t *when)
 {
-	struct tm	tm;
-	int		y, mo, d, h, mi, sec, zh, zm, n;
-	char		sign;
-	const char	*p;
+	static const char	 shape[] = "dddd-dd-ddTdd:dd:dd";
+	struct tm		 tm;
+	const char		*p;
+	int			 y, mo, d, h, mi, sec, zh, zm, sign;
+	size_t			 i;
 
-	n = 0;
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-	    &n) != 6 || n != 19)
-		return (-1);
-	p = s + n;
+	/* Exactly two (or four) digits per field: no blanks, no signs. */
+	for (i = 0; i < sizeof(shape) - 1; i++) {
+		if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') :
+		    s[i] != shape[i])
+			return (-1);
+	}
+#define NUM2(o)	((s[o] - '0') * 10 + (s[(o) + 1] - '0'))
+	y = NUM2(0) * 100 + NUM2(2);
+	mo = NUM2(5);
+	d = NUM2(8);
+	h = NUM2(11);
+	mi = NUM2(14);
+	sec = NUM2(17);
+#undef NUM2
+
+	p = s + sizeof(shape) - 1;
 	if (*p == '.') {
 		for (p++; *p >= '0' && *p <= '9'; p++)
 			;
@@ -122,11 +134,15 @@ answers_timestamp(const char *s, time_t *when)
 	}
 
 	zh = zm = 0;
+	sign = 1;
 	if (*p == 'Z' && p[1] == '\0') {
-		sign = '+';
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 &&
-	    sscanf(p + 1, "%2d:%2d", &zh, &zm) == 2 && p[3] == ':') {
-		sign = *p;
+		sign = 1;
+	} else if ((*p == '+' || *p == '-') && p[1] >= '0' && p[1] <= '9' &&
+	    p[2] >= '0' && p[2] <= '9' && p[3] == ':' && p[4] >= '0' &&
+	    p[4] <= '9' && p[5] >= '0' && p[5] <= '9' && p[6] == '\0') {
+		sign = *p == '+' ? 1 : -1;
+		zh = (p[1] - '0') * 10 + (p[2] - '0');
+		zm = (p[4] - '0') * 10 + (p[5] - '0');
 	} else {
 		return (-1);
 	}
@@ -145,7 +161,7 @@ answers_timestamp(const char *s, time_t *when)
 	*when = timegm(&tm);
 	if (tm.tm_mday != d)		/* 31 February */
 		return (-1);
-	*when -= (sign == '+' ? 1 : -1) * (zh * 3600 + zm * 60);
+	*when -= sign * (zh * 3600 + zm * 60);
 	return (0);
 }
 
@@ -245,7 +261,7 @@ answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
 		fault(out->errors, "/external_id", "Required: your own unique "
 		    "reference for this response.");
 	} else if (!json_is_string(v) || json_string_length(v) < 1 ||
-	    json_string_length(v) > 200) {
+	    utf8_length(json_string_value(v)) > 200) {
 		fault(out->errors, "/external_id", "Must be a string of 1 to "
 		    "200 characters.");
 	}
@@ -263,7 +279,8 @@ answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
 
 	v = json_object_get(body, "channel");
 	if (v != NULL && !json_is_null(v) && (!json_is_string(v) ||
-	    json_string_length(v) < 1 || json_string_length(v) > 50)) {
+	    json_string_length(v) < 1 ||
+	    utf8_length(json_string_value(v)) > 50)) {
 		fault(out->errors, "/channel", "Must be a string of 1 to 50 "
 		    "characters.");
 	}

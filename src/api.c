@@ -176,6 +176,30 @@ api_begin(struct http_request *req, int allowed, int json)
 	return (1);
 }
 
+/* A query string on a resource that takes none: 400, and -1. */
+int
+api_no_query(struct http_request *req)
+{
+	struct query	q;
+	struct problem	p;
+	int		rc;
+
+	if (query_parse(&q, req->query_string, &p) == -1) {
+		query_cleanup(&q);
+		api_problem(req, &p);
+		return (-1);
+	}
+	rc = 0;
+	if (q.count > 0) {
+		problem_param(&p, q.params[0].name, "Unknown query parameter "
+		    "'%.32s': this resource takes none.", q.params[0].name);
+		api_problem(req, &p);
+		rc = -1;
+	}
+	query_cleanup(&q);
+	return (rc);
+}
+
 /* 406 (and 0) when the Accept header excludes JSON; else 1. */
 int
 accept_json_header(struct http_request *req)

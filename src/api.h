@@ -33,11 +33,13 @@ extern struct civic_config	civic_config;
 extern struct content		*civic_content;
 
 struct content	*app_content(void);
+void		app_content_reload(void);
 
 /* api.c: every response the service sends goes through here. */
 int		api_headers(struct http_request *);
 int		api_begin(struct http_request *, int, int);
 int		accept_json_header(struct http_request *);
+int		api_no_query(struct http_request *);
 void		api_problem(struct http_request *, const struct problem *);
 void		api_error(struct http_request *, enum problem_kind,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));

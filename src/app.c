@@ -163,11 +163,30 @@ content_watch(void *arg, u_int64_t now)
 	watch_busy = 1;
 }
 
-static void
-content_watched(struct kore_pgsql *sql, void *arg)
+/*
+ * Load a new snapshot now (a short blocking read): after this worker wrote
+ * published data, and when the revision moved.
+ */
+void
+app_content_reload(void)
 {
 	struct content	*fresh;
 	char		 err[512];
+
+	if ((fresh = content_load(civic_config.conninfo, err,
+	    sizeof(err))) == NULL) {
+		kore_log(LOG_NOTICE, "reload failed: %s", err);
+		return;
+	}
+	content_free(civic_content);
+	civic_content = fresh;
+	/* Results visibility may have changed with it. */
+	tallies_invalidate();
+}
+
+static void
+content_watched(struct kore_pgsql *sql, void *arg)
+{
 	int64_t		 rev;
 
 	(void)arg;
@@ -178,18 +197,8 @@ content_watched(struct kore_pgsql *sql, void *arg)
 	case KORE_PGSQL_STATE_RESULT:
 		rev = kore_pgsql_ntuples(sql) == 1 ?
 		    strtoll(kore_pgsql_getvalue(sql, 0, 0), NULL, 10) : 0;
-		if (civic_content == NULL || rev != civic_content->revision) {
-			fresh = content_load(civic_config.conninfo, err,
-			    sizeof(err));
-			if (fresh == NULL) {
-				kore_log(LOG_NOTICE, "reload failed: %s", err);
-			} else {
-				content_free(civic_content);
-				civic_content = fresh;
-				/* Visibility may have changed with it. */
-				tallies_invalidate();
-			}
-		}
+		if (civic_content == NULL || rev != civic_content->revision)
+			app_content_reload();
 		kore_pgsql_continue(sql);
 		break;
 	case KORE_PGSQL_STATE_ERROR:

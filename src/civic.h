@@ -123,6 +123,7 @@ void		 reqid_generate(uint64_t *, char [33]);
 
 /* http_util.c: header values. */
 int		 accept_json(const char *);
+double		 accept_weight(const char *, const char *);
 int		 origin_allowed(const char *, const char *);
 
 /* apikey.c: API keys and their hashes. */

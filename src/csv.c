@@ -4,7 +4,7 @@
  * objective ("<question>/<id>", 1 when chosen, 0 when not, empty when the
  * question was not answered), so the file reads back into the same
  * answers.  Lines end in CRLF; a field with a comma, a quote or a line
- * break is quoted.
+ * break is quoted, and so is an empty text, which an empty cell is not.
  */
 
 #include <stdlib.h>
@@ -53,7 +53,8 @@ csv_field(struct csv_buf *b, const char *s, int first)
 		csv_put(b, ",", 1);
 	if (s == NULL)
 		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	/* An empty answer is not no answer: quote it. */
+	if (*s != '\0' && strpbrk(s, ",\"\r\n") == NULL) {
 		csv_put(b, s, strlen(s));
 		return;
 	}

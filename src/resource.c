@@ -41,30 +41,6 @@ resource_path(struct http_request *req, struct content *c, char *path,
 	return (0);
 }
 
-/* A query string on a resource that takes none is a 400. */
-static int
-resource_no_query(struct http_request *req)
-{
-	struct query	q;
-	struct problem	p;
-	int		rc;
-
-	if (query_parse(&q, req->query_string, &p) == -1) {
-		query_cleanup(&q);
-		api_problem(req, &p);
-		return (-1);
-	}
-	rc = 0;
-	if (q.count > 0) {
-		problem_param(&p, q.params[0].name, "Unknown query parameter "
-		    "'%.32s': this resource takes none.", q.params[0].name);
-		api_problem(req, &p);
-		rc = -1;
-	}
-	query_cleanup(&q);
-	return (rc);
-}
-
 int
 resource_item(struct http_request *req)
 {
@@ -91,7 +67,7 @@ resource_item_serve(struct http_request *req)
 		    req->path);
 		return (KORE_RESULT_OK);
 	}
-	if (resource_no_query(req) == -1)
+	if (api_no_query(req) == -1)
 		return (KORE_RESULT_OK);
 
 	api_doc(req, &r->doc, CT_JSON, CACHE_PUBLIC);

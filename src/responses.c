@@ -27,6 +27,8 @@ static int	submit_prepare(struct http_request *, struct dbq *);
 static void	submit_finish(struct http_request *, struct dbq *);
 static int	list_prepare(struct http_request *, struct dbq *);
 static int	batch_prepare(struct http_request *, struct dbq *);
+static void	batch_finish(struct http_request *, struct dbq *);
+static void	batch_refuse(struct http_request *);
 static int	item_prepare(struct http_request *, struct dbq *);
 static int	void_prepare(struct http_request *, struct dbq *);
 
@@ -68,15 +70,23 @@ survey_doc(const char *slug)
 	return (r != NULL ? r->json : NULL);
 }
 
-/* Does the client ask for CSV rather than JSON? */
+/*
+ * Does the client ask for CSV rather than JSON?  CSV when Accept names it
+ * (or text/any) with a weight above zero and at least JSON's.
+ */
 static int
 wants_csv(struct http_request *req)
 {
 	const char	*accept;
+	double		 csv;
 
-	return (http_request_header(req, "accept", &accept) &&
-	    strstr(accept, "text/csv") != NULL &&
-	    strstr(accept, "text/csv;q=0") == NULL);
+	/* Named, not only covered by a wildcard: JSON is the default. */
+	if (!http_request_header(req, "accept", &accept) ||
+	    (strcasestr(accept, "text/csv") == NULL &&
+	    strcasestr(accept, "text/*") == NULL))
+		return (0);
+	csv = accept_weight(accept, "text/csv");
+	return (csv > 0.0 && csv >= accept_weight(accept, "application/json"));
 }
 
 /*
@@ -126,6 +136,7 @@ collection_prepare(struct http_request *req, struct dbq *q)
 static int
 submit_prepare(struct http_request *req, struct dbq *q)
 {
+	struct problem		 p;
 	struct answers		 a;
 	json_t			*body, *v;
 	const char		*idem;
@@ -146,8 +157,9 @@ submit_prepare(struct http_request *req, struct dbq *q)
 	idem = NULL;
 	if (http_request_header(req, "idempotency-key", &idem) &&
 	    (strlen(idem) == 0 || strlen(idem) > IDEM_KEY_MAX)) {
-		api_error(req, PROBLEM_INVALID_PARAMETER, "Idempotency-Key "
-		    "must be 1 to %d characters.", IDEM_KEY_MAX);
+		problem_param(&p, "Idempotency-Key", "Idempotency-Key must "
+		    "be 1 to %d characters.", IDEM_KEY_MAX);
+		api_problem(req, &p);
 		return (0);
 	}
 
@@ -222,8 +234,12 @@ list_prepare(struct http_request *req, struct dbq *q)
 	int		 has_cursor, desc;
 	time_t		 when;
 
-	if (!wants_csv(req) && !accept_json_header(req))
+	if (!wants_csv(req) && http_request_header(req, "accept", &order) &&
+	    !accept_json(order)) {
+		api_error(req, PROBLEM_NOT_ACCEPTABLE, "Responses are "
+		    "available as application/json or text/csv.");
 		return (0);
+	}
 	if (auth_key_hash(req, hash) == -1)
 		return (0);
 	if (survey_from_path(req->path, slug, sizeof(slug)) == -1) {
@@ -332,7 +348,45 @@ collection_finish(struct http_request *req, struct dbq *q)
 int
 responses_batch(struct http_request *req)
 {
-	return (dbq_handle(req, batch_prepare, dbq_send_result));
+	return (dbq_handle(req, batch_prepare, batch_finish));
+}
+
+static void
+batch_finish(struct http_request *req, struct dbq *q)
+{
+	dbq_send_result(req, q);
+	if (req->status == HTTP_STATUS_OK)
+		tallies_invalidate();
+}
+
+/* A batch whose envelope is wrong: a 422 naming /responses. */
+static void
+batch_refuse(struct http_request *req)
+{
+	json_t	*doc;
+	char	*out;
+
+	doc = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:[{s:s, s:s}]}",
+	    "type", problem_type(PROBLEM_INVALID_BODY),
+	    "title", problem_title(PROBLEM_INVALID_BODY),
+	    "status", problem_status(PROBLEM_INVALID_BODY),
+	    "detail", "The body is {\"responses\": [...]} with 1 to 500 "
+	    "responses and nothing else.",
+	    "instance", req->path,
+	    "request_id", api_request_id(req),
+	    "errors", "pointer", "/responses", "detail",
+	    "Required: an array of 1 to 500 responses.");
+	out = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (out == NULL) {
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+		return;
+	}
+	http_response_header(req, "content-type", CT_PROBLEM);
+	http_response_header(req, "cache-control", CACHE_NONE);
+	http_response(req, problem_status(PROBLEM_INVALID_BODY), out,
+	    strlen(out));
+	free(out);
 }
 
 /*
@@ -372,8 +426,7 @@ batch_prepare(struct http_request *req, struct dbq *q)
 	if (!json_is_array(list) || json_array_size(list) < 1 ||
 	    json_array_size(list) > BATCH_MAX) {
 		json_decref(body);
-		api_error(req, PROBLEM_INVALID_BODY, "The body is "
-		    "{\"responses\": [...]} with 1 to %d responses.", BATCH_MAX);
+		batch_refuse(req);
 		return (0);
 	}
 
@@ -445,7 +498,7 @@ item_prepare(struct http_request *req, struct dbq *q)
 	char		slug[CIVIC_ID_MAX + 1], id[64];
 	unsigned char	hash[APIKEY_HASH_LEN];
 
-	if (!api_begin(req, API_READ_METHODS, 1))
+	if (!api_begin(req, API_READ_METHODS, 1) || api_no_query(req) == -1)
 		return (0);
 	if (auth_key_hash(req, hash) == -1)
 		return (0);

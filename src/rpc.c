@@ -99,6 +99,7 @@ dbq_send_result(struct http_request *req, struct dbq *q)
 {
 	json_t		*j;
 	json_error_t	 jerr;
+	const char	*hv;
 	int		 status;
 	char		*out;
 
@@ -131,8 +132,10 @@ dbq_send_result(struct http_request *req, struct dbq *q)
 		    json_string(api_request_id(req)));
 		if (status == 401)
 			http_response_header(req, "www-authenticate",
+			    http_request_header(req, "authorization", &hv) ?
 			    "Bearer realm=\"civicplan\", "
-			    "error=\"invalid_token\"");
+			    "error=\"invalid_token\"" :
+			    "Bearer realm=\"civicplan\"");
 		http_response_header(req, "content-type", CT_PROBLEM);
 	} else {
 		http_response_header(req, "content-type", CT_JSON);

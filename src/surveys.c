@@ -15,6 +15,7 @@ int	surveys_collection(struct http_request *);
 int	surveys_item(struct http_request *);
 
 static int	survey_write_prepare(struct http_request *, struct dbq *);
+static void	survey_write_finish(struct http_request *, struct dbq *);
 
 #define SURVEYS_METHODS		(API_READ_METHODS | HTTP_METHOD_POST)
 #define SURVEY_METHODS		(API_READ_METHODS | HTTP_METHOD_PATCH)
@@ -24,7 +25,7 @@ surveys_collection(struct http_request *req)
 {
 	if (req->method == HTTP_METHOD_POST)
 		return (dbq_handle(req, survey_write_prepare,
-		    dbq_send_result));
+		    survey_write_finish));
 	if (!api_begin(req, SURVEYS_METHODS, 1))
 		return (KORE_RESULT_OK);
 	return (resource_collection_serve(req));
@@ -35,7 +36,7 @@ surveys_item(struct http_request *req)
 {
 	if (req->method == HTTP_METHOD_PATCH)
 		return (dbq_handle(req, survey_write_prepare,
-		    dbq_send_result));
+		    survey_write_finish));
 	if (!api_begin(req, SURVEY_METHODS, 1))
 		return (KORE_RESULT_OK);
 	return (resource_item_serve(req));
@@ -79,4 +80,14 @@ survey_write_prepare(struct http_request *req, struct dbq *q)
 	}
 	free(text);
 	return (1);
+}
+
+/* This worker serves its own write at once; the others within a poll. */
+static void
+survey_write_finish(struct http_request *req, struct dbq *q)
+{
+	dbq_send_result(req, q);
+	if (req->status == HTTP_STATUS_OK ||
+	    req->status == HTTP_STATUS_CREATED)
+		app_content_reload();
 }

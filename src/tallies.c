@@ -111,7 +111,8 @@ tallies_get(struct http_request *req)
 	char			 slug[CIVIC_ID_MAX + 1];
 
 	if (!http_state_exists(req) && (req->method == HTTP_METHOD_GET ||
-	    req->method == HTTP_METHOD_HEAD) &&
+	    req->method == HTTP_METHOD_HEAD) && (req->query_string == NULL ||
+	    *req->query_string == '\0') &&
 	    survey_from_path(req->path, slug, sizeof(slug)) == 0 &&
 	    (tc = tally_cached(slug, 1)) != NULL) {
 		if (api_begin(req, API_READ_METHODS, 1))
@@ -140,7 +141,7 @@ tallies_prepare(struct http_request *req, struct dbq *q)
 	char			 slug[CIVIC_ID_MAX + 1];
 	unsigned char		 hash[APIKEY_HASH_LEN];
 
-	if (!api_begin(req, API_READ_METHODS, 1))
+	if (!api_begin(req, API_READ_METHODS, 1) || api_no_query(req) == -1)
 		return (0);
 
 	if ((r = tallies_survey(req, slug, sizeof(slug))) == NULL) {

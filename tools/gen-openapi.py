@@ -101,40 +101,224 @@ def page(items, limit=50, next_cursor=None, next_=None):
 GOALS_CURSOR = "cG9zaXRpb249Mg"
 OBJ_CURSOR = "cG9zaXRpb249NQ"
 
+API_VERSION = "0.2.0"
+
+KEYS_CURSOR = "AAAAAAAAAAGh8f8b"
+RESPONSES_CURSOR = "AAAAAAAAAuoAAAAAAAAAARQvrvEA"
+
+# ----------------------------------------------------------------- issue 3 examples
+ADMIN_KEY_ID = "key_119cc94c485cca5e"
+PARTNER_KEY_ID = "key_48766704784d87e0"
+NEW_KEY = "cpk_Bh-k7icXq3V9sT0mZp4LwN8yR2dF6gH1jK5aE7uC0xW"
+assert re.fullmatch(r"cpk_[A-Za-z0-9_-]{43}", NEW_KEY)
+RESPONSE_ID = "55cee6d4-71cf-46ab-9478-99225733f803"
+SURVEY_NEW = "budget-2027"
+AGREEMENT_LEVELS = ["strongly_disagree", "disagree", "neutral", "agree", "strongly_agree"]
+
+key_doc = OrderedDict([
+    ("id", PARTNER_KEY_ID), ("name", "Mid-Continent Public Library kiosks"), ("role", "partner"),
+    ("prefix", NEW_KEY[:12]), ("surveys", [SURVEY_NEW]), ("created_at", "2026-11-27T00:01:36Z"),
+    ("last_used_at", None), ("revoked_at", None)])
+new_key_doc = OrderedDict(key_doc)
+new_key_doc["key"] = NEW_KEY
+admin_key_doc = OrderedDict([
+    ("id", ADMIN_KEY_ID), ("name", "City of Independence"), ("role", "admin"), ("prefix", "cpk_HxJHmsG4"),
+    ("surveys", []), ("created_at", "2026-11-20T16:02:11Z"), ("last_used_at", "2026-11-27T00:01:39Z"),
+    ("revoked_at", None)])
+key_create = OrderedDict([("name", key_doc["name"]), ("role", "partner"), ("surveys", [SURVEY_NEW])])
+
+question_inputs = [
+    OrderedDict([("id", "right-plan"), ("prompt", "Is this the right plan to improve Independence for All?"),
+                 ("type", "agreement")]),
+    OrderedDict([("id", "top-priorities"), ("prompt", "What are your top three community priorities for 2027?"),
+                 ("type", "objectives"), ("min", 1), ("max", 3)]),
+    OrderedDict([("id", "district"), ("prompt", "Which council district do you live in?"), ("type", "choice"),
+                 ("required", False), ("options", ["1", "2", "3", "4"])]),
+    OrderedDict([("id", "services"), ("prompt", "Which City services did you use this year?"), ("type", "choices"),
+                 ("required", False), ("options", ["parks", "streets", "trash-pickup", "police"])]),
+    OrderedDict([("id", "comments"), ("prompt", "Anything else the City Council should know?"), ("type", "text"),
+                 ("required", False), ("max_length", 500)]),
+]
+survey_create = OrderedDict([
+    ("id", SURVEY_NEW), ("plan", PLAN_ID), ("title", "2027 Budget Priorities"),
+    ("description", "How should the City spend its 2027 budget?"),
+    ("opens_at", "2026-12-01T06:00:00Z"), ("closes_at", "2027-02-01T06:00:00Z"), ("timezone", "America/Chicago"),
+    ("status", "open"), ("results_visibility", "public"), ("partners", [PARTNER_KEY_ID]),
+    ("questions", question_inputs)])
+
+def published_question(position, q):
+    """A question as sql/003 api_question shows it (json_strip_nulls drops what is unset)."""
+    out = OrderedDict([("id", q["id"]), ("position", position), ("prompt", q["prompt"]), ("type", q["type"]),
+                       ("required", q.get("required", True))])
+    if q["type"] == "agreement":
+        out["options"] = AGREEMENT_LEVELS
+    elif q["type"] in ("choice", "choices"):
+        out["options"] = q["options"]
+    if q["type"] in ("objectives", "choices"):
+        out["min"] = q.get("min", 0)
+        if "max" in q:
+            out["max"] = q["max"]
+    if q["type"] == "text":
+        out["max_length"] = q.get("max_length", 1000)
+    return out
+
+survey_admin_doc = OrderedDict((k, survey_create[k]) for k in (
+    "id", "plan", "title", "description", "opens_at", "closes_at", "timezone", "status", "results_visibility"))
+survey_admin_doc["questions"] = [published_question(i, q) for i, q in enumerate(question_inputs, 1)]
+survey_admin_doc["partners"] = [PARTNER_KEY_ID]
+new_questions = {q["id"]: q for q in survey_admin_doc["questions"]}
+seed_survey_admin_doc = OrderedDict(survey_doc)
+seed_survey_admin_doc["partners"] = []
+
+response_submit = OrderedDict([
+    ("external_id", "kiosk-17-0042"),
+    ("answers", OrderedDict([("right-plan", "agree"),
+                             ("top-priorities", ["reduce-crime-and-disorder", "enhance-public-health"]),
+                             ("district", "2"), ("services", ["parks"]),
+                             ("comments", "More lighting in the parks, please.")])),
+    ("submitted_at", "2026-12-03T15:30:00Z"), ("channel", "library-kiosk")])
+response_doc = OrderedDict([
+    ("id", RESPONSE_ID), ("survey", SURVEY_NEW), ("partner", PARTNER_KEY_ID),
+    ("external_id", response_submit["external_id"]), ("answers", response_submit["answers"]),
+    ("submitted_at", response_submit["submitted_at"]), ("channel", response_submit["channel"]),
+    ("created_at", "2026-12-03T15:31:02Z"), ("status", "counted"), ("voided_at", None), ("void_reason", None)])
+voided_doc = OrderedDict(response_doc)
+voided_doc.update([("status", "voided"), ("voided_at", "2026-12-04T09:12:40Z"),
+                   ("void_reason", "Test entry made while setting up the kiosk.")])
+RESPONSE_PATH = f"/v1/surveys/{SURVEY_NEW}/responses/{RESPONSE_ID}"
+response_submit_2 = OrderedDict([
+    ("external_id", "kiosk-17-0043"),
+    ("answers", OrderedDict([("right-plan", "maybe"), ("top-priorities", ["reduce-blight"])]))])
+
+def csv_example():
+    cols = ["id", "external_id", "partner", "created_at", "submitted_at", "channel", "status", "void_reason"]
+    row = [RESPONSE_ID, response_doc["external_id"], PARTNER_KEY_ID, response_doc["created_at"],
+           response_doc["submitted_at"], response_doc["channel"], "counted", ""]
+    answers = response_doc["answers"]
+    for q in survey_admin_doc["questions"]:
+        if q["type"] in ("objectives", "choices"):
+            ids = [o["id"] for o in objective_docs] if q["type"] == "objectives" else q["options"]
+            for i in ids:
+                cols.append(f"{q['id']}/{i}")
+                row.append("1" if i in answers.get(q["id"], []) else "0")
+        else:
+            cols.append(q["id"])
+            v = answers.get(q["id"], "")
+            row.append(f'"{v}"' if "," in v else v)
+    return ",".join(cols) + "\r\n" + ",".join(row) + "\r\n"
+
+def share_doc(num, den):
+    return OrderedDict([("numerator", num), ("denominator", den), ("share", num / den if den else 0.0)])
+
+def tallies_example():
+    """Tallies of the seed survey as src/tally.c builds them, for three counted responses."""
+    votes = {"reduce-crime-and-disorder": 3, "enhance-public-health": 2, "reduce-blight": 2,
+             "stabilize-and-revitalize-neighborhoods": 1}
+    answered = 3
+    ranked = sorted(enumerate(objective_docs), key=lambda p: (-votes.get(p[1]["id"], 0), p[0]))
+    objs, prev = [], None
+    for i, (_, o) in enumerate(ranked):
+        v = votes.get(o["id"], 0)
+        rank = prev[1] if prev is not None and prev[0] == v else i + 1
+        prev = (v, rank)
+        objs.append(OrderedDict([("id", o["id"]), ("votes", v), ("share", share_doc(v, answered)), ("rank", rank)]))
+    counts = OrderedDict((lvl, 0) for lvl in AGREEMENT_LEVELS)
+    counts.update(strongly_agree=1, agree=1, neutral=1)
+    return OrderedDict([
+        ("survey", survey_doc["id"]), ("as_of", "2026-11-27T00:02:21Z"), ("version", "7"), ("total", 3),
+        ("questions", [
+            OrderedDict([("id", "right-plan"), ("type", "agreement"), ("answered", 3), ("counts", counts),
+                         ("agree", share_doc(2, 3))]),
+            OrderedDict([("id", "top-priorities"), ("type", "objectives"), ("answered", answered),
+                         ("objectives", objs)])])])
+
+tallies_doc = tallies_example()
+choice_tally = OrderedDict([("id", "district"), ("type", "choice"), ("answered", 2),
+                            ("counts", OrderedDict([("1", 0), ("2", 1), ("3", 1), ("4", 0)]))])
+TALLIES_ETAG = "\"f03b36f4-7\""
+
 # ----------------------------------------------------------------- problems
 PROBLEMS = OrderedDict([
     ("invalid-parameter", (400, "Invalid Parameter",
         "A query parameter is unknown, repeated, malformed or out of range (this includes a `cursor` "
-        "that was not returned by the previous page, and a `goal` filter naming no goal of the plan). "
-        "The `errors` member lists each offending parameter.")),
+        "that was not returned by the previous page, and a `goal` filter naming no goal of the plan); "
+        "the `errors` member lists each offending parameter. Also sent, without `errors`, for an "
+        "`Idempotency-Key` header that is longer than 255 characters.")),
+    ("malformed-body", (400, "Malformed Body",
+        "The request body is empty or is not a JSON object or array (syntax error, duplicate member names).")),
+    ("unauthorized", (401, "Unauthorized",
+        "The request needs an API key and has none, or its `Authorization` header is not a bearer key of this "
+        "service, or the key is unknown or revoked. Sent with `WWW-Authenticate`.")),
+    ("forbidden", (403, "Forbidden",
+        "The API key is valid but lacks the right: an admin key is needed, or the partner key may not submit "
+        "to this survey.")),
     ("not-found", (404, "Not Found",
-        "No route matches the path, or the plan, goal, objective or survey id in the path does not exist.")),
+        "No route matches the path, or the plan, goal, objective, survey, response or key id in the path "
+        "does not exist (a partner asking for another partner's response gets this too).")),
     ("method-not-allowed", (405, "Method Not Allowed",
-        "The path is served but not for this method (POST, PUT, PATCH, DELETE, ...). "
-        "The `Allow` header lists the methods that are.")),
+        "The path is served but not for this method. The `Allow` header lists the methods that are.")),
     ("not-acceptable", (406, "Not Acceptable",
-        "The `Accept` header excludes every media type the route can produce (for the JSON routes: "
-        "`application/json`).")),
+        "The `Accept` header excludes every media type the route can produce (`application/json`; "
+        "the responses collection also offers `text/csv`).")),
+    ("survey-not-open", (409, "Survey Not Open",
+        "The survey takes no responses now: its status is not `open`, or the time is outside "
+        "[`opens_at`, `closes_at`).")),
+    ("duplicate-response", (409, "Duplicate Response",
+        "This API key already submitted a response with this `external_id` to the survey, with other "
+        "answers. `existing_response` (and `Location`) name the stored response.")),
+    ("idempotency-key-in-use", (409, "Idempotency Key In Use",
+        "A request with the same `Idempotency-Key` (from the same API key) is still being processed; retry later.")),
+    ("already-voided", (409, "Already Voided", "The response was voided before.")),
+    ("survey-has-responses", (409, "Survey Has Responses",
+        "A PATCH changes `questions` of a survey that already has responses.")),
+    ("unsupported-media-type", (415, "Unsupported Media Type",
+        "The request body is not sent as `Content-Type: application/json`.")),
+    ("invalid-body", (422, "Invalid Body",
+        "The body is JSON but not what the operation takes: `errors` lists every fault with a JSON Pointer "
+        "(RFC 6901) to the offending member. Unknown members are faults too.")),
+    ("idempotency-key-reused", (422, "Idempotency Key Reused",
+        "The `Idempotency-Key` was used (by the same API key, within 24 hours) with another request body.")),
     ("internal-error", (500, "Internal Server Error", "An unexpected failure inside the service.")),
     ("service-unavailable", (503, "Service Unavailable",
-        "The database is unreachable (`/readyz`), or the plan data has never been loaded (plan and "
-        "survey routes). Sent with `Retry-After: 1`.")),
+        "The database is unreachable (`/readyz` and every route that needs it), or the plan data has never "
+        "been loaded (plan and survey routes). Sent with `Retry-After: 1`.")),
 ])
 
-def problem_example(slug, detail, instance, errors=None):
+def problem_example(slug, detail, instance, errors=None, **extra):
     status, title, _ = PROBLEMS[slug]
-    d = OrderedDict([("type", f"/problems/{slug}"), ("title", title), ("status", status),
-                     ("detail", detail), ("instance", instance), ("request_id", RID)])
-    if errors is not None:
+    d = OrderedDict([("type", f"/problems/{slug}"), ("title", title), ("status", status), ("detail", detail)])
+    if errors is not None and slug != "invalid-parameter":
         d["errors"] = errors
+    d.update(extra)
+    d["instance"] = instance
+    d["request_id"] = RID
+    if errors is not None and slug == "invalid-parameter":
+        d["errors"] = errors
+    return d
+
+def item_problem(slug, detail, errors=None, **extra):
+    """A problem inside a batch result: no instance and no request_id."""
+    d = problem_example(slug, detail, "/", errors, **extra)
+    del d["instance"], d["request_id"]
     return d
 
 problem_table = "\n".join(
     f"| `/problems/{slug}` | {st} | {title} | {desc} |" for slug, (st, title, desc) in PROBLEMS.items())
 
+batch_result_doc = OrderedDict([("results", [
+    OrderedDict([("index", 0), ("status", 201), ("location", RESPONSE_PATH), ("response", response_doc)]),
+    OrderedDict([("index", 1), ("status", 422), ("problem", item_problem(
+        "invalid-body", "This response does not match the survey's questions.",
+        [{"detail": "Must be one of strongly_disagree, disagree, neutral, agree, strongly_agree.",
+          "pointer": "/answers/right-plan"}]))]),
+])])
+
 # ----------------------------------------------------------------- schemas
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 RID_PATTERN = "^[A-Za-z0-9._:-]{1,128}$"
+TIME_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
+TIME_INPUT_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+KEY_ID_PATTERN = "^key_[0-9a-f]{16}$"
 
 def closed(props, required=None, description=None, examples=None, title=None):
     s = OrderedDict()
@@ -150,7 +334,7 @@ def closed(props, required=None, description=None, examples=None, title=None):
         s["examples"] = examples
     return s
 
-def collection(item_schema, desc, example):
+def collection(item_schema, desc, example, next_example=None, cursor_example=GOALS_CURSOR):
     return closed(OrderedDict([
         ("items", {"type": "array", "description": "The items of this page, in the collection's order.",
                    "items": ref("schemas", item_schema)}),
@@ -159,11 +343,14 @@ def collection(item_schema, desc, example):
                    "examples": [50]}),
         ("next_cursor", {"type": ["string", "null"], "minLength": 1,
                          "description": "Opaque cursor for the next page (pass it back as `cursor`), or null on the last page.",
-                         "examples": [GOALS_CURSOR]}),
+                         "examples": [cursor_example]}),
         ("next", {"type": ["string", "null"], "format": "uri-reference",
                   "description": "Path and query of the next page (the same URL as the `Link: rel=\"next\"` header), or null on the last page.",
-                  "examples": [f"/v1/plans/{PLAN_ID}/goals?limit=2&cursor={GOALS_CURSOR}"]}),
+                  "examples": [next_example or f"/v1/plans/{PLAN_ID}/goals?limit=2&cursor={GOALS_CURSOR}"]}),
     ]), description=desc, examples=[example])
+
+def nullable(schema_name, description):
+    return {"description": description, "oneOf": [ref("schemas", schema_name), {"type": "null"}]}
 
 schemas = OrderedDict()
 schemas["Slug"] = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": SLUG_PATTERN,
@@ -171,6 +358,14 @@ schemas["Slug"] = {"type": "string", "minLength": 1, "maxLength": 100, "pattern"
                    "examples": [PLAN_ID]}
 schemas["Date"] = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
                    "description": "A calendar date (RFC 3339 full-date).", "examples": ["2021-01-21"]}
+schemas["Timestamp"] = {"type": "string", "format": "date-time", "pattern": TIME_PATTERN,
+                        "description": "An instant as the service writes it: RFC 3339, UTC, whole seconds, `Z`.",
+                        "examples": ["2026-11-27T00:01:36Z"]}
+schemas["TimestampInput"] = {
+    "type": "string", "format": "date-time", "pattern": TIME_INPUT_PATTERN,
+    "description": "An instant as clients send it: an RFC 3339 date-time with a time zone (`Z` or `+hh:mm`/`-hh:mm`), "
+                   "optionally with fractional seconds; uppercase `T` and `Z`.",
+    "examples": ["2026-12-03T09:30:00-06:00"]}
 schemas["Year"] = {"type": "integer", "minimum": 1000, "maximum": 9999,
                    "description": "A calendar year.", "examples": [2021]}
 schemas["YearRange"] = closed(OrderedDict([
@@ -184,7 +379,6 @@ schemas["ObjectiveRef"] = closed(OrderedDict([
     ("title", {"type": "string", "minLength": 1, "examples": ["Reduce crime and disorder"]})]),
     description="An objective named by id and title.",
     examples=[{"id": "reduce-crime-and-disorder", "title": "Reduce crime and disorder"}])
-
 summary_props = OrderedDict([
     ("id", ref("schemas", "Slug")),
     ("city", {"type": "string", "minLength": 1, "examples": ["Independence, Missouri"]}),
@@ -243,23 +437,24 @@ schemas["PriorityYear"] = closed(OrderedDict([
     ("items", {"type": "array", "description": "The year's priorities by rank.", "items": ref("schemas", "Priority")}),
 ]), description="The priorities set for one year.")
 
+
 survey_props = OrderedDict([
     ("id", ref("schemas", "Slug")),
     ("plan", {"$ref": "#/components/schemas/Slug", "description": "Id of the plan the survey is about."}),
     ("title", {"type": "string", "minLength": 1, "examples": ["2020-21 Community Survey"]}),
-    ("description", {"type": "string", "examples": [survey_summary["description"]]}),
-    ("opens_at", {"type": "string", "format": "date-time", "description": "When the survey opens (inclusive), UTC.",
-                  "examples": ["2020-11-02T06:00:00Z"]}),
-    ("closes_at", {"type": "string", "format": "date-time", "description": "When the survey closes (exclusive), UTC.",
-                   "examples": ["2021-01-16T06:00:00Z"]}),
-    ("timezone", {"type": "string", "minLength": 1, "description": "IANA time zone of the city, for display.",
+    ("description", {"type": "string", "description": "May be empty.", "examples": [survey_summary["description"]]}),
+    ("opens_at", {"$ref": "#/components/schemas/Timestamp", "description": "When the survey opens (inclusive), UTC."}),
+    ("closes_at", {"$ref": "#/components/schemas/Timestamp", "description": "When the survey closes (exclusive), UTC."}),
+    ("timezone", {"type": "string", "minLength": 1, "description": "IANA time zone of the city, for display (`UTC` unless set).",
                   "examples": ["America/Chicago"]}),
     ("status", {"type": "string", "enum": ["draft", "open", "closed"],
-                "description": "`draft` before `opens_at`, `open` until `closes_at` (exclusive), then `closed`.",
+                "description": "Set by admins. Responses are taken only while it is `open` and the time is within "
+                               "[`opens_at`, `closes_at`).",
                 "examples": ["closed"]}),
     ("results_visibility", {"type": "string", "enum": ["public", "after_close", "admin"],
                             "description": "Who sees the tallies: anyone (`public`), anyone once the survey is "
-                                           "closed (`after_close`), or admins only (`admin`).",
+                                           "closed or past `closes_at` (`after_close`), or admins only (`admin`); "
+                                           "until then, admins only.",
                             "examples": ["after_close"]}),
 ])
 schemas["SurveySummary"] = closed(survey_props, description="A community survey without its questions.",
@@ -267,36 +462,324 @@ schemas["SurveySummary"] = closed(survey_props, description="A community survey 
 sprops = OrderedDict(survey_props)
 sprops["questions"] = {"type": "array", "description": "The questions by position.", "items": ref("schemas", "Question")}
 schemas["Survey"] = closed(sprops, description="A community survey with its questions.", examples=[survey_doc])
-def question_props(qtype, extra):
+aprops = OrderedDict(sprops)
+aprops["partners"] = {"type": "array", "uniqueItems": True,
+                      "description": "Ids of the partner keys allowed to submit (sorted); empty: any partner key.",
+                      "items": ref("schemas", "KeyId")}
+schemas["SurveyAdmin"] = closed(aprops, description="The survey document admins get back from a write: the survey "
+                                "with its questions, and the partner keys allowed to submit to it.",
+                                examples=[survey_admin_doc])
+
+# Questions as published (sql/003 api_question: json_strip_nulls drops unset members).
+def question_props(qtype, extra, prompt):
     props = OrderedDict([
         ("id", ref("schemas", "Slug")),
         ("position", {"type": "integer", "minimum": 1, "description": "Order of the question in the survey.", "examples": [1]}),
-        ("prompt", {"type": "string", "minLength": 1, "examples": [survey_doc["questions"][0]["prompt"]]}),
+        ("prompt", {"type": "string", "minLength": 1, "examples": [prompt]}),
         ("type", {"type": "string", "const": qtype, "examples": [qtype]}),
         ("required", {"type": "boolean", "description": "Whether a response must answer it.", "examples": [True]}),
     ])
     props.update(extra)
     return props
 
+MIN_PROP = ("min", {"type": "integer", "minimum": 0, "description": "Fewest to choose (0 unless set).", "examples": [1]})
+MAX_PROP = ("max", {"type": "integer", "minimum": 1, "description": "Most to choose; absent when unset (then: all of them).",
+                    "examples": [3]})
+OPTIONS_PROP = ("options", {"type": "array", "minItems": 2, "maxItems": 50, "uniqueItems": True,
+                            "description": "The options, in order; an answer names them as they are written here.",
+                            "items": {"type": "string", "minLength": 1, "maxLength": 100, "examples": ["parks"]}})
+BASE_Q = ["id", "position", "prompt", "type", "required"]
 schemas["AgreementQuestion"] = closed(question_props("agreement", OrderedDict([
-    ("options", {"type": "array", "minItems": 2, "uniqueItems": True,
+    ("options", {"type": "array", "const": AGREEMENT_LEVELS,
                  "description": "The answer values, in scale order; an answer is one of them.",
-                 "items": {"type": "string", "pattern": "^[a-z0-9_]+$", "examples": ["agree"]}}),
-])), description="A question answered with one value of a scale.", examples=[survey_doc["questions"][0]])
-schemas["ObjectivesQuestion"] = closed(question_props("objectives", OrderedDict([
-    ("min", {"type": "integer", "minimum": 0, "description": "Fewest objectives to choose.", "examples": [1]}),
-    ("max", {"type": "integer", "minimum": 1, "description": "Most objectives to choose.", "examples": [3]}),
-])), description="A question answered with between `min` and `max` distinct objective ids of the survey's plan.",
-   examples=[survey_doc["questions"][1]])
+                 "items": {"type": "string", "examples": ["agree"]}}),
+]), survey_doc["questions"][0]["prompt"]), description="A question answered with one value of a five-level scale.",
+    examples=[survey_doc["questions"][0]])
+schemas["ObjectivesQuestion"] = closed(question_props("objectives", OrderedDict([MIN_PROP, MAX_PROP]),
+                                                      survey_doc["questions"][1]["prompt"]),
+    required=BASE_Q + ["min"],
+    description="A question answered with between `min` and `max` distinct objective ids of the survey's plan.",
+    examples=[survey_doc["questions"][1]])
+schemas["ChoiceQuestion"] = closed(question_props("choice", OrderedDict([OPTIONS_PROP]), new_questions["district"]["prompt"]),
+    description="A question answered with one of its options.", examples=[new_questions["district"]])
+schemas["ChoicesQuestion"] = closed(question_props("choices", OrderedDict([OPTIONS_PROP, MIN_PROP, MAX_PROP]),
+                                                   new_questions["services"]["prompt"]),
+    required=BASE_Q + ["options", "min"],
+    description="A question answered with between `min` and `max` distinct options.", examples=[new_questions["services"]])
+schemas["TextQuestion"] = closed(question_props("text", OrderedDict([
+    ("max_length", {"type": "integer", "minimum": 1, "maximum": 10000,
+                    "description": "Longest answer, in Unicode code points (1000 unless set).", "examples": [500]}),
+]), new_questions["comments"]["prompt"]), description="A question answered with free text.",
+    examples=[new_questions["comments"]])
+QTYPES = OrderedDict([("agreement", "AgreementQuestion"), ("objectives", "ObjectivesQuestion"),
+                      ("choice", "ChoiceQuestion"), ("choices", "ChoicesQuestion"), ("text", "TextQuestion")])
 schemas["Question"] = OrderedDict([
-    ("description", "A survey question; `type` tells which kind."),
-    ("oneOf", [ref("schemas", "AgreementQuestion"), ref("schemas", "ObjectivesQuestion")]),
-    ("discriminator", {"propertyName": "type", "mapping": {
-        "agreement": "#/components/schemas/AgreementQuestion",
-        "objectives": "#/components/schemas/ObjectivesQuestion"}}),
+    ("description", "A survey question; `type` tells which kind and which members it has."),
+    ("oneOf", [ref("schemas", n) for n in QTYPES.values()]),
+    ("discriminator", {"propertyName": "type", "mapping": {t: f"#/components/schemas/{n}" for t, n in QTYPES.items()}}),
     ("examples", survey_doc["questions"]),
 ])
 
+# Questions as admins send them (sql/010 api_question_faults).
+def question_input(qtype, extra, example, required=("id", "prompt", "type")):
+    props = OrderedDict([
+        ("id", {"$ref": "#/components/schemas/Slug", "description": "Unique within the survey."}),
+        ("prompt", {"type": "string", "minLength": 1, "maxLength": 500, "examples": [example["prompt"]]}),
+        ("type", {"type": "string", "const": qtype, "examples": [qtype]}),
+        ("required", {"type": "boolean", "default": True, "description": "Whether a response must answer it.",
+                      "examples": [False]}),
+    ])
+    props.update(extra)
+    return closed(props, required=list(required), description=f"A new `{qtype}` question.", examples=[example])
+
+IN_MIN = ("min", {"type": "integer", "minimum": 0, "default": 0,
+                  "description": "Fewest to choose; at most the number of options (objectives: of the plan's objectives).",
+                  "examples": [1]})
+IN_MAX = ("max", {"type": "integer", "minimum": 1,
+                  "description": "Most to choose: at least `min`, at most the number of options (objectives: of the "
+                                 "plan's objectives). Unset: no limit.", "examples": [3]})
+IN_OPTIONS = ("options", {"type": "array", "minItems": 2, "maxItems": 50, "uniqueItems": True,
+                          "description": "2 to 50 distinct options of 1 to 100 characters.",
+                          "items": {"type": "string", "minLength": 1, "maxLength": 100, "examples": ["parks"]}})
+schemas["AgreementQuestionInput"] = question_input("agreement", OrderedDict(), question_inputs[0])
+schemas["ObjectivesQuestionInput"] = question_input("objectives", OrderedDict([IN_MIN, IN_MAX]), question_inputs[1])
+schemas["ChoiceQuestionInput"] = question_input("choice", OrderedDict([IN_OPTIONS]), question_inputs[2],
+                                                required=("id", "prompt", "type", "options"))
+schemas["ChoicesQuestionInput"] = question_input("choices", OrderedDict([IN_OPTIONS, IN_MIN, IN_MAX]), question_inputs[3],
+                                                 required=("id", "prompt", "type", "options"))
+schemas["TextQuestionInput"] = question_input("text", OrderedDict([
+    ("max_length", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000,
+                    "description": "Longest answer, in Unicode code points.", "examples": [500]})]), question_inputs[4])
+QITYPES = OrderedDict((t, n + "Input") for t, n in QTYPES.items())
+schemas["QuestionInput"] = OrderedDict([
+    ("description", "A question of a survey being created or changed. Members another type has (such as `options` "
+                    "on an agreement question) are faults."),
+    ("oneOf", [ref("schemas", n) for n in QITYPES.values()]),
+    ("discriminator", {"propertyName": "type", "mapping": {t: f"#/components/schemas/{n}" for t, n in QITYPES.items()}}),
+    ("examples", [question_inputs[1]]),
+])
+
+def survey_write_props(create):
+    p = OrderedDict()
+    if create:
+        p["id"] = {"$ref": "#/components/schemas/Slug", "description": "The new survey's id; no survey may have it yet."}
+        p["plan"] = {"$ref": "#/components/schemas/Slug", "description": "Id of an existing plan."}
+    p["title"] = {"type": "string", "minLength": 1, "maxLength": 200, "examples": [survey_create["title"]]}
+    p["description"] = {"type": "string", "maxLength": 2000, "description": "Empty unless set.",
+                        "examples": [survey_create["description"]]}
+    p["opens_at"] = {"$ref": "#/components/schemas/TimestampInput", "description": "When responses start (inclusive)."}
+    p["closes_at"] = {"$ref": "#/components/schemas/TimestampInput",
+                      "description": "When responses stop (exclusive); after `opens_at`."}
+    p["timezone"] = {"type": "string", "minLength": 1, "description": "An IANA time zone name (`UTC` unless set).",
+                     "examples": ["America/Chicago"]}
+    p["status"] = {"type": "string", "enum": ["draft", "open", "closed"],
+                   "description": "`draft` unless set." if create else "The new status.", "examples": ["open"]}
+    if create:
+        p["status"]["default"] = "draft"
+    p["results_visibility"] = {"type": "string", "enum": ["public", "after_close", "admin"],
+                               "description": "Who sees the tallies (`after_close` unless set)." if create else
+                               "Who sees the tallies.", "examples": ["public"]}
+    if create:
+        p["results_visibility"]["default"] = "after_close"
+    p["partners"] = {"type": "array", "description": "Ids of partner keys allowed to submit; empty or absent: any "
+                     "partner key." if create else "Replaces the partner keys allowed to submit; empty: any partner key.",
+                     "items": ref("schemas", "KeyId")}
+    p["questions"] = {"type": "array", "minItems": 1, "maxItems": 50,
+                      "description": "The questions, in order (positions are given from 1)." if create else
+                      "Replaces every question. Refused with 409 once the survey has responses.",
+                      "items": ref("schemas", "QuestionInput")}
+    return p
+
+schemas["SurveyCreate"] = closed(survey_write_props(True), required=["id", "plan", "title", "opens_at", "closes_at", "questions"],
+    description="A new survey. Every fault is reported at once (422 `invalid-body`).", examples=[survey_create])
+schemas["SurveyPatch"] = closed(survey_write_props(False), required=[],
+    description="Changes to a survey: any of the members, each replacing the current value (`null` is refused). "
+                "`id` and `plan` cannot change.",
+    examples=[OrderedDict([("status", "closed"), ("closes_at", "2027-01-15T06:00:00Z")])])
+
+# API keys (sql/009 api_key_json).
+schemas["KeyId"] = {"type": "string", "pattern": KEY_ID_PATTERN, "description": "The public id of an API key.",
+                    "examples": [PARTNER_KEY_ID]}
+key_props = OrderedDict([
+    ("id", ref("schemas", "KeyId")),
+    ("name", {"type": "string", "minLength": 1, "maxLength": 100, "examples": [key_doc["name"]]}),
+    ("role", {"type": "string", "enum": ["admin", "partner"],
+              "description": "`admin`: every operation; `partner`: submits responses and reads its own.",
+              "examples": ["partner"]}),
+    ("prefix", {"type": "string", "pattern": "^cpk_[A-Za-z0-9_-]{8}$",
+                "description": "The first 12 characters of the key, to recognise it.", "examples": [key_doc["prefix"]]}),
+    ("surveys", {"type": "array", "description": "The surveys a partner key is limited to, sorted; empty: any survey.",
+                 "items": ref("schemas", "Slug")}),
+    ("created_at", ref("schemas", "Timestamp")),
+    ("last_used_at", nullable("Timestamp", "Last successful use (recorded at most once a minute), or null.")),
+    ("revoked_at", nullable("Timestamp", "When the key was revoked, or null while it is live.")),
+])
+schemas["ApiKey"] = closed(key_props, description="An API key, without its secret.", examples=[key_doc])
+nk_props = OrderedDict(key_props)
+nk_props["key"] = {"type": "string", "pattern": "^cpk_[A-Za-z0-9_-]{43}$",
+                   "description": "The secret, shown in this response only: send it as `Authorization: Bearer <key>`.",
+                   "examples": [NEW_KEY]}
+schemas["NewApiKey"] = closed(nk_props, description="A key just created: the ApiKey members and, once, the key itself.",
+                              examples=[new_key_doc])
+schemas["KeyCreate"] = closed(OrderedDict([
+    ("name", {"type": "string", "minLength": 1, "maxLength": 100, "description": "Who holds the key.",
+              "examples": [key_doc["name"]]}),
+    ("role", {"type": "string", "enum": ["admin", "partner"], "examples": ["partner"]}),
+    ("surveys", {"type": "array", "description": "Partner keys only: ids of existing surveys the key is limited to.",
+                 "items": ref("schemas", "Slug")}),
+]), required=["name", "role"], description="A new API key. `surveys` with role `admin` is a fault.",
+    examples=[key_create])
+schemas["KeyCollection"] = collection("ApiKey", "A page of API keys, oldest first.",
+                                      page([admin_key_doc], 1, KEYS_CURSOR, f"/v1/keys?limit=1&cursor={KEYS_CURSOR}"),
+                                      next_example=f"/v1/keys?limit=1&cursor={KEYS_CURSOR}", cursor_example=KEYS_CURSOR)
+
+# Responses (sql/006 api_response_json).
+schemas["AnswerValue"] = {
+    "description": "An answer: a string (agreement level, choice option, text) or an array of strings (objective ids, "
+                   "choices options). In a request, `null` is the same as no answer.",
+    "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}],
+    "examples": ["agree"]}
+schemas["ResponseSubmit"] = closed(OrderedDict([
+    ("external_id", {"type": "string", "minLength": 1, "maxLength": 200,
+                     "description": "The submitter's own unique reference for this response (1 to 200 bytes of UTF-8): "
+                                    "resubmitting the same one is safe.", "examples": [response_submit["external_id"]]}),
+    ("answers", {"type": "object", "description": "Answers by question id. Each question that is `required` needs one.",
+                 "additionalProperties": ref("schemas", "AnswerValue"),
+                 "examples": [response_submit["answers"]]}),
+    ("submitted_at", {"description": "When the respondent answered (not more than a minute in the future).",
+                      "oneOf": [ref("schemas", "TimestampInput"), {"type": "null"}]}),
+    ("channel", {"type": ["string", "null"], "minLength": 1, "maxLength": 50,
+                 "description": "How the response was collected (1 to 50 bytes of UTF-8).", "examples": ["library-kiosk"]}),
+]), required=["external_id", "answers"],
+    description="A survey response. agreement: one of the five levels; objectives: distinct objective ids of the "
+                "survey's plan, between `min` and `max`; choice: one option; choices: distinct options, between `min` "
+                "and `max`; text: a string of at most `max_length` code points. Server-owned members (`id`, `partner`, "
+                "`status`, ...) are faults like any unknown member.",
+    examples=[response_submit])
+schemas["SurveyResponse"] = closed(OrderedDict([
+    ("id", {"type": "string", "format": "uuid", "examples": [RESPONSE_ID]}),
+    ("survey", ref("schemas", "Slug")),
+    ("partner", {"$ref": "#/components/schemas/KeyId", "description": "The API key that submitted it."}),
+    ("external_id", {"type": "string", "minLength": 1, "maxLength": 200, "examples": [response_doc["external_id"]]}),
+    ("answers", {"type": "object", "description": "The answers as submitted.",
+                 "additionalProperties": ref("schemas", "AnswerValue")}),
+    ("submitted_at", nullable("Timestamp", "As submitted, or null.")),
+    ("channel", {"type": ["string", "null"], "description": "As submitted, or null.", "examples": ["library-kiosk"]}),
+    ("created_at", {"$ref": "#/components/schemas/Timestamp", "description": "When the service stored it."}),
+    ("status", {"type": "string", "enum": ["counted", "voided"],
+                "description": "`voided` responses stay stored but no longer count in the tallies.", "examples": ["counted"]}),
+    ("voided_at", nullable("Timestamp", "When it was voided, or null.")),
+    ("void_reason", {"type": ["string", "null"], "description": "Why it was voided, or null.",
+                     "examples": [voided_doc["void_reason"]]}),
+]), description="A stored survey response.", examples=[response_doc])
+schemas["ResponseCollection"] = collection(
+    "SurveyResponse", "A page of responses (admin: all; partner: its own), newest first unless `order=asc`.",
+    page([response_doc], 1, RESPONSES_CURSOR,
+         f"/v1/surveys/{SURVEY_NEW}/responses?limit=1&cursor={RESPONSES_CURSOR}"),
+    next_example=f"/v1/surveys/{SURVEY_NEW}/responses?limit=1&cursor={RESPONSES_CURSOR}", cursor_example=RESPONSES_CURSOR)
+schemas["VoidRequest"] = closed(OrderedDict([
+    ("reason", {"type": "string", "minLength": 1, "maxLength": 500, "description": "Why the response no longer counts.",
+                "examples": [voided_doc["void_reason"]]})]),
+    description="Voiding a response.", examples=[{"reason": voided_doc["void_reason"]}])
+schemas["Batch"] = closed(OrderedDict([
+    ("responses", {"type": "array", "minItems": 1, "maxItems": 500,
+                   "description": "1 to 500 responses, each shaped like a single submission. Each is checked and "
+                                  "stored on its own: a bad item fails alone, in its result.",
+                   "items": ref("schemas", "ResponseSubmit")})]),
+    description="Several responses in one request.", examples=[{"responses": [response_submit, response_submit_2]}])
+schemas["BatchItemProblem"] = closed(OrderedDict([
+    ("type", {"type": "string", "format": "uri-reference",
+              "enum": ["/problems/invalid-body", "/problems/duplicate-response", "/problems/internal-error"],
+              "examples": ["/problems/invalid-body"]}),
+    ("title", {"type": "string", "enum": ["Invalid Body", "Duplicate Response", "Internal Server Error"],
+               "examples": ["Invalid Body"]}),
+    ("status", {"type": "integer", "enum": [409, 422, 500], "examples": [422]}),
+    ("detail", {"type": "string", "examples": ["This response does not match the survey's questions."]}),
+    ("errors", {"type": "array", "minItems": 1, "description": "`invalid-body` only: every fault of the item; pointers "
+                "are relative to the item.", "items": ref("schemas", "BodyError")}),
+    ("existing_response", {"type": "string", "format": "uri-reference",
+                           "description": "`duplicate-response` only: the stored response.",
+                           "examples": [RESPONSE_PATH]}),
+]), required=["type", "title", "status", "detail"],
+    description="Why one item of a batch was not stored: a problem document without `instance` and `request_id`.",
+    examples=[batch_result_doc["results"][1]["problem"]])
+schemas["BatchItemStored"] = closed(OrderedDict([
+    ("index", {"type": "integer", "minimum": 0, "description": "Position of the item in the request.", "examples": [0]}),
+    ("status", {"type": "integer", "enum": [200, 201],
+                "description": "201: stored now; 200: this `external_id` was stored before with the same answers.",
+                "examples": [201]}),
+    ("location", {"type": "string", "format": "uri-reference", "description": "The response's URL.",
+                  "examples": [RESPONSE_PATH]}),
+    ("response", ref("schemas", "SurveyResponse")),
+]), description="An item of a batch that is stored.", examples=[batch_result_doc["results"][0]])
+schemas["BatchItemFailed"] = closed(OrderedDict([
+    ("index", {"type": "integer", "minimum": 0, "description": "Position of the item in the request.", "examples": [1]}),
+    ("status", {"type": "integer", "enum": [409, 422, 500], "examples": [422]}),
+    ("problem", ref("schemas", "BatchItemProblem")),
+]), description="An item of a batch that is not stored.", examples=[batch_result_doc["results"][1]])
+schemas["BatchResult"] = closed(OrderedDict([
+    ("results", {"type": "array", "description": "One result per item, in request order.",
+                 "items": {"oneOf": [ref("schemas", "BatchItemStored"), ref("schemas", "BatchItemFailed")]}})]),
+    description="What happened to each item of a batch.", examples=[batch_result_doc])
+
+# Tallies (src/tally.c).
+schemas["Share"] = closed(OrderedDict([
+    ("numerator", {"type": "integer", "minimum": 0, "examples": [2]}),
+    ("denominator", {"type": "integer", "minimum": 0, "description": "The responses that answered the question.",
+                     "examples": [3]}),
+    ("share", {"type": "number", "minimum": 0, "maximum": 1, "description": "numerator / denominator (0 when nobody answered).",
+               "examples": [0.6666666666666666]}),
+]), description="A fraction, with its parts.", examples=[share_doc(2, 3)])
+
+def tally_props(qtype, extra):
+    p = OrderedDict([
+        ("id", {"$ref": "#/components/schemas/Slug", "description": "The question's id."}),
+        ("type", {"type": "string", "const": qtype, "examples": [qtype]} if isinstance(qtype, str) else
+                 {"type": "string", "enum": list(qtype), "examples": [qtype[0]]}),
+        ("answered", {"type": "integer", "minimum": 0, "description": "Counted responses that answered it.", "examples": [3]}),
+    ])
+    p.update(extra)
+    return p
+
+schemas["AgreementTally"] = closed(tally_props("agreement", OrderedDict([
+    ("counts", closed(OrderedDict((lvl, {"type": "integer", "minimum": 0, "examples": [1]}) for lvl in AGREEMENT_LEVELS),
+                      description="Responses per level.")),
+    ("agree", {"$ref": "#/components/schemas/Share", "description": "`agree` plus `strongly_agree` over `answered`."}),
+])), description="The tally of an agreement question.", examples=[tallies_doc["questions"][0]])
+schemas["ObjectiveVotes"] = closed(OrderedDict([
+    ("id", {"$ref": "#/components/schemas/Slug", "description": "The objective's id."}),
+    ("votes", {"type": "integer", "minimum": 0, "examples": [3]}),
+    ("share", {"$ref": "#/components/schemas/Share", "description": "`votes` over the question's `answered`."}),
+    ("rank", {"type": "integer", "minimum": 1, "description": "1 for the most votes; equal votes share a rank (1, 2, 2, 4).",
+              "examples": [1]}),
+]), description="The votes of one objective.", examples=[tallies_doc["questions"][1]["objectives"][0]])
+schemas["ObjectivesTally"] = closed(tally_props("objectives", OrderedDict([
+    ("objectives", {"type": "array", "description": "Every objective of the plan, by rank, then in plan order.",
+                    "items": ref("schemas", "ObjectiveVotes")}),
+])), description="The tally of an objectives question.", examples=[tallies_doc["questions"][1]])
+schemas["ChoiceTally"] = closed(tally_props(("choice", "choices"), OrderedDict([
+    ("counts", {"type": "object", "description": "Responses per option, for every option.",
+                "additionalProperties": {"type": "integer", "minimum": 0}, "examples": [choice_tally["counts"]]}),
+])), description="The tally of a choice or choices question.", examples=[choice_tally])
+schemas["Tallies"] = closed(OrderedDict([
+    ("survey", {"$ref": "#/components/schemas/Slug", "description": "The survey's id."}),
+    ("as_of", {"$ref": "#/components/schemas/Timestamp",
+               "description": "When the numbers were read (a cached copy keeps its time)."}),
+    ("version", {"type": "string", "pattern": "^[0-9]+$",
+                 "description": "Changes whenever a number changes (a submission or a void); the ETag ends with it.",
+                 "examples": ["7"]}),
+    ("total", {"type": "integer", "minimum": 0, "description": "Counted (not voided) responses.", "examples": [3]}),
+    ("questions", {"type": "array", "description": "One tally per question, in survey order; text questions have none.",
+                   "items": OrderedDict([
+                       ("oneOf", [ref("schemas", "AgreementTally"), ref("schemas", "ObjectivesTally"),
+                                  ref("schemas", "ChoiceTally")]),
+                       ("discriminator", {"propertyName": "type", "mapping": {
+                           "agreement": "#/components/schemas/AgreementTally",
+                           "objectives": "#/components/schemas/ObjectivesTally",
+                           "choice": "#/components/schemas/ChoiceTally",
+                           "choices": "#/components/schemas/ChoiceTally"}})])}),
+]), description="Live results of a survey, from counters kept as responses are stored and voided.",
+    examples=[tallies_doc])
 schemas["PlanCollection"] = collection("PlanSummary", "A page of plan summaries, newest first.", page([plan_summary]))
 schemas["GoalCollection"] = collection("Goal", "A page of a plan's goals in plan order, each with its objectives.",
                                        page(goal_docs[:2], 2, GOALS_CURSOR, f"/v1/plans/{PLAN_ID}/goals?limit=2&cursor={GOALS_CURSOR}"))
@@ -317,17 +800,25 @@ schemas["OpenApiDocument"] = {
     "required": ["openapi", "info", "paths"],
     "properties": {"openapi": {"type": "string", "const": "3.1.0", "examples": ["3.1.0"]},
                    "info": {"type": "object"}, "paths": {"type": "object"}},
-    "examples": [{"openapi": "3.1.0", "info": {"title": "Civic Plan API", "version": "0.1.0"}, "paths": {}}]}
+    "examples": [{"openapi": "3.1.0", "info": {"title": "Civic Plan API", "version": API_VERSION}, "paths": {}}]}
 schemas["InvalidParameterError"] = closed(OrderedDict([
     ("parameter", {"type": "string", "description": "Name of the offending query parameter as sent.", "examples": ["limit"]}),
     ("detail", {"type": "string", "minLength": 1, "examples": ["must be an integer from 1 to 200"]})]),
     description="One rejected query parameter.", examples=[{"parameter": "limit", "detail": "must be an integer from 1 to 200"}])
+schemas["BodyError"] = closed(OrderedDict([
+    ("pointer", {"type": "string", "pattern": "^(/[^/]*)*$",
+                 "description": "JSON Pointer (RFC 6901) to the offending member of the body; empty for the body itself.",
+                 "examples": ["/answers/top-priorities/2"]}),
+    ("detail", {"type": "string", "minLength": 1, "examples": ["'nope' is not an objective of the plan of this survey."]})]),
+    description="One fault of a request body.",
+    examples=[{"pointer": "/answers/top-priorities/2", "detail": "'nope' is not an objective of the plan of this survey."}])
+STATUSES = sorted({v[0] for v in PROBLEMS.values()})
 schemas["Problem"] = closed(OrderedDict([
     ("type", {"type": "string", "format": "uri-reference", "enum": [f"/problems/{s}" for s in PROBLEMS],
               "description": "Identifies the problem type (a relative URI reference).", "examples": ["/problems/not-found"]}),
     ("title", {"type": "string", "enum": [v[1] for v in PROBLEMS.values()],
                "description": "Short summary of the problem type; always the same for a type.", "examples": ["Not Found"]}),
-    ("status", {"type": "integer", "enum": [v[0] for v in PROBLEMS.values()],
+    ("status", {"type": "integer", "enum": STATUSES,
                 "description": "The HTTP status code of the response.", "examples": [404]}),
     ("detail", {"type": "string", "description": "Explanation specific to this occurrence.",
                 "examples": ["No plan with id \"springfield-2030\"."]}),
@@ -335,57 +826,154 @@ schemas["Problem"] = closed(OrderedDict([
                   "examples": ["/v1/plans/springfield-2030"]}),
     ("request_id", {"type": "string", "pattern": RID_PATTERN, "description": "The request's X-Request-Id.",
                     "examples": [RID]}),
-    ("errors", {"type": "array", "minItems": 1, "description": "Present only for `/problems/invalid-parameter`.",
-                "items": ref("schemas", "InvalidParameterError")}),
+    ("errors", {"type": "array", "minItems": 1,
+                "description": "`/problems/invalid-parameter`: the rejected query parameters; `/problems/invalid-body`: "
+                               "the faults of the body.",
+                "items": {"anyOf": [ref("schemas", "InvalidParameterError"), ref("schemas", "BodyError")]}}),
+    ("existing_response", {"type": "string", "format": "uri-reference",
+                           "description": "`/problems/duplicate-response` only: the response already stored.",
+                           "examples": [RESPONSE_PATH]}),
 ]), required=["type", "title", "status", "detail", "instance", "request_id"],
     description="An RFC 9457 problem document (media type `application/problem+json`), sent with "
                 "`Cache-Control: no-store`. Problem types:\n\n| type | status | title | when |\n|---|---|---|---|\n"
                 + problem_table,
     examples=[problem_example("not-found", "No plan with id \"springfield-2030\".", "/v1/plans/springfield-2030")])
-schemas["InvalidParameterProblem"] = {
-    "description": "The problem document of a 400 `/problems/invalid-parameter`: a Problem whose `errors` lists each rejected query parameter.",
-    "allOf": [ref("schemas", "Problem"), {
-        "type": "object", "required": ["errors"],
-        "properties": {"type": {"const": "/problems/invalid-parameter"},
-                       "title": {"const": "Invalid Parameter"},
-                       "status": {"const": 400}}}],
-    "examples": [problem_example("invalid-parameter", "The query string is invalid.", "/v1/plans",
-                                 [{"parameter": "limit", "detail": "must be an integer from 1 to 200"}])]}
+
+def typed_problem(slugs, description, examples, extra=None, required=()):
+    """A Problem narrowed to some types."""
+    props = OrderedDict()
+    if len(slugs) == 1:
+        st, title, _ = PROBLEMS[slugs[0]]
+        props["type"] = {"const": f"/problems/{slugs[0]}"}
+        props["title"] = {"const": title}
+        props["status"] = {"const": st}
+    else:
+        props["type"] = {"enum": [f"/problems/{s}" for s in slugs]}
+        props["title"] = {"enum": [PROBLEMS[s][1] for s in slugs]}
+        props["status"] = {"enum": sorted({PROBLEMS[s][0] for s in slugs})}
+    if extra:
+        props.update(extra)
+    narrow = OrderedDict([("type", "object")])
+    if required:
+        narrow["required"] = list(required)
+    narrow["properties"] = props
+    return OrderedDict([("description", description), ("allOf", [ref("schemas", "Problem"), narrow]),
+                        ("examples", examples)])
+
+ex_invalid_parameter = problem_example("invalid-parameter", "The query string is invalid.", "/v1/plans",
+                                       [{"parameter": "limit", "detail": "must be an integer from 1 to 200"}])
+ex_invalid_body = problem_example(
+    "invalid-body", "The response does not match the survey's questions.", f"/v1/surveys/{SURVEY_NEW}/responses",
+    [{"detail": "'nope' is not an objective of the plan of this survey.", "pointer": "/answers/top-priorities/2"},
+     {"detail": "Unknown member 'id': it is set by the server.", "pointer": "/id"}])
+ex_duplicate = problem_example(
+    "duplicate-response", f"external_id '{response_doc['external_id']}' was already submitted with other answers, "
+    f"as response {RESPONSE_ID}.", f"/v1/surveys/{SURVEY_NEW}/responses", existing_response=RESPONSE_PATH)
+schemas["InvalidParameterProblem"] = typed_problem(
+    ["invalid-parameter"], "The problem document of a 400 `/problems/invalid-parameter` about the query string: a "
+    "Problem whose `errors` lists each rejected query parameter.", [ex_invalid_parameter],
+    extra={"errors": {"items": ref("schemas", "InvalidParameterError")}}, required=["errors"])
+schemas["InvalidBodyProblem"] = typed_problem(
+    ["invalid-body"], "The problem document of a 422 `/problems/invalid-body`: a Problem whose `errors` lists every "
+    "fault of the body, each with a JSON Pointer.", [ex_invalid_body],
+    extra={"errors": {"items": ref("schemas", "BodyError")}}, required=["errors"])
+schemas["DuplicateResponseProblem"] = typed_problem(
+    ["duplicate-response"], "The problem document of a 409 `/problems/duplicate-response`: `existing_response` is the "
+    "URL of the response stored for this `external_id`.", [ex_duplicate], required=["existing_response"])
 
 # ----------------------------------------------------------------- headers
+ALLOW = OrderedDict([
+    ("Read", "GET, HEAD, OPTIONS"),
+    ("ReadPost", "GET, HEAD, POST, OPTIONS"),
+    ("ReadPatch", "GET, HEAD, PATCH, OPTIONS"),
+    ("Delete", "DELETE, OPTIONS"),
+    ("Post", "POST, OPTIONS"),
+])
+HEADER_NAMES = {}   # component name -> header name
+
 headers = OrderedDict()
-headers["ETag"] = {"description": "Strong entity tag of the representation: 16 lowercase hex digits in quotes.",
-                   "required": True, "schema": {"type": "string", "pattern": "^\"[0-9a-f]{16}\"$", "examples": ["\"3f2a9c1d8e7b6a50\""]}}
-headers["Cache-Control-Public"] = {"description": "Read routes may be cached for 60 seconds.", "required": True,
-                                   "schema": {"type": "string", "const": "public, max-age=60", "examples": ["public, max-age=60"]}}
-headers["Cache-Control-No-Store"] = {"description": "Health checks and problems are never cached.", "required": True,
-                                     "schema": {"type": "string", "const": "no-store", "examples": ["no-store"]}}
-headers["X-Request-Id"] = {"description": "The client's X-Request-Id if it was 1 to 128 characters of `[A-Za-z0-9._:-]`; otherwise a generated 32-hex-digit id.",
-                           "required": True, "schema": {"type": "string", "pattern": RID_PATTERN, "examples": [RID]}}
-headers["Vary"] = {"description": "Always names `Origin` (CORS headers depend on it).", "required": True,
-                   "schema": {"type": "string", "pattern": "(^|,)\\s*Origin\\s*(,|$)", "examples": ["Origin"]}}
-headers["Link"] = {"description": "Present when there is a next page: `<next>; rel=\"next\"`, where next is a path and query relative URL (the body's `next`).",
-                   "schema": {"type": "string", "examples": [f"</v1/plans/{PLAN_ID}/goals?limit=2&cursor={GOALS_CURSOR}>; rel=\"next\""]}}
-headers["Allow"] = {"description": "The methods the path serves.", "required": True,
-                    "schema": {"type": "string", "const": "GET, HEAD, OPTIONS", "examples": ["GET, HEAD, OPTIONS"]}}
-headers["Retry-After"] = {"description": "Seconds to wait before retrying (1).", "required": True,
-                          "schema": {"type": "integer", "minimum": 0, "examples": [1]}}
-headers["Access-Control-Allow-Origin"] = {"description": "Present only when the request's Origin is one of CIVIC_CORS_ORIGINS: that origin, echoed.",
-                                          "schema": {"type": "string", "examples": ["https://dashboard.example.org"]}}
-headers["Access-Control-Expose-Headers"] = {"description": "Present with Access-Control-Allow-Origin.",
-                                            "schema": {"type": "string", "const": "ETag, Link, X-Request-Id, Retry-After, Location",
-                                                       "examples": ["ETag, Link, X-Request-Id, Retry-After, Location"]}}
-headers["Access-Control-Allow-Methods"] = {"description": "Preflight from an allowed origin for an allowed method only: the route's methods.",
-                                           "schema": {"type": "string", "const": "GET, HEAD, OPTIONS", "examples": ["GET, HEAD, OPTIONS"]}}
-headers["Access-Control-Allow-Headers"] = {"description": "Preflight from an allowed origin for an allowed method only: the request headers a client may send.",
-                                           "schema": {"type": "string",
-                                                      "const": "Accept, Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Request-Id",
-                                                      "examples": ["Accept, Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Request-Id"]}}
-headers["Access-Control-Max-Age"] = {"description": "Preflight from an allowed origin for an allowed method only: seconds the preflight may be cached.",
-                                     "schema": {"type": "integer", "const": 600, "examples": [600]}}
+def header(component, name, spec):
+    headers[component] = spec
+    HEADER_NAMES[component] = name
+
+header("ETag", "ETag", {"description": "Strong entity tag of the representation: 16 lowercase hex digits in quotes.",
+                        "required": True, "schema": {"type": "string", "pattern": "^\"[0-9a-f]{16}\"$",
+                                                     "examples": ["\"3f2a9c1d8e7b6a50\""]}})
+header("ETag-Tallies", "ETag", {"description": "Strong entity tag of the tallies: a hash of the survey id and the "
+                                "counters' `version`, so it changes exactly when a number does.",
+                                "required": True, "schema": {"type": "string", "pattern": "^\"[0-9a-f]{8}-[0-9]+\"$",
+                                                             "examples": [TALLIES_ETAG]}})
+header("Cache-Control-Public", "Cache-Control", {"description": "Read routes may be cached for 60 seconds.", "required": True,
+                                                 "schema": {"type": "string", "const": "public, max-age=60",
+                                                            "examples": ["public, max-age=60"]}})
+header("Cache-Control-No-Store", "Cache-Control", {
+    "description": "Never cached: health checks, writes, single responses, OPTIONS and problems.", "required": True,
+    "schema": {"type": "string", "const": "no-store", "examples": ["no-store"]}})
+header("Cache-Control-Private-No-Store", "Cache-Control", {
+    "description": "Pages of keys or responses depend on the API key and change with every write: never cached.",
+    "required": True, "schema": {"type": "string", "const": "private, no-store", "examples": ["private, no-store"]}})
+header("Cache-Control-Tallies", "Cache-Control", {
+    "description": "Revalidate every time (If-None-Match gives a cheap 304): `no-cache` when the results are public, "
+                   "`private, no-cache` when they are shown to admins only.", "required": True,
+    "schema": {"type": "string", "enum": ["no-cache", "private, no-cache"], "examples": ["no-cache"]}})
+header("X-Request-Id", "X-Request-Id", {
+    "description": "The client's X-Request-Id if it was 1 to 128 characters of `[A-Za-z0-9._:-]`; otherwise a generated 32-hex-digit id.",
+    "required": True, "schema": {"type": "string", "pattern": RID_PATTERN, "examples": [RID]}})
+header("Vary", "Vary", {"description": "Always names `Origin` (CORS headers depend on it); the tallies of a survey "
+                        "whose results are not public also name `Authorization` (sent as a second Vary field).",
+                        "required": True, "schema": {"type": "string", "pattern": "(^|,)\\s*Origin\\s*(,|$)",
+                                                     "examples": ["Origin"]}})
+header("Link", "Link", {"description": "Present when there is a next page: `<next>; rel=\"next\"`, where next is a path and query relative URL (the body's `next`).",
+                        "schema": {"type": "string",
+                                   "examples": [f"</v1/plans/{PLAN_ID}/goals?limit=2&cursor={GOALS_CURSOR}>; rel=\"next\""]}})
+for name, methods in ALLOW.items():
+    header(f"Allow-{name}", "Allow", {"description": "The methods the path serves.", "required": True,
+                                      "schema": {"type": "string", "const": methods, "examples": [methods]}})
+header("Retry-After", "Retry-After", {"description": "Seconds to wait before retrying (1).", "required": True,
+                                      "schema": {"type": "integer", "minimum": 0, "examples": [1]}})
+header("WWW-Authenticate", "WWW-Authenticate", {
+    "description": "The bearer challenge: without `error` when no Authorization was sent; with "
+                   "`error=\"invalid_token\"` when it is malformed or names an unknown or revoked key (and on 401s "
+                   "decided by the database, whatever was sent).", "required": True,
+    "schema": {"type": "string", "enum": ["Bearer realm=\"civicplan\"", "Bearer realm=\"civicplan\", error=\"invalid_token\""],
+               "examples": ["Bearer realm=\"civicplan\""]}})
+header("Location-Key", "Location", {"description": "The new key's URL (where DELETE revokes it).", "required": True,
+                                    "schema": {"type": "string", "format": "uri-reference", "pattern": "^/v1/keys/key_[0-9a-f]{16}$",
+                                               "examples": [f"/v1/keys/{PARTNER_KEY_ID}"]}})
+header("Location-Survey", "Location", {"description": "The new survey's URL.", "required": True,
+                                       "schema": {"type": "string", "format": "uri-reference",
+                                                  "pattern": "^/v1/surveys/[a-z0-9]+(-[a-z0-9]+)*$",
+                                                  "examples": [f"/v1/surveys/{SURVEY_NEW}"]}})
+LOCATION_RESPONSE_SCHEMA = {"type": "string", "format": "uri-reference",
+                            "pattern": "^/v1/surveys/[a-z0-9]+(-[a-z0-9]+)*/responses/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                            "examples": [RESPONSE_PATH]}
+header("Location-Response", "Location", {"description": "The stored response's URL.", "required": True,
+                                         "schema": LOCATION_RESPONSE_SCHEMA})
+header("Location-Existing-Response", "Location", {
+    "description": "With `/problems/duplicate-response`: the URL of the response stored for this `external_id`.",
+    "schema": LOCATION_RESPONSE_SCHEMA})
+header("Access-Control-Allow-Origin", "Access-Control-Allow-Origin", {
+    "description": "Present only when the request's Origin is one of CIVIC_CORS_ORIGINS: that origin, echoed.",
+    "schema": {"type": "string", "examples": ["https://dashboard.example.org"]}})
+header("Access-Control-Expose-Headers", "Access-Control-Expose-Headers", {
+    "description": "Present with Access-Control-Allow-Origin.",
+    "schema": {"type": "string", "const": "ETag, Link, X-Request-Id, Retry-After, Location",
+               "examples": ["ETag, Link, X-Request-Id, Retry-After, Location"]}})
+for name, methods in ALLOW.items():
+    header(f"Access-Control-Allow-Methods-{name}", "Access-Control-Allow-Methods", {
+        "description": "Preflight from an allowed origin for one of the path's methods only: the path's methods.",
+        "schema": {"type": "string", "const": methods, "examples": [methods]}})
+header("Access-Control-Allow-Headers", "Access-Control-Allow-Headers", {
+    "description": "Preflight from an allowed origin for one of the path's methods only: the request headers a client may send.",
+    "schema": {"type": "string",
+               "const": "Accept, Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Request-Id",
+               "examples": ["Accept, Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Request-Id"]}})
+header("Access-Control-Max-Age", "Access-Control-Max-Age", {
+    "description": "Preflight from an allowed origin for one of the path's methods only: seconds the preflight may be cached.",
+    "schema": {"type": "integer", "const": 600, "examples": [600]}})
 
 def hdrs(*names):
-    return OrderedDict((n if not n.startswith("Cache-Control") else "Cache-Control", ref("headers", n)) for n in names)
+    return OrderedDict((HEADER_NAMES[n], ref("headers", n)) for n in names)
 
 CORS = ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers")
 
@@ -401,11 +989,18 @@ parameters["Objective"] = {"name": "objective", "in": "path", "required": True, 
                            "schema": ref("schemas", "Slug"), "example": "reduce-blight"}
 parameters["Survey"] = {"name": "survey", "in": "path", "required": True, "description": "Survey id.",
                         "schema": ref("schemas", "Slug"), "example": "community-survey-2020-21"}
+parameters["Key"] = {"name": "key", "in": "path", "required": True,
+                     "description": "Key id (`key_` and 16 hex digits). Anything else: 404.",
+                     "schema": ref("schemas", "KeyId"), "example": PARTNER_KEY_ID}
+parameters["Response"] = {"name": "response", "in": "path", "required": True,
+                          "description": "Response id (a UUID in lowercase). Anything else: 404.",
+                          "schema": {"type": "string", "format": "uuid"}, "example": RESPONSE_ID}
 parameters["Limit"] = {"name": "limit", "in": "query", "required": False,
                        "description": "Page size. Out of range, not an integer, or repeated: 400.",
                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "example": 50}
 parameters["Cursor"] = {"name": "cursor", "in": "query", "required": False,
-                        "description": "Opaque cursor from the previous page's `next_cursor` (or its `next` URL). Any other value: 400.",
+                        "description": "Opaque cursor from the previous page's `next_cursor` (or its `next` URL), valid only "
+                                       "with the same other parameters. Any other value: 400.",
                         "schema": {"type": "string", "minLength": 1}, "example": GOALS_CURSOR}
 parameters["Goal-Filter"] = {"name": "goal", "in": "query", "required": False,
                              "description": "Only the objectives of this goal. A goal id the plan does not have: 400.",
@@ -413,9 +1008,22 @@ parameters["Goal-Filter"] = {"name": "goal", "in": "query", "required": False,
 parameters["Year-Filter"] = {"name": "year", "in": "query", "required": False,
                              "description": "Only the priorities of this year (four digits, YYYY).",
                              "schema": ref("schemas", "Year"), "example": 2021}
+parameters["Order"] = {"name": "order", "in": "query", "required": False,
+                       "description": "`desc`: newest first (the default); `asc`: oldest first. Anything else: 400.",
+                       "schema": {"type": "string", "enum": ["desc", "asc"], "default": "desc"}, "example": "asc"}
+parameters["Since"] = {"name": "since", "in": "query", "required": False,
+                       "description": "Only responses stored at or after this instant (RFC 3339 date-time with a time zone, "
+                                      "from 1970). Anything else: 400.",
+                       "schema": ref("schemas", "TimestampInput"), "example": "2026-12-01T00:00:00Z"}
 parameters["If-None-Match"] = {"name": "If-None-Match", "in": "header", "required": False,
                                "description": "One entity tag, a comma-separated list, or `*`; `W/` tags compare weakly. A match gives 304.",
                                "schema": {"type": "string", "minLength": 1}, "example": "\"3f2a9c1d8e7b6a50\""}
+parameters["Idempotency-Key"] = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "1 to 255 characters chosen by the client (longer: 400). Kept 24 hours per API key: the same key "
+                   "with the same body gives the first answer again (status, body and Location); with another body, "
+                   "422 `idempotency-key-reused`; while the first request is still running, 409 `idempotency-key-in-use`.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255}, "example": "4f1b2c9e-kiosk-17-0042"}
 parameters["X-Request-Id"] = {"name": "X-Request-Id", "in": "header", "required": False,
                               "description": "Client-chosen request id, echoed if it is 1 to 128 characters of `[A-Za-z0-9._:-]` (otherwise replaced, never rejected).",
                               "schema": {"type": "string"}, "example": "survey-dashboard.42"}
@@ -430,114 +1038,298 @@ parameters["Access-Control-Request-Headers"] = {"name": "Access-Control-Request-
                                                 "schema": {"type": "string"}, "example": "if-none-match, x-request-id"}
 
 # ----------------------------------------------------------------- responses
-def problem_response(slug, description, example_detail, instance, extra_headers=(), errors=None,
-                     schema="Problem", extra_examples=None):
-    h = hdrs("X-Request-Id", "Vary", "Cache-Control-No-Store", *extra_headers, *CORS)
-    examples = OrderedDict()
-    examples[slug] = {"summary": PROBLEMS[slug][1],
-                      "value": problem_example(slug, example_detail, instance, errors)}
-    if extra_examples:
-        examples.update(extra_examples)
-    return {"description": description, "headers": h,
-            "content": {"application/problem+json": {"schema": ref("schemas", schema), "examples": examples}}}
+def pex(summary, value):
+    return {"summary": summary, "value": value}
 
+def problem_response(description, schema, examples, extra_headers=()):
+    """A problem response (schema: a schema name or an inline schema).
+
+    examples: name -> (slug, detail, instance[, errors[, extra members[, summary]]]); the
+    summary defaults to the problem's title."""
+    h = hdrs("X-Request-Id", "Vary", "Cache-Control-No-Store", *extra_headers, *CORS)
+    exs = OrderedDict()
+    for name, args in examples.items():
+        slug, detail, instance = args[:3]
+        errors = args[3] if len(args) > 3 else None
+        extra = args[4] if len(args) > 4 else {}
+        summary = args[5] if len(args) > 5 else PROBLEMS[slug][1]
+        exs[name] = pex(summary, problem_example(slug, detail, instance, errors, **extra))
+    sch = ref("schemas", schema) if isinstance(schema, str) else schema
+    return {"description": description, "headers": h,
+            "content": {"application/problem+json": {"schema": sch, "examples": exs}}}
+
+def narrow(slugs):
+    """An inline Problem narrowed to some types (for responses that mix types)."""
+    s = OrderedDict([("type", "object"), ("properties", OrderedDict([
+        ("type", {"enum": [f"/problems/{x}" for x in slugs]}),
+        ("status", {"enum": sorted({PROBLEMS[x][0] for x in slugs})})]))])
+    return OrderedDict([("allOf", [ref("schemas", "Problem"), s])])
+
+SURVEY_PATH = f"/v1/surveys/{SURVEY_NEW}"
 responses = OrderedDict()
 responses["NotModified"] = {
     "description": "Not Modified: If-None-Match matched the current ETag. Empty body.",
     "headers": hdrs("ETag", "X-Request-Id", "Vary", *CORS)}
+responses["TalliesNotModified"] = {
+    "description": "Not Modified: If-None-Match matched the current ETag: the numbers have not changed. Empty body.",
+    "headers": hdrs("ETag-Tallies", "Cache-Control-Tallies", "X-Request-Id", "Vary", *CORS)}
 responses["InvalidParameter"] = problem_response(
-    "invalid-parameter", "Invalid Parameter: a query parameter is unknown, repeated, malformed or out of range, or the cursor is bad.",
-    "The query string is invalid.", f"/v1/plans/{PLAN_ID}/goals",
-    errors=[{"parameter": "limit", "detail": "must be an integer from 1 to 200"}], schema="InvalidParameterProblem",
-    extra_examples={"unknown-parameter": {"summary": "Unknown parameter", "value": problem_example(
-        "invalid-parameter", "The query string is invalid.", "/v1/plans",
-        [{"parameter": "sort", "detail": "unknown parameter"}])}})
-responses["NotFound"] = problem_response("not-found", "Not Found: no plan, goal, objective or survey with that id.",
-                                         "No plan with id \"springfield-2030\".", "/v1/plans/springfield-2030")
-responses["MethodNotAllowed"] = problem_response(
-    "method-not-allowed", "Method Not Allowed: the path was requested with POST, PUT, PATCH, DELETE or another method it does not serve.",
-    "DELETE is not allowed here.", f"/v1/plans/{PLAN_ID}", extra_headers=("Allow",))
+    "Invalid Parameter: a query parameter is unknown, repeated, malformed or out of range, or the cursor is bad.",
+    "InvalidParameterProblem", OrderedDict([
+        ("invalid-parameter", ("invalid-parameter", "The query string is invalid.", f"/v1/plans/{PLAN_ID}/goals",
+                               [{"parameter": "limit", "detail": "must be an integer from 1 to 200"}])),
+        ("unknown-parameter", ("invalid-parameter", "The query string is invalid.", "/v1/plans",
+                               [{"parameter": "sort", "detail": "unknown parameter"}], {}, "Unknown parameter"))]))
+responses["MalformedBody"] = problem_response(
+    "Malformed Body: the body is empty or not JSON (an object or an array).",
+    typed_problem(["malformed-body"], "A 400 `/problems/malformed-body`.", [problem_example(
+        "malformed-body", "The body is empty.", "/v1/keys")]),
+    OrderedDict([("malformed-body", ("malformed-body", "The body is not JSON: string or '}' expected near 'x' at line 1, column 2.",
+                                     "/v1/keys"))]))
+responses["SubmitBadRequest"] = problem_response(
+    "Bad Request: the body is empty or not JSON (`malformed-body`), or the Idempotency-Key header is longer than 255 "
+    "characters (`invalid-parameter`, without `errors`).", narrow(["malformed-body", "invalid-parameter"]), OrderedDict([
+        ("malformed-body", ("malformed-body", "The body is empty.", f"{SURVEY_PATH}/responses")),
+        ("idempotency-key", ("invalid-parameter", "Idempotency-Key must be 1 to 255 characters.",
+                             f"{SURVEY_PATH}/responses", None, {}, "Idempotency-Key too long"))]))
+responses["Unauthorized"] = problem_response(
+    "Unauthorized: no `Authorization: Bearer <key>` header, a malformed one, or an unknown or revoked key.",
+    typed_problem(["unauthorized"], "A 401 `/problems/unauthorized`.", [problem_example(
+        "unauthorized", "This request needs an API key: Authorization: Bearer <key>.", "/v1/keys")]),
+    OrderedDict([
+        ("unauthorized", ("unauthorized", "This request needs an API key: Authorization: Bearer <key>.", "/v1/keys")),
+        ("invalid-token", ("unauthorized", "The API key is missing, unknown or revoked.", "/v1/keys", None, {},
+                           "Unknown or revoked key"))]),
+    extra_headers=("WWW-Authenticate",))
+responses["Forbidden"] = problem_response(
+    "Forbidden: the key is valid but lacks the right (an admin key is needed, or the partner key may not submit to this survey).",
+    typed_problem(["forbidden"], "A 403 `/problems/forbidden`.", [problem_example(
+        "forbidden", "This needs an admin key.", "/v1/keys")]),
+    OrderedDict([("forbidden", ("forbidden", "This needs an admin key.", "/v1/keys")),
+                 ("survey-not-allowed", ("forbidden", f"This key may not submit to survey '{SURVEY_NEW}'.",
+                                         f"{SURVEY_PATH}/responses", None, {}, "Partner key not allowed for the survey"))]))
+responses["NotFound"] = problem_response(
+    "Not Found: no plan, goal, objective, survey, response or key with that id.",
+    typed_problem(["not-found"], "A 404 `/problems/not-found`.", [problem_example(
+        "not-found", "No plan with id \"springfield-2030\".", "/v1/plans/springfield-2030")]),
+    OrderedDict([("not-found", ("not-found", "No plan with id \"springfield-2030\".", "/v1/plans/springfield-2030")),
+                 ("no-survey", ("not-found", "No survey 'springfield-2030'.", "/v1/surveys/springfield-2030/responses",
+                                None, {}, "Unknown survey")),
+                 ("no-response", ("not-found", f"No response '{RESPONSE_ID}' in survey '{SURVEY_NEW}'.", RESPONSE_PATH,
+                                  None, {}, "Unknown response, or another partner's"))]))
+for name, methods in ALLOW.items():
+    first = [m for m in ("PUT", "DELETE", "PATCH", "POST", "GET") if m not in methods][0]
+    responses["MethodNotAllowed" if name == "Read" else f"MethodNotAllowed-{name}"] = problem_response(
+        f"Method Not Allowed: this path serves {methods} only.",
+        typed_problem(["method-not-allowed"], "A 405 `/problems/method-not-allowed`.", [problem_example(
+            "method-not-allowed", f"{first} is not served here; this resource allows {methods}.", "/v1/plans")]),
+        OrderedDict([("method-not-allowed", ("method-not-allowed",
+                                             f"{first} is not served here; this resource allows {methods}.",
+                                             {"Read": f"/v1/plans/{PLAN_ID}", "ReadPost": "/v1/keys",
+                                              "ReadPatch": f"/v1/surveys/{SURVEY_NEW}", "Delete": f"/v1/keys/{PARTNER_KEY_ID}",
+                                              "Post": f"{SURVEY_PATH}/responses/batch"}[name]))]),
+        extra_headers=(f"Allow-{name}",))
 responses["NotAcceptable"] = problem_response(
-    "not-acceptable", "Not Acceptable: the Accept header excludes the route's media type.",
-    "This resource is only available as application/json.", "/v1/plans")
-responses["InternalError"] = problem_response("internal-error", "Internal Server Error.",
-                                              "The request could not be completed.", f"/v1/plans/{PLAN_ID}")
+    "Not Acceptable: the Accept header excludes the route's media type.",
+    typed_problem(["not-acceptable"], "A 406 `/problems/not-acceptable`.", [problem_example(
+        "not-acceptable", "This resource is available as application/json only.", "/v1/plans")]),
+    OrderedDict([("not-acceptable", ("not-acceptable", "This resource is available as application/json only.", "/v1/plans"))]))
+responses["UnsupportedMediaType"] = problem_response(
+    "Unsupported Media Type: the body is not sent as `Content-Type: application/json` (parameters such as "
+    "`; charset=utf-8` are fine).",
+    typed_problem(["unsupported-media-type"], "A 415 `/problems/unsupported-media-type`.", [problem_example(
+        "unsupported-media-type", "Send the body as Content-Type: application/json.", "/v1/keys")]),
+    OrderedDict([("unsupported-media-type", ("unsupported-media-type", "Send the body as Content-Type: application/json.",
+                                             "/v1/keys"))]))
+responses["InvalidBody"] = problem_response(
+    "Invalid Body: the JSON body is not what the operation takes; `errors` lists every fault.", "InvalidBodyProblem",
+    OrderedDict([("invalid-body", ("invalid-body", "The request body has 2 fault(s); see errors.", "/v1/keys",
+                                   [{"detail": "Unknown member 'extra'.", "pointer": "/extra"},
+                                    {"detail": "Required: admin or partner.", "pointer": "/role"}]))]))
+responses["SubmitUnprocessable"] = problem_response(
+    "Unprocessable: the response does not match the survey's questions (`invalid-body`, every fault in `errors`), or "
+    "the Idempotency-Key was used with another body (`idempotency-key-reused`).",
+    {"oneOf": [ref("schemas", "InvalidBodyProblem"),
+               typed_problem(["idempotency-key-reused"], "A 422 `/problems/idempotency-key-reused`.", [problem_example(
+                   "idempotency-key-reused", "This Idempotency-Key was used with another request body.",
+                   f"{SURVEY_PATH}/responses")])]},
+    OrderedDict([("invalid-body", ("invalid-body", ex_invalid_body["detail"], ex_invalid_body["instance"],
+                                   ex_invalid_body["errors"])),
+                 ("idempotency-key-reused", ("idempotency-key-reused",
+                                             "This Idempotency-Key was used with another request body.",
+                                             f"{SURVEY_PATH}/responses"))]))
+responses["InvalidBatch"] = problem_response(
+    "Invalid Body: the body is not `{\"responses\": [...]}` with 1 to 500 items and no other member. This problem has "
+    "no `errors`; faults of single items are reported in their results.",
+    typed_problem(["invalid-body"], "A 422 `/problems/invalid-body` about the batch envelope.", [problem_example(
+        "invalid-body", "The body is {\"responses\": [...]} with 1 to 500 responses.", f"{SURVEY_PATH}/responses/batch")]),
+    OrderedDict([("invalid-body", ("invalid-body", "The body is {\"responses\": [...]} with 1 to 500 responses.",
+                                   f"{SURVEY_PATH}/responses/batch"))]))
+responses["SubmitConflict"] = problem_response(
+    "Conflict: the survey is not open (`survey-not-open`); this `external_id` was stored with other answers "
+    "(`duplicate-response`, with `existing_response` and `Location`); or a request with this Idempotency-Key is "
+    "still running (`idempotency-key-in-use`).",
+    {"oneOf": [ref("schemas", "DuplicateResponseProblem"),
+               typed_problem(["survey-not-open", "idempotency-key-in-use"],
+                             "A 409 `/problems/survey-not-open` or `/problems/idempotency-key-in-use`.",
+                             [problem_example("idempotency-key-in-use", "A request with this Idempotency-Key is still "
+                                              "in progress; retry later.", f"{SURVEY_PATH}/responses")])]},
+    OrderedDict([
+        ("survey-not-open", ("survey-not-open", "Survey 'community-survey-2020-21' is closed; it takes responses from "
+                             "2020-11-02T06:00:00Z to 2021-01-16T06:00:00Z.",
+                             "/v1/surveys/community-survey-2020-21/responses")),
+        ("duplicate-response", ("duplicate-response", ex_duplicate["detail"], ex_duplicate["instance"], None,
+                                {"existing_response": RESPONSE_PATH})),
+        ("idempotency-key-in-use", ("idempotency-key-in-use", "A request with this Idempotency-Key is still in "
+                                    "progress; retry later.", f"{SURVEY_PATH}/responses"))]),
+    extra_headers=("Location-Existing-Response",))
+responses["SurveyNotOpen"] = problem_response(
+    "Conflict: the survey takes no responses now (status or window); nothing of the batch is stored.",
+    typed_problem(["survey-not-open"], "A 409 `/problems/survey-not-open`.", [problem_example(
+        "survey-not-open", "Survey 'community-survey-2020-21' is closed; it takes responses from 2020-11-02T06:00:00Z "
+        "to 2021-01-16T06:00:00Z.", "/v1/surveys/community-survey-2020-21/responses/batch")]),
+    OrderedDict([("survey-not-open", ("survey-not-open", "Survey 'community-survey-2020-21' is closed; it takes "
+                                      "responses from 2020-11-02T06:00:00Z to 2021-01-16T06:00:00Z.",
+                                      "/v1/surveys/community-survey-2020-21/responses/batch"))]))
+responses["AlreadyVoided"] = problem_response(
+    "Conflict: the response was voided before.",
+    typed_problem(["already-voided"], "A 409 `/problems/already-voided`.", [problem_example(
+        "already-voided", f"Response {RESPONSE_ID} was voided at 2026-12-04T09:12:40Z.", RESPONSE_PATH + "/void")]),
+    OrderedDict([("already-voided", ("already-voided", f"Response {RESPONSE_ID} was voided at 2026-12-04T09:12:40Z.",
+                                     RESPONSE_PATH + "/void"))]))
+responses["SurveyHasResponses"] = problem_response(
+    "Conflict: `questions` cannot change once the survey has responses.",
+    typed_problem(["survey-has-responses"], "A 409 `/problems/survey-has-responses`.", [problem_example(
+        "survey-has-responses", f"Survey '{SURVEY_NEW}' has responses: its questions can no longer change.", SURVEY_PATH)]),
+    OrderedDict([("survey-has-responses", ("survey-has-responses", f"Survey '{SURVEY_NEW}' has responses: its questions "
+                                           "can no longer change.", SURVEY_PATH))]))
+responses["InternalError"] = problem_response(
+    "Internal Server Error.",
+    typed_problem(["internal-error"], "A 500 `/problems/internal-error`.", [problem_example(
+        "internal-error", "The request could not be completed.", f"/v1/plans/{PLAN_ID}")]),
+    OrderedDict([("internal-error", ("internal-error", "The request could not be completed.", f"/v1/plans/{PLAN_ID}"))]))
 responses["ServiceUnavailable"] = problem_response(
-    "service-unavailable", "Service Unavailable: the database is unreachable or the plan data has not been loaded yet. Retry after the Retry-After delay.",
-    "The plan data is not loaded yet.", "/v1/plans", extra_headers=("Retry-After",))
+    "Service Unavailable: the database is unreachable or the plan data has not been loaded yet. Retry after the Retry-After delay.",
+    typed_problem(["service-unavailable"], "A 503 `/problems/service-unavailable`.", [problem_example(
+        "service-unavailable", "The plan data is not loaded yet.", "/v1/plans")]),
+    OrderedDict([("service-unavailable", ("service-unavailable", "The plan data is not loaded yet.", "/v1/plans")),
+                 ("database", ("service-unavailable", "The database is not reachable; retry shortly.", "/v1/keys", None,
+                               {}, "Database unreachable"))]),
+    extra_headers=("Retry-After",))
+
+ERR = {
+    "304": ("304", "NotModified"), "304t": ("304", "TalliesNotModified"),
+    "400q": ("400", "InvalidParameter"), "400b": ("400", "MalformedBody"), "400s": ("400", "SubmitBadRequest"),
+    "401": ("401", "Unauthorized"), "403": ("403", "Forbidden"), "404": ("404", "NotFound"),
+    "406": ("406", "NotAcceptable"),
+    "409s": ("409", "SubmitConflict"), "409n": ("409", "SurveyNotOpen"), "409v": ("409", "AlreadyVoided"),
+    "409h": ("409", "SurveyHasResponses"), "415": ("415", "UnsupportedMediaType"),
+    "422": ("422", "InvalidBody"), "422s": ("422", "SubmitUnprocessable"), "422b": ("422", "InvalidBatch"),
+    "500": ("500", "InternalError"), "503": ("503", "ServiceUnavailable"),
+}
+for _name in ALLOW:
+    ERR["405" + _name] = ("405", "MethodNotAllowed" if _name == "Read" else f"MethodNotAllowed-{_name}")
+
+def errs(*keys):
+    out = [ERR[k] for k in keys]
+    return OrderedDict((st, ref("responses", name)) for st, name in sorted(out))
 
 # ----------------------------------------------------------------- paths
 paths = OrderedDict()
 TAGS = OrderedDict([
     ("Plans", "The strategic plan: its goals, objectives and yearly priorities."),
-    ("Surveys", "Community surveys about the plan."),
+    ("Surveys", "Community surveys about the plan; admins create and change them."),
+    ("Responses", "Survey responses: partners submit them (one at a time or in batches) and read their own; admins "
+                  "read all of them, as JSON or CSV, and void them."),
+    ("Tallies", "Live survey results for dashboards."),
+    ("Keys", "API keys for partners and admins (admin only)."),
     ("Health", "Liveness and readiness probes."),
     ("Documentation", "This OpenAPI document and the interactive docs page."),
 ])
+BEARER = [{"bearerAuth": []}]
+BEARER_OPTIONAL = [{}, {"bearerAuth": []}]
+COMMON = ["X-Request-Id"]
 
-def cap(s):
-    return s[0].upper() + s[1:]
+def params(*names):
+    return [ref("parameters", n) for n in names]
+
+def operation(tag, op_id, summary, description, parameters_, responses_, security=None, body=None):
+    o = OrderedDict([("tags", [tag]), ("summary", summary), ("description", description), ("operationId", op_id)])
+    if security is not None:
+        o["security"] = security
+    o["parameters"] = parameters_
+    if body is not None:
+        o["requestBody"] = body
+    o["responses"] = responses_
+    return o
+
+def ok(description, header_names, media=None):
+    r = OrderedDict([("description", description), ("headers", hdrs(*header_names))])
+    if media:
+        r["content"] = media
+    return r
+
+def json_media(schema, examples=None, media_type="application/json"):
+    m = OrderedDict([("schema", ref("schemas", schema) if isinstance(schema, str) else schema)])
+    if examples:
+        m["examples"] = examples
+    return {media_type: m}
+
+def json_body(schema, examples, description):
+    return OrderedDict([("description", description), ("required", True),
+                        ("content", json_media(schema, examples))])
+
+def options_op(tag, name, allow):
+    methods = ALLOW[allow]
+    return operation(
+        tag, "options" + name, "Allowed methods and CORS preflight",
+        f"Lists the allowed methods ({methods}); needs no key. A CORS preflight (Origin and "
+        "Access-Control-Request-Method) from an origin in CIVIC_CORS_ORIGINS for one of them also gets the "
+        "Access-Control-Allow-* headers; from any other origin, or for another method, 204 without them.",
+        params("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers", "X-Request-Id"),
+        {"204": ok("No Content: the allowed methods (and, for an allowed preflight, the CORS grant).",
+                   [f"Allow-{allow}", "Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS,
+                    f"Access-Control-Allow-Methods-{allow}", "Access-Control-Allow-Headers",
+                    "Access-Control-Max-Age"])})
+
+def ex(summary, value):
+    return {"summary": summary, "value": value}
 
 def route(path, *, tag, name, get_id, summary, description, content_type, schema, examples,
           cache="Cache-Control-Public", path_params=(), query=(), collection=False, s503=False,
-          ok_description="OK."):
+          ok_description="OK.", allow="Read"):
+    """A public read route from the in-memory data: GET, HEAD and OPTIONS."""
     item = OrderedDict()
     item["summary"] = summary
     if path_params:
-        item["parameters"] = [ref("parameters", p) for p in path_params]
-    common = [ref("parameters", "If-None-Match"), ref("parameters", "X-Request-Id")]
-    qparams = [ref("parameters", p) for p in query]
+        item["parameters"] = params(*path_params)
+    common = params("If-None-Match", "X-Request-Id")
+    qparams = params(*query)
     ok_headers = ["ETag", cache, "X-Request-Id", "Vary"]
     if collection:
         ok_headers.insert(2, "Link")
     ok_headers += list(CORS)
-
-    def errors():
-        r = OrderedDict()
-        r["304"] = ref("responses", "NotModified")
-        if query:
-            r["400"] = ref("responses", "InvalidParameter")
-        if path_params:
-            r["404"] = ref("responses", "NotFound")
-        r["405"] = ref("responses", "MethodNotAllowed")
-        r["406"] = ref("responses", "NotAcceptable")
-        r["500"] = ref("responses", "InternalError")
-        if s503:
-            r["503"] = ref("responses", "ServiceUnavailable")
-        return r
-
-    get_resp = OrderedDict()
+    keys = ["304", "405" + allow, "406", "500"]
+    if query:
+        keys.append("400q")
+    if path_params:
+        keys.append("404")
+    if s503:
+        keys.append("503")
     media = OrderedDict([("schema", schema)])
     if examples:
         media["examples"] = examples
-    get_resp["200"] = {"description": ok_description, "headers": hdrs(*ok_headers), "content": {content_type: media}}
-    get_resp.update(errors())
-    item["get"] = OrderedDict([
-        ("tags", [tag]), ("summary", summary), ("description", description), ("operationId", get_id),
-        ("parameters", qparams + common), ("responses", get_resp)])
-    head_resp = OrderedDict()
-    head_resp["200"] = {"description": "OK: the headers a GET would send, without the body.", "headers": hdrs(*ok_headers)}
-    head_resp.update(errors())
-    item["head"] = OrderedDict([
-        ("tags", [tag]), ("summary", f"Headers of: {summary[0].lower() + summary[1:]}"),
-        ("description", "Same as GET without the body (error responses carry no body either)."),
-        ("operationId", "head" + name), ("parameters", qparams + common), ("responses", head_resp)])
-    item["options"] = OrderedDict([
-        ("tags", [tag]), ("summary", "Allowed methods and CORS preflight"),
-        ("description", "Lists the allowed methods. A CORS preflight (Origin and Access-Control-Request-Method) "
-                        "from an origin in CIVIC_CORS_ORIGINS for GET or HEAD also gets the Access-Control-Allow-* "
-                        "headers; from any other origin, 204 without them."),
-        ("operationId", "options" + name),
-        ("parameters", [ref("parameters", "Origin"), ref("parameters", "Access-Control-Request-Method"),
-                        ref("parameters", "Access-Control-Request-Headers"), ref("parameters", "X-Request-Id")]),
-        ("responses", {"204": {"description": "No Content: the allowed methods (and, for an allowed preflight, the CORS grant).",
-                               "headers": hdrs("Allow", "X-Request-Id", "Vary", "Access-Control-Allow-Origin",
-                                               "Access-Control-Allow-Methods", "Access-Control-Allow-Headers",
-                                               "Access-Control-Max-Age")}})])
+    get_resp = OrderedDict([("200", ok(ok_description, ok_headers, {content_type: media}))])
+    get_resp.update(errs(*keys))
+    item["get"] = operation(tag, get_id, summary, description, qparams + common, get_resp)
+    head_resp = OrderedDict([("200", ok("OK: the headers a GET would send, without the body.", ok_headers))])
+    head_resp.update(errs(*keys))
+    item["head"] = operation(tag, "head" + name, f"Headers of: {summary[0].lower() + summary[1:]}",
+                             "Same as GET without the body (error responses carry no body either).",
+                             qparams + common, head_resp)
+    item["options"] = options_op(tag, name, allow)
     paths[path] = item
-
-def ex(summary, value):
-    return {"summary": summary, "value": value}
+    return item
 
 route("/v1/plans", tag="Plans", name="Plans", get_id="listPlans", summary="List plans",
       description="Summaries of all plans, newest first, paginated.", content_type="application/json",
@@ -577,15 +1369,231 @@ route("/v1/plans/{plan}/priorities", tag="Plans", name="Priorities", get_id="lis
       content_type="application/json", schema=ref("schemas", "PriorityCollection"),
       examples={"2021": ex("year=2021", page(priority_docs))},
       path_params=("Plan",), query=("Year-Filter", "Limit", "Cursor"), collection=True, s503=True)
-route("/v1/surveys", tag="Surveys", name="Surveys", get_id="listSurveys", summary="List surveys",
-      description="Summaries of the community surveys (without questions), paginated.",
-      content_type="application/json", schema=ref("schemas", "SurveyCollection"),
-      examples={"all": ex("All surveys", page([survey_summary]))},
-      query=("Limit", "Cursor"), collection=True, s503=True)
-route("/v1/surveys/{survey}", tag="Surveys", name="Survey", get_id="getSurvey", summary="Get a survey",
-      description="One survey with its questions.", content_type="application/json", schema=ref("schemas", "Survey"),
-      examples={"community-survey-2020-21": ex("The 2020-21 community survey", survey_doc)},
-      path_params=("Survey",), s503=True)
+
+# /v1/surveys: the public list, and POST (admin).
+surveys_item = route(
+    "/v1/surveys", tag="Surveys", name="Surveys", get_id="listSurveys", summary="List surveys",
+    description="Summaries of the community surveys (without questions), paginated. A survey created or changed "
+                "shows here within about half a second.",
+    content_type="application/json", schema=ref("schemas", "SurveyCollection"),
+    examples={"all": ex("All surveys", page([survey_summary]))},
+    query=("Limit", "Cursor"), collection=True, s503=True, allow="ReadPost")
+surveys_item["post"] = operation(
+    "Surveys", "createSurvey", "Create a survey",
+    "Admin key only. Creates a survey with its questions; every fault of the body is reported at once (422). "
+    "It is served by every worker (GET, tallies, submissions) within about half a second.",
+    params("X-Request-Id"),
+    OrderedDict([("201", ok("Created: the survey as admins see it.",
+                            ["Location-Survey", "Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+                            json_media("SurveyAdmin", {"budget-2027": ex("The new survey", survey_admin_doc)})))]
+                + list(errs("400b", "401", "403", "405ReadPost", "406", "415", "422", "500", "503").items())),
+    security=BEARER, body=json_body("SurveyCreate", {"budget-2027": ex("A survey with one question of each type",
+                                                                      survey_create)}, "The new survey."))
+
+survey_item = route(
+    "/v1/surveys/{survey}", tag="Surveys", name="Survey", get_id="getSurvey", summary="Get a survey",
+    description="One survey with its questions.", content_type="application/json", schema=ref("schemas", "Survey"),
+    examples={"community-survey-2020-21": ex("The 2020-21 community survey", survey_doc)},
+    path_params=("Survey",), s503=True, allow="ReadPatch")
+survey_item["patch"] = operation(
+    "Surveys", "updateSurvey", "Change a survey",
+    "Admin key only. Replaces the members sent; `questions` can change only while the survey has no responses "
+    "(409 after). The answer is the survey as admins see it, not cached and without ETag.",
+    params("X-Request-Id"),
+    OrderedDict([("200", ok("OK: the changed survey.", ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+                            json_media("SurveyAdmin", {"closed": ex("The seed survey", seed_survey_admin_doc)})))]
+                + list(errs("400b", "401", "403", "404", "405ReadPatch", "406", "409h", "415", "422", "500",
+                            "503").items())),
+    security=BEARER, body=json_body("SurveyPatch", {"close": ex("Close the survey early",
+                                                                schemas["SurveyPatch"]["examples"][0])},
+                                    "The members to change."))
+
+# /v1/surveys/{survey}/responses
+LIST_HEADERS = ["Cache-Control-Private-No-Store", "Link", "X-Request-Id", "Vary", *CORS]
+responses_item = OrderedDict()
+responses_item["summary"] = "Responses to a survey"
+responses_item["parameters"] = params("Survey")
+list_errors = errs("400q", "401", "404", "405ReadPost", "406", "500", "503")
+responses_item["get"] = operation(
+    "Responses", "listResponses", "List a survey's responses",
+    "Any key: an admin gets every response, a partner the ones its key submitted (voided ones included). Newest "
+    "first unless `order=asc`; a page shows only responses whose transactions finished before every running one, "
+    "so walking the pages never misses one. `Accept: text/csv` gives the same page as CSV (RFC 4180, CRLF): a "
+    "header row, then one row per response with the columns `id`, `external_id`, `partner`, `created_at`, "
+    "`submitted_at`, `channel`, `status`, `void_reason`, then one column per agreement, choice or text question "
+    "(`<question id>`, the answer) and one per option or plan objective of a choices or objectives question "
+    "(`<question id>/<option or objective id>`: 1 chosen, 0 not, empty when unanswered). The CSV is chosen "
+    "whenever the Accept header names `text/csv` other than as `text/csv;q=0...`. Never cached, no ETag.",
+    params("Limit", "Cursor", "Order", "Since", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: a page of responses.", LIST_HEADERS, OrderedDict([
+        ("application/json", {"schema": ref("schemas", "ResponseCollection"),
+                              "examples": {"page": ex("A page with limit=1", page(
+                                  [response_doc], 1, RESPONSES_CURSOR,
+                                  f"/v1/surveys/{SURVEY_NEW}/responses?limit=1&cursor={RESPONSES_CURSOR}"))}}),
+        ("text/csv", {"schema": {"type": "string", "description": "CSV, UTF-8 (`text/csv; charset=utf-8`)."},
+                      "examples": {"page": ex("The same page as CSV", csv_example())}}),
+    ])))] + list(list_errors.items())),
+    security=BEARER)
+responses_item["head"] = operation(
+    "Responses", "headResponses", "Headers of: list a survey's responses",
+    "Same as GET without the body (error responses carry no body either).",
+    params("Limit", "Cursor", "Order", "Since", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: the headers a GET would send, without the body.", LIST_HEADERS))]
+                + list(list_errors.items())),
+    security=BEARER)
+responses_item["post"] = operation(
+    "Responses", "submitResponse", "Submit a response",
+    "A partner or admin key. A partner key limited to other surveys, or not among the survey's `partners`, gets 403. "
+    "The survey must be open (409 `survey-not-open` otherwise, before the body's faults are reported). Each "
+    "response is stored and counted exactly once per API key and `external_id`: sending the same body again gives "
+    "200 with the stored response; other answers give 409 `duplicate-response`. With an Idempotency-Key, a "
+    "retry gets the first answer again (whatever it was). The tallies show a stored response at once on this "
+    "worker, within 250 ms on the others.",
+    params("Idempotency-Key", "X-Request-Id"),
+    OrderedDict([
+        ("200", ok("OK: this `external_id` was stored before with the same answers; the stored response.",
+                   ["Location-Response", "Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+                   json_media("SurveyResponse", {"stored": ex("The response stored before", response_doc)}))),
+        ("201", ok("Created: the stored response.",
+                   ["Location-Response", "Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+                   json_media("SurveyResponse", {"stored": ex("The new response", response_doc)}))),
+    ] + list(errs("400s", "401", "403", "404", "405ReadPost", "406", "409s", "415", "422s", "500", "503").items())),
+    security=BEARER, body=json_body("ResponseSubmit", {"kiosk": ex("A response from a library kiosk", response_submit)},
+                                    "The response."))
+responses_item["options"] = options_op("Responses", "Responses", "ReadPost")
+paths["/v1/surveys/{survey}/responses"] = responses_item
+
+batch_item = OrderedDict()
+batch_item["summary"] = "Responses to a survey, in batches"
+batch_item["parameters"] = params("Survey")
+batch_item["post"] = operation(
+    "Responses", "submitResponseBatch", "Submit up to 500 responses",
+    "A partner or admin key, as for one response. The key, the survey and its window are checked once for the "
+    "whole batch (401, 403, 404, 409); then each item is checked and stored on its own, exactly as a single "
+    "submission would be, and gets its own result: 201 or 200 with the response, or a problem (422 with its "
+    "faults, pointers relative to the item; 409 `duplicate-response`; 500). The Idempotency-Key header is not "
+    "used here: resubmitting a batch is safe because each item is kept once per `external_id`.",
+    params("X-Request-Id"),
+    OrderedDict([("200", ok("OK: one result per item (the status is 200 even when items failed).",
+                            ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+                            json_media("BatchResult", {"mixed": ex("One item stored, one refused", batch_result_doc)})))]
+                + list(errs("400b", "401", "403", "404", "405Post", "406", "409n", "415", "422b", "500",
+                            "503").items())),
+    security=BEARER, body=json_body("Batch", {"two": ex("Two responses", schemas["Batch"]["examples"][0])},
+                                    "The responses."))
+batch_item["options"] = options_op("Responses", "ResponseBatch", "Post")
+paths["/v1/surveys/{survey}/responses/batch"] = batch_item
+
+response_item = OrderedDict()
+response_item["summary"] = "One response"
+response_item["parameters"] = params("Survey", "Response")
+item_errors = errs("401", "404", "405Read", "406", "500", "503")
+response_item["get"] = operation(
+    "Responses", "getResponse", "Get a response",
+    "Any key: an admin sees every response of the survey, a partner only the ones its key submitted (another "
+    "partner's response is 404). Never cached, no ETag. The query string is ignored.",
+    params("X-Request-Id"),
+    OrderedDict([("200", ok("OK: the response.", ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+                            json_media("SurveyResponse", {"counted": ex("A counted response", response_doc),
+                                                          "voided": ex("A voided response", voided_doc)})))]
+                + list(item_errors.items())),
+    security=BEARER)
+response_item["head"] = operation(
+    "Responses", "headResponse", "Headers of: get a response",
+    "Same as GET without the body (error responses carry no body either).", params("X-Request-Id"),
+    OrderedDict([("200", ok("OK: the headers a GET would send, without the body.",
+                            ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS]))] + list(item_errors.items())),
+    security=BEARER)
+response_item["options"] = options_op("Responses", "Response", "Read")
+paths["/v1/surveys/{survey}/responses/{response}"] = response_item
+
+void_item = OrderedDict()
+void_item["summary"] = "Voiding a response"
+void_item["parameters"] = params("Survey", "Response")
+void_item["post"] = operation(
+    "Responses", "voidResponse", "Void a response",
+    "Admin key only. The response stays stored, with `status: voided`, and stops counting in the tallies (at once "
+    "on this worker, within 250 ms on the others). The body is checked (422) before the response is looked up (404).",
+    params("X-Request-Id"),
+    OrderedDict([("200", ok("OK: the voided response.", ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+                            json_media("SurveyResponse", {"voided": ex("The voided response", voided_doc)})))]
+                + list(errs("400b", "401", "403", "404", "405Post", "406", "409v", "415", "422", "500", "503").items())),
+    security=BEARER, body=json_body("VoidRequest", {"test": ex("A test entry", {"reason": voided_doc["void_reason"]})},
+                                    "Why the response is voided."))
+void_item["options"] = options_op("Responses", "ResponseVoid", "Post")
+paths["/v1/surveys/{survey}/responses/{response}/void"] = void_item
+
+tallies_item = OrderedDict()
+tallies_item["summary"] = "Live results of a survey"
+tallies_item["parameters"] = params("Survey")
+TALLY_HEADERS = ["ETag-Tallies", "Cache-Control-Tallies", "X-Request-Id", "Vary", *CORS]
+tally_errors = errs("304t", "401", "403", "404", "405Read", "406", "500", "503")
+tallies_item["get"] = operation(
+    "Tallies", "getTallies", "Get a survey's tallies",
+    "The counted responses per answer. Visible per the survey's `results_visibility`: `public`, or `after_close` "
+    "once the survey is closed or past `closes_at`: anyone, with or without a key (Authorization is then ignored); "
+    "otherwise an admin key only (401 without a key or with a bad one, 403 with a partner key), and the answer "
+    "varies on Authorization. Reading costs the same however many responses there are. Public tallies are kept "
+    "by each worker for 250 ms, so a dashboard polling every second sees numbers at most that old and its "
+    "revalidations cost no query. The ETag changes exactly when the numbers do: poll with If-None-Match for 304s. "
+    "The query string is ignored.",
+    params("If-None-Match", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: the tallies.", TALLY_HEADERS, json_media("Tallies", {
+        "seed": ex("The 2020-21 survey after three responses", tallies_doc)})))] + list(tally_errors.items())),
+    security=BEARER_OPTIONAL)
+tallies_item["head"] = operation(
+    "Tallies", "headTallies", "Headers of: get a survey's tallies",
+    "Same as GET without the body (error responses carry no body either).", params("If-None-Match", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: the headers a GET would send, without the body.", TALLY_HEADERS))]
+                + list(tally_errors.items())),
+    security=BEARER_OPTIONAL)
+tallies_item["options"] = options_op("Tallies", "Tallies", "Read")
+paths["/v1/surveys/{survey}/tallies"] = tallies_item
+
+keys_item = OrderedDict()
+keys_item["summary"] = "API keys"
+key_list_errors = errs("400q", "401", "403", "405ReadPost", "406", "500", "503")
+keys_item["get"] = operation(
+    "Keys", "listKeys", "List API keys",
+    "Admin key only. Every key, revoked ones included, oldest first, without secrets. Never cached, no ETag.",
+    params("Limit", "Cursor", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: a page of keys.", LIST_HEADERS, json_media("KeyCollection", {
+        "page": ex("A page with limit=1", page([admin_key_doc], 1, KEYS_CURSOR, f"/v1/keys?limit=1&cursor={KEYS_CURSOR}"))})))]
+                + list(key_list_errors.items())),
+    security=BEARER)
+keys_item["head"] = operation(
+    "Keys", "headKeys", "Headers of: list API keys",
+    "Same as GET without the body (error responses carry no body either).", params("Limit", "Cursor", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: the headers a GET would send, without the body.", LIST_HEADERS))]
+                + list(key_list_errors.items())),
+    security=BEARER)
+keys_item["post"] = operation(
+    "Keys", "createKey", "Create an API key",
+    "Admin key only. The service makes the secret and keeps only its SHA-256: the 201 shows it, once, in `key`.",
+    params("X-Request-Id"),
+    OrderedDict([("201", ok("Created: the key, with its secret.",
+                            ["Location-Key", "Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+                            json_media("NewApiKey", {"partner": ex("A partner key", new_key_doc)})))]
+                + list(errs("400b", "401", "403", "405ReadPost", "406", "415", "422", "500", "503").items())),
+    security=BEARER, body=json_body("KeyCreate", {"partner": ex("A partner key for one survey", key_create)},
+                                    "The new key."))
+keys_item["options"] = options_op("Keys", "Keys", "ReadPost")
+paths["/v1/keys"] = keys_item
+
+key_item = OrderedDict()
+key_item["summary"] = "One API key"
+key_item["parameters"] = params("Key")
+key_item["delete"] = operation(
+    "Keys", "revokeKey", "Revoke an API key",
+    "Admin key only. The key stops working at once, on every worker; revoking it again is also 204. Keys are never "
+    "deleted: they stay listed with `revoked_at`.",
+    params("X-Request-Id"),
+    OrderedDict([("204", ok("No Content: the key is revoked.", ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS]))]
+                + list(errs("401", "403", "404", "405Delete", "406", "500", "503").items())),
+    security=BEARER)
+key_item["options"] = options_op("Keys", "Key", "Delete")
+paths["/v1/keys/{key}"] = key_item
+
 route("/healthz", tag="Health", name="Health", get_id="getHealth", summary="Liveness probe",
       description="200 while the service answers; does not touch the database.", content_type="application/json",
       schema=ref("schemas", "Health"), examples={"ok": ex("Alive", {"status": "ok"})}, cache="Cache-Control-No-Store")
@@ -608,31 +1616,54 @@ route("/docs/swagger-ui-bundle.js", tag="Documentation", name="DocsScript", get_
       content_type="text/javascript", schema={"type": "string"}, examples=None)
 
 # ----------------------------------------------------------------- document
-description = f"""Read-only JSON API over the strategic plan of the City of Independence, Missouri:
+description = f"""JSON API over the strategic plan of the City of Independence, Missouri:
 **Independence for All**, the 2021 Strategic Plan Update (4 goals, 14 objectives, the City
-Council's 2021 priorities) and the 2020-21 community survey about it.
+Council's 2021 priorities) and the community surveys about it. Anyone reads the plan, the
+surveys and their public tallies; partners holding an API key submit survey responses; admins
+manage keys and surveys, read and void responses.
 
 ## Conventions
 - **Media types**: `application/json` (UTF-8); errors are RFC 9457 problem documents,
   `application/problem+json`, described by the `Problem` schema. An `Accept` header that excludes
-  JSON gets 406.
+  JSON gets 406 (the responses collection also offers `text/csv`). Request bodies are
+  `Content-Type: application/json` (else 415) and at most 1 MiB; a write without a
+  `Content-Length` is refused with 411 and a larger body with 413, both by the HTTP server itself,
+  with an empty body.
+- **Authentication**: `Authorization: Bearer <key>`, where a key is `cpk_` and 43 base64url
+  characters (see `bearerAuth`). Without one, a protected operation answers 401
+  `/problems/unauthorized` with `WWW-Authenticate: Bearer realm="civicplan"`; a malformed, unknown or
+  revoked key gets 401 with `error="invalid_token"`; a valid key without the right gets 403
+  `/problems/forbidden`. **Admin** keys do everything; **partner** keys submit responses (to any
+  survey, or only to the surveys the key is limited to and whose `partners` list it) and read their
+  own. The first admin key is made with `civic-admin create-key` (`make admin-key`).
 - **Ids** are slugs (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 100 characters). The plan id `current`
-  names the newest adopted plan.
-- **Caching**: every 200 to a GET carries a strong `ETag` and `Cache-Control` (`public, max-age=60`
-  on read routes, `no-store` on `/healthz`, `/readyz` and problems). `If-None-Match` (one tag, a
-  list, `W/` tags compared weakly, or `*`) that matches gives 304 with an empty body.
+  names the newest adopted plan. Responses have UUIDs, keys `key_` and 16 hex digits.
+- **Caching**: the public read routes send a strong `ETag` and `Cache-Control` (`public, max-age=60`;
+  `no-store` on `/healthz` and `/readyz`); `If-None-Match` (one tag, a list, `W/` tags compared weakly,
+  or `*`) that matches gives 304 with an empty body. Tallies send an ETag that changes exactly when
+  the numbers do, with `Cache-Control: no-cache` (`private, no-cache` when not public): public tallies
+  are cached by each worker for 250 ms, so they are at most that old. Keys and responses (pages and
+  single ones) and every write answer are never cached (`private, no-store` or `no-store`) and carry
+  no ETag; problems and OPTIONS answers are `no-store`.
 - **HEAD** works on every GET route: same headers, no body.
 - **Pagination**: collections take `limit` (1..200, default 50) and `cursor` (opaque, from the
   previous page) plus their own filters. Unknown, repeated or invalid parameters and bad cursors
   get 400 `/problems/invalid-parameter`. The body is `{{"items", "limit", "next_cursor", "next"}}`;
   when there is a next page, `Link: <next>; rel="next"` is sent too.
+- **Writes**: bodies are checked whole; 422 `/problems/invalid-body` lists every fault in `errors`,
+  each with a JSON Pointer. Unknown members are faults, server-owned ones (`id`, `status`, ...) included.
+- **Exactly once**: a response is stored once per API key, survey and `external_id`; resending the
+  same body gives 200 and the stored response, other answers 409 `/problems/duplicate-response`.
+  `Idempotency-Key` (1..255 characters, kept 24 hours per API key) on a single submission replays
+  the first answer for the same body, gives 422 `/problems/idempotency-key-reused` for another body
+  and 409 `/problems/idempotency-key-in-use` while the first is still running.
 - **Request ids**: `X-Request-Id` is echoed when it is 1..128 characters of `[A-Za-z0-9._:-]`,
   otherwise replaced by a generated 32-hex-digit id; problems repeat it as `request_id`.
-- **Methods**: every path answers GET, HEAD and OPTIONS; other methods get 405 with `Allow`.
-  Unknown paths get 404.
+- **Methods**: each path answers the methods its OPTIONS lists in `Allow`; other methods get 405
+  with `Allow`. Unknown paths get 404.
 - **CORS**: every response has `Vary: Origin`. Origins listed in `CIVIC_CORS_ORIGINS` get
   `Access-Control-Allow-Origin` and `Access-Control-Expose-Headers`; their preflights (OPTIONS)
-  get `Access-Control-Allow-Methods`, `-Allow-Headers` and `-Max-Age: 600`.
+  for one of the path's methods get `Access-Control-Allow-Methods`, `-Allow-Headers` and `-Max-Age: 600`.
 
 ## Problem types
 | type | status | title | when |
@@ -643,7 +1674,8 @@ Council's 2021 priorities) and the 2020-21 community survey about it.
 doc = OrderedDict()
 doc["openapi"] = "3.1.0"
 doc["info"] = OrderedDict([
-    ("title", "Civic Plan API"), ("version", "0.1.0"), ("summary", "The City of Independence, Missouri strategic plan as a read-only JSON API."),
+    ("title", "Civic Plan API"), ("version", API_VERSION),
+    ("summary", "The City of Independence, Missouri strategic plan and its community surveys as a JSON API."),
     ("description", description),
     ("license", OrderedDict([("name", "MIT"), ("identifier", "MIT")])),
 ])
@@ -652,8 +1684,15 @@ doc["servers"] = [{"url": "http://127.0.0.1:8888", "description": "Local service
 doc["security"] = []
 doc["tags"] = [{"name": k, "description": v} for k, v in TAGS.items()]
 doc["paths"] = paths
+security_schemes = OrderedDict([("bearerAuth", OrderedDict([
+    ("type", "http"), ("scheme", "bearer"), ("bearerFormat", "cpk_ and 43 base64url characters"),
+    ("description", "An API key made by an admin (`POST /v1/keys`) or by `civic-admin create-key`, sent as "
+                    "`Authorization: Bearer cpk_...`. The service stores only its SHA-256; a revoked key stops "
+                    "working at once."),
+]))])
 doc["components"] = OrderedDict([("schemas", schemas), ("responses", responses),
-                                 ("parameters", parameters), ("headers", headers)])
+                                 ("parameters", parameters), ("headers", headers),
+                                 ("securitySchemes", security_schemes)])
 
 with open(OUT, "w", encoding="utf-8") as f:
     json.dump(doc, f, indent=2, ensure_ascii=False)

@@ -2,11 +2,15 @@
 server is configured with, and what the running server sends.
 
 - the document lints clean with the pinned Redocly CLI and redocly.yaml;
-- its paths are exactly the routes of SPEC.md and of conf/app.conf;
+- its paths and methods are exactly the routes of SPEC.md (issues 2 and 3)
+  and of conf/app.conf, and its problem types those the code sends;
 - /openapi.json is docs/openapi.json byte for byte, /docs is the Swagger UI
   page that loads only same-origin assets;
-- every GET route, and the error responses, conform to the document: status
-  documented for the operation, media type, required headers and body schema.
+- every public GET route, OPTIONS and 405 on every path, 401 on every
+  protected operation, and the error responses conform to the document:
+  status documented for the operation, media type, required headers and body
+  schema. With CIVIC_ADMIN_KEY (set by tools/test.sh), more answers of the
+  protected routes are checked, all without changing any state.
 
 The static tests need no server; the others use the `api` fixture (the server
 at CIVIC_BASE_URL, default http://127.0.0.1:8899).
@@ -33,32 +37,72 @@ OPENAPI = ROOT / "docs" / "openapi.json"
 INDEX_HTML = ROOT / "docs" / "index.html"
 APP_CONF = ROOT / "conf" / "app.conf"
 
-# The routes of SPEC.md (issue 2), as templates.
-SPEC_ROUTES = {
-    "/healthz",
-    "/readyz",
-    "/openapi.json",
-    "/docs",
-    "/docs/swagger-ui.css",
-    "/docs/swagger-ui-bundle.js",
-    "/v1/plans",
-    "/v1/plans/{plan}",
-    "/v1/plans/{plan}/goals",
-    "/v1/plans/{plan}/goals/{goal}",
-    "/v1/plans/{plan}/objectives",
-    "/v1/plans/{plan}/objectives/{objective}",
-    "/v1/plans/{plan}/priorities",
-    "/v1/surveys",
-    "/v1/surveys/{survey}",
-}
+READ = {"get", "head", "options"}
 
-# Seed ids that make every documented path concrete.
+# The routes of SPEC.md (issue 2 and the issue 3 additions), as templates, with
+# the methods each serves.
+SPEC_METHODS = {
+    "/healthz": READ,
+    "/readyz": READ,
+    "/openapi.json": READ,
+    "/docs": READ,
+    "/docs/swagger-ui.css": READ,
+    "/docs/swagger-ui-bundle.js": READ,
+    "/v1/plans": READ,
+    "/v1/plans/{plan}": READ,
+    "/v1/plans/{plan}/goals": READ,
+    "/v1/plans/{plan}/goals/{goal}": READ,
+    "/v1/plans/{plan}/objectives": READ,
+    "/v1/plans/{plan}/objectives/{objective}": READ,
+    "/v1/plans/{plan}/priorities": READ,
+    "/v1/surveys": READ | {"post"},
+    "/v1/surveys/{survey}": READ | {"patch"},
+    "/v1/surveys/{survey}/responses": READ | {"post"},
+    "/v1/surveys/{survey}/responses/batch": {"post", "options"},
+    "/v1/surveys/{survey}/responses/{response}": READ,
+    "/v1/surveys/{survey}/responses/{response}/void": {"post", "options"},
+    "/v1/surveys/{survey}/tallies": READ,
+    "/v1/keys": READ | {"post"},
+    "/v1/keys/{key}": {"delete", "options"},
+}
+SPEC_ROUTES = set(SPEC_METHODS)
+
+# The operations that need a key (every other one needs none; the tallies take
+# one optionally).
+PROTECTED = {
+    ("/v1/keys", "get"), ("/v1/keys", "head"), ("/v1/keys", "post"),
+    ("/v1/keys/{key}", "delete"),
+    ("/v1/surveys", "post"),
+    ("/v1/surveys/{survey}", "patch"),
+    ("/v1/surveys/{survey}/responses", "get"), ("/v1/surveys/{survey}/responses", "head"),
+    ("/v1/surveys/{survey}/responses", "post"),
+    ("/v1/surveys/{survey}/responses/batch", "post"),
+    ("/v1/surveys/{survey}/responses/{response}", "get"),
+    ("/v1/surveys/{survey}/responses/{response}", "head"),
+    ("/v1/surveys/{survey}/responses/{response}/void", "post"),
+}
+OPTIONAL_KEY = {("/v1/surveys/{survey}/tallies", "get"), ("/v1/surveys/{survey}/tallies", "head")}
+
+# GET routes anyone reads, with an ETag (the seed survey's results are public:
+# it is closed and its results_visibility is after_close).
+PUBLIC_GET_ROUTES = sorted(p for p, m in SPEC_METHODS.items()
+                           if "get" in m and all((p, x) not in PROTECTED for x in ("get", "head")))
+
+# Seed ids that make every documented path concrete; the response and key ids
+# name nothing.
 SEED_IDS = {
     "plan": "independence-2021",
     "goal": "quality",
     "objective": "reduce-blight",
     "survey": "community-survey-2020-21",
+    "response": "00000000-0000-4000-8000-000000000000",
+    "key": "key_0000000000000000",
 }
+
+ADMIN_KEY = os.environ.get("CIVIC_ADMIN_KEY", "")
+UNKNOWN_KEY = "cpk_" + "A" * 43
+CHALLENGE = 'Bearer realm="civicplan"'
+INVALID_TOKEN = 'Bearer realm="civicplan", error="invalid_token"'
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -139,9 +183,55 @@ def test_openapi_documents_exactly_the_routes_of_the_spec(doc):
         % (sorted(SPEC_ROUTES - documented), sorted(documented - SPEC_ROUTES)))
 
 
-def test_every_documented_path_serves_get_head_and_options_only(doc):
+def test_every_documented_path_has_the_methods_of_the_spec(doc):
     for path, item in doc["paths"].items():
-        assert set(item) & HTTP_METHODS == {"get", "head", "options"}, path
+        assert set(item) & HTTP_METHODS == SPEC_METHODS[path], path
+
+
+def test_protected_operations_document_bearer_auth_and_401(doc):
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["bearerAuth"]["type"] == "http" and schemes["bearerAuth"]["scheme"] == "bearer"
+    assert doc.get("security") == []
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            where = "%s %s" % (method.upper(), path)
+            if (path, method) in PROTECTED:
+                assert op.get("security") == [{"bearerAuth": []}], where
+                assert "401" in op["responses"], where
+            elif (path, method) in OPTIONAL_KEY:
+                assert op.get("security") == [{}, {"bearerAuth": []}], where
+                assert {"401", "403"} <= set(op["responses"]), where
+            else:
+                assert op.get("security", []) == [], where
+                assert "401" not in op["responses"], where
+
+
+def _code_problem_types():
+    """(slug, status, title) of every problem src/problem.c and the SQL send."""
+    found = set()
+    for m in re.finditer(r'\{\s*(\d{3}),\s*"/problems/([a-z-]+)",\s*"([^"]+)"\s*\}',
+                         (ROOT / "src" / "problem.c").read_text(encoding="utf-8")):
+        found.add((m.group(2), int(m.group(1)), m.group(3)))
+    for f in sorted((ROOT / "sql").glob("*.sql")):
+        for m in re.finditer(r"api_problem\(\s*(\d{3}),\s*'([a-z-]+)',\s*'([^']+)'",
+                             f.read_text(encoding="utf-8")):
+            found.add((m.group(2), int(m.group(1)), m.group(3)))
+    return found
+
+
+def test_problem_types_are_the_ones_the_code_sends(doc):
+    code = _code_problem_types()
+    assert len(code) >= 17, code
+    problem = doc["components"]["schemas"]["Problem"]
+    table = set((m.group(1), int(m.group(2)), m.group(3).strip()) for m in re.finditer(
+        r"^\| `/problems/([a-z-]+)` \| (\d{3}) \| ([^|]+) \|", problem["description"], re.M))
+    assert table == code, "in the code only: %s; in the document only: %s" % (
+        sorted(code - table), sorted(table - code))
+    assert set(problem["properties"]["type"]["enum"]) == {"/problems/" + s for s, _, _ in code}
+    assert set(problem["properties"]["title"]["enum"]) == {t for _, _, t in code}
+    assert set(problem["properties"]["status"]["enum"]) == {st for _, st, _ in code}
 
 
 def test_openapi_paths_are_the_routes_of_conf_app_conf(doc):
@@ -162,11 +252,14 @@ domain * {
 \tattach default
 \troute /healthz ops_healthz   # comment
 \troute ^/v1/plans/[^/]+/goals$ resource_collection
+\troute ^/v1/keys/[^/]+$ keys_item
 \troute ^/ app_not_found
+\troute ^ app_not_found
 }
 """
     assert conf_routes(conf) == {"/healthz": "ops_healthz",
-                                 "/v1/plans/{}/goals": "resource_collection"}
+                                 "/v1/plans/{}/goals": "resource_collection",
+                                 "/v1/keys/{}": "keys_item"}
 
 
 # --------------------------------------------------------------- the docs page (static)
@@ -318,8 +411,8 @@ def test_jsonschema_is_available():
     assert jsonschema is not None, "install python3-jsonschema: the conformance tests need it"
 
 
-@pytest.mark.parametrize("path", sorted(SPEC_ROUTES))
-def test_get_and_head_of_each_route_conform_to_the_contract(api, contract, path):
+@pytest.mark.parametrize("path", PUBLIC_GET_ROUTES)
+def test_get_and_head_of_each_public_route_conform_to_the_contract(api, contract, path):
     accept = {"/docs": "text/html", "/docs/swagger-ui.css": "text/css",
               "/docs/swagger-ui-bundle.js": "text/javascript"}.get(path, "application/json")
     r = api.get(concrete(path), headers={"Accept": accept})
@@ -344,7 +437,7 @@ def test_a_page_with_a_next_link_conforms_to_the_contract(api, contract):
     assert r.json()["next"] and r.headers.get("Link"), r.headers
 
 
-@pytest.mark.parametrize("path", sorted(SPEC_ROUTES))
+@pytest.mark.parametrize("path", PUBLIC_GET_ROUTES)
 def test_not_modified_and_options_conform_to_the_contract(api, contract, path):
     accept = {"Accept": "*/*"}
     r = api.get(concrete(path), headers=accept)
@@ -365,6 +458,8 @@ def test_not_modified_and_options_conform_to_the_contract(api, contract, path):
     ("/v1/plans/{plan}/objectives", "/v1/plans/independence-2021/objectives?goal=no-such-goal", 400),
     ("/v1/plans/{plan}/priorities", "/v1/plans/independence-2021/priorities?year=twenty", 400),
     ("/v1/surveys", "/v1/surveys?sort=title", 400),
+    ("/v1/surveys/{survey}/tallies", "/v1/surveys/no-such-survey/tallies", 404),
+    ("/v1/surveys/{survey}/tallies", "/v1/surveys/Not-A-Slug/tallies", 404),
 ])
 def test_error_responses_conform_to_the_contract(api, contract, path, url, status):
     r = api.get(url)
@@ -396,3 +491,259 @@ def test_cors_preflight_and_cors_get_conform_to_the_contract(api, contract, cors
     r = api.get(concrete(path), headers={"Origin": cors_origin})
     contract.check(path, "get", r)
     assert r.headers.get("Access-Control-Allow-Origin") == cors_origin, r.headers
+
+
+# --------------------------------------------------------------- issue 3: every path, no key
+
+def documented_methods(doc, path):
+    return sorted(m.upper() for m in doc["paths"][path] if m in HTTP_METHODS)
+
+
+def allow_tokens(response):
+    return sorted(t.strip() for t in response.headers.get("Allow", "").split(",") if t.strip())
+
+
+def op_documenting(doc, path, status):
+    """An operation of the path that documents this status (405 is documented
+    on the operations of the path, since it is about the path)."""
+    for method, op in doc["paths"][path].items():
+        if method in HTTP_METHODS and str(status) in op.get("responses", {}):
+            return method
+    pytest.fail("no operation of %s documents %s" % (path, status))
+
+
+def send(api, method, url, **kwargs):
+    """A request that Kore accepts: bodies always have a Content-Length."""
+    if method in ("POST", "PUT", "PATCH") and "json" not in kwargs and "data" not in kwargs:
+        kwargs["data"] = b""
+    return api.request(method, url, **kwargs)
+
+
+@pytest.mark.parametrize("path", sorted(SPEC_ROUTES))
+def test_options_of_every_path_lists_the_documented_methods(api, contract, doc, path):
+    r = api.options(concrete(path))
+    assert r.status_code == 204, r.content[:300]
+    contract.check(path, "options", r)
+    assert allow_tokens(r) == documented_methods(doc, path), r.headers.get("Allow")
+    assert r.headers.get("Cache-Control") == "no-store", r.headers
+
+
+@pytest.mark.parametrize("path", sorted(SPEC_ROUTES))
+def test_a_method_the_path_does_not_serve_gets_405_with_the_documented_allow(api, contract, doc, path):
+    method = next(m for m in ("PUT", "PATCH", "DELETE", "POST", "GET")
+                  if m.lower() not in SPEC_METHODS[path])
+    r = send(api, method, concrete(path))
+    assert r.status_code == 405, (method, r.content[:300])
+    contract.check(path, op_documenting(doc, path, 405), r)
+    assert allow_tokens(r) == documented_methods(doc, path), r.headers.get("Allow")
+
+
+@pytest.mark.parametrize("path,method", sorted(PROTECTED))
+def test_a_protected_operation_without_a_key_gets_401_with_a_bearer_challenge(api, contract, path, method):
+    kwargs = {"json": {}} if method in ("post", "patch") else {}
+    r = send(api, method.upper(), concrete(path), **kwargs)
+    assert r.status_code == 401, r.content[:300]
+    contract.check(path, method, r)
+    assert r.headers.get("WWW-Authenticate") == CHALLENGE, r.headers
+    if method != "head":
+        assert r.json()["type"] == "/problems/unauthorized", r.json()
+
+
+@pytest.mark.parametrize("path,method", sorted(PROTECTED))
+def test_a_protected_operation_with_a_malformed_key_gets_401_invalid_token(api, contract, path, method):
+    kwargs = {"json": {}} if method in ("post", "patch") else {}
+    r = send(api, method.upper(), concrete(path),
+             headers={"Authorization": "Bearer not-a-key"}, **kwargs)
+    assert r.status_code == 401, r.content[:300]
+    contract.check(path, method, r)
+    assert r.headers.get("WWW-Authenticate") == INVALID_TOKEN, r.headers
+
+
+@pytest.mark.parametrize("path,method,query", [
+    ("/v1/keys", "get", ""),
+    ("/v1/keys/{key}", "delete", ""),
+    ("/v1/surveys/{survey}/responses", "get", "?order=asc"),
+    ("/v1/surveys/{survey}/responses/{response}", "get", ""),
+])
+def test_an_unknown_key_gets_401_invalid_token(api, contract, path, method, query):
+    r = send(api, method.upper(), concrete(path) + query,
+             headers={"Authorization": "Bearer " + UNKNOWN_KEY})
+    assert r.status_code == 401, r.content[:300]
+    contract.check(path, method, r)
+    assert r.headers.get("WWW-Authenticate") == INVALID_TOKEN, r.headers
+
+
+def test_public_tallies_ignore_the_authorization_header(api, contract):
+    path = "/v1/surveys/{survey}/tallies"
+    for auth in ("Bearer not-a-key", "Bearer " + UNKNOWN_KEY):
+        r = api.get(concrete(path), headers={"Authorization": auth})
+        assert r.status_code == 200, r.content[:300]
+        contract.check(path, "get", r)
+        assert r.headers.get("Cache-Control") == "no-cache", r.headers
+    body = r.json()
+    assert body["survey"] == SEED_IDS["survey"]
+    assert [q["id"] for q in body["questions"]] == ["right-plan", "top-priorities"], body
+
+
+@pytest.mark.parametrize("path,method", [
+    ("/v1/keys", "POST"),
+    ("/v1/keys/{key}", "DELETE"),
+    ("/v1/surveys/{survey}", "PATCH"),
+    ("/v1/surveys/{survey}/responses", "POST"),
+    ("/v1/surveys/{survey}/responses/batch", "POST"),
+    ("/v1/surveys/{survey}/tallies", "GET"),
+])
+def test_cors_preflight_of_the_new_routes_grants_the_path_methods(api, contract, doc, cors_origin, path, method):
+    r = api.options(concrete(path), headers={"Origin": cors_origin,
+                                              "Access-Control-Request-Method": method})
+    contract.check(path, "options", r)
+    assert r.status_code == 204 and r.headers.get("Access-Control-Allow-Origin") == cors_origin, r.headers
+    granted = sorted(t.strip() for t in r.headers.get("Access-Control-Allow-Methods", "").split(","))
+    assert granted == documented_methods(doc, path), r.headers
+    assert "Authorization" in r.headers.get("Access-Control-Allow-Headers", ""), r.headers
+
+
+def test_cors_preflight_for_a_method_the_path_does_not_serve_grants_nothing(api, contract, cors_origin):
+    path = "/v1/keys/{key}"
+    r = api.options(concrete(path), headers={"Origin": cors_origin,
+                                              "Access-Control-Request-Method": "GET"})
+    contract.check(path, "options", r)
+    assert r.status_code == 204 and "Access-Control-Allow-Methods" not in r.headers, r.headers
+
+
+# --------------------------------------------------------------- issue 3: with the admin key, no state change
+
+admin_only = pytest.mark.skipif(not ADMIN_KEY, reason="CIVIC_ADMIN_KEY not set (run through tools/test.sh)")
+
+
+def as_admin(headers=None):
+    return dict(headers or {}, Authorization="Bearer " + ADMIN_KEY)
+
+
+def pointers(r):
+    return sorted(e["pointer"] for e in r.json().get("errors", []))
+
+
+@admin_only
+def test_key_list_and_its_head_conform_to_the_contract(api, contract):
+    r = api.get("/v1/keys", params={"limit": "1"}, headers=as_admin())
+    assert r.status_code == 200, r.content[:300]
+    contract.check("/v1/keys", "get", r)
+    assert r.headers.get("Cache-Control") == "private, no-store" and "ETag" not in r.headers, r.headers
+    assert len(r.json()["items"]) == 1 and "key" not in r.json()["items"][0], r.json()
+    h = api.head("/v1/keys", headers=as_admin())
+    assert h.status_code == 200
+    contract.check("/v1/keys", "head", h)
+
+
+@admin_only
+def test_admin_reads_of_the_responses_conform_to_the_contract(api, contract):
+    path = "/v1/surveys/{survey}/responses"
+    r = api.get(concrete(path), params={"order": "asc", "limit": "5"}, headers=as_admin())
+    assert r.status_code == 200, r.content[:300]
+    contract.check(path, "get", r)
+    assert r.headers.get("Cache-Control") == "private, no-store" and "ETag" not in r.headers, r.headers
+    contract.check(path, "head", api.head(concrete(path), headers=as_admin()))
+    csv = api.get(concrete(path), headers=as_admin({"Accept": "text/csv"}))
+    assert csv.status_code == 200, csv.content[:300]
+    contract.check(path, "get", csv)
+    assert csv.headers["Content-Type"].startswith("text/csv"), csv.headers
+    header_row = csv.content.split(b"\r\n", 1)[0].decode()
+    assert header_row.startswith("id,external_id,partner,created_at,submitted_at,channel,status,"
+                                 "void_reason,right-plan,top-priorities/"), header_row
+    item = "/v1/surveys/{survey}/responses/{response}"
+    r = api.get(concrete(item), headers=as_admin())
+    assert r.status_code == 404, r.content[:300]
+    contract.check(item, "get", r)
+
+
+@admin_only
+@pytest.mark.parametrize("path,query", [
+    ("/v1/keys", "?limit=0"),
+    ("/v1/keys", "?sort=name"),
+    ("/v1/surveys/{survey}/responses", "?order=sideways"),
+    ("/v1/surveys/{survey}/responses", "?since=yesterday"),
+    ("/v1/surveys/{survey}/responses", "?cursor=not-a-cursor"),
+])
+def test_bad_parameters_of_the_protected_collections_conform_to_the_contract(api, contract, path, query):
+    r = api.get(concrete(path) + query, headers=as_admin())
+    assert r.status_code == 400, r.content[:300]
+    contract.check(path, "get", r)
+    assert r.json()["type"] == "/problems/invalid-parameter" and r.json()["errors"], r.json()
+
+
+@admin_only
+@pytest.mark.parametrize("path,method,body,status,type_", [
+    ("/v1/keys", "post", {"name": "", "role": "boss", "extra": 1}, 422, "invalid-body"),
+    ("/v1/surveys", "post", {}, 422, "invalid-body"),
+    ("/v1/surveys/{survey}", "patch", {"id": "renamed", "status": "sideways"}, 422, "invalid-body"),
+    ("/v1/surveys/{survey}/responses/{response}/void", "post", {"why": "x"}, 422, "invalid-body"),
+    ("/v1/surveys/{survey}/responses/{response}/void", "post", {"reason": "No such response."}, 404, "not-found"),
+    ("/v1/surveys/{survey}/responses", "post", {}, 409, "survey-not-open"),
+    ("/v1/surveys/{survey}/responses/batch", "post", {"responses": [{}]}, 409, "survey-not-open"),
+    ("/v1/surveys/{survey}/responses/batch", "post", {"responses": []}, 422, "invalid-body"),
+])
+def test_refused_writes_conform_to_the_contract(api, contract, path, method, body, status, type_):
+    r = api.request(method.upper(), concrete(path), json=body, headers=as_admin())
+    assert r.status_code == status, r.content[:300]
+    contract.check(path, method, r)
+    assert r.json()["type"] == "/problems/" + type_, r.json()
+    assert r.headers.get("Cache-Control") == "no-store", r.headers
+
+
+@admin_only
+def test_invalid_bodies_name_every_fault_by_pointer(api):
+    r = api.request("POST", "/v1/keys", json={"name": "", "role": "boss", "extra": 1}, headers=as_admin())
+    assert r.status_code == 422 and pointers(r) == ["/extra", "/name", "/role"], r.json()
+    r = api.request("PATCH", concrete("/v1/surveys/{survey}"), json={"id": "renamed", "status": "sideways"},
+                  headers=as_admin())
+    assert r.status_code == 422 and pointers(r) == ["/id", "/status"], r.json()
+
+
+@admin_only
+@pytest.mark.parametrize("path,method", [
+    ("/v1/keys", "post"),
+    ("/v1/surveys", "post"),
+    ("/v1/surveys/{survey}", "patch"),
+    ("/v1/surveys/{survey}/responses", "post"),
+    ("/v1/surveys/{survey}/responses/batch", "post"),
+    ("/v1/surveys/{survey}/responses/{response}/void", "post"),
+])
+def test_bodies_that_are_not_json_conform_to_the_contract(api, contract, path, method):
+    r = api.request(method.upper(), concrete(path), data=b'{"name": "x"}',
+                    headers=as_admin({"Content-Type": "text/plain"}))
+    assert r.status_code == 415, r.content[:300]
+    contract.check(path, method, r)
+    r = api.request(method.upper(), concrete(path), data=b'{"name": ',
+                    headers=as_admin({"Content-Type": "application/json"}))
+    assert r.status_code == 400, r.content[:300]
+    contract.check(path, method, r)
+    assert r.json()["type"] == "/problems/malformed-body", r.json()
+
+
+@admin_only
+def test_an_overlong_idempotency_key_conforms_to_the_contract(api, contract):
+    path = "/v1/surveys/{survey}/responses"
+    r = api.request("POST", concrete(path), json={}, headers=as_admin({"Idempotency-Key": "k" * 256}))
+    assert r.status_code == 400, r.content[:300]
+    contract.check(path, "post", r)
+    assert r.json()["type"] == "/problems/invalid-parameter", r.json()
+
+
+@admin_only
+def test_revoking_an_unknown_key_conforms_to_the_contract(api, contract):
+    r = api.request("DELETE", concrete("/v1/keys/{key}"), headers=as_admin())
+    assert r.status_code == 404, r.content[:300]
+    contract.check("/v1/keys/{key}", "delete", r)
+
+
+@admin_only
+def test_an_admin_reads_public_tallies_like_anyone(api, contract):
+    path = "/v1/surveys/{survey}/tallies"
+    r = api.get(concrete(path), headers=as_admin())
+    assert r.status_code == 200, r.content[:300]
+    contract.check(path, "get", r)
+    etag = r.headers["ETag"]
+    r = api.get(concrete(path), headers=as_admin({"If-None-Match": etag}))
+    assert r.status_code == 304 and r.headers.get("ETag") == etag, r.headers
+    contract.check(path, "get", r)

@@ -272,8 +272,9 @@ Test(problem, detail_with_quotes_and_controls_is_escaped)
 	doc = render_json(&p, "/v1/\"x\"", "r");
 	cr_assert_str_eq(json_string_value(json_object_get(doc, "detail")),
 	    "a \"b\" \\ c\n\td");
+	/* The instance is a URI reference: the quotes are percent-encoded. */
 	cr_assert_str_eq(json_string_value(json_object_get(doc, "instance")),
-	    "/v1/\"x\"");
+	    "/v1/%22x%22");
 	json_decref(doc);
 }
 

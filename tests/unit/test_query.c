@@ -561,3 +561,169 @@ Test(query, repeated_non_utf8_parameter_gives_a_renderable_problem)
 	cr_assert_not_null(out, "no problem document for '?%%C3=1&%%C3=2'");
 	free(out);
 }
+
+/* query_encode: text, and its encoding given room enough. */
+static const struct {
+	const char	*in;
+	const char	*out;
+} encode_rows[] = {
+	{ "",				"" },
+	{ "abcxyzABCXYZ0189",		"abcxyzABCXYZ0189" },
+	{ "-._~",			"-._~" },
+	{ "plan-2030",			"plan-2030" },
+	{ "a+b",			"a%2Bb" },
+	{ "a b",			"a%20b" },
+	{ "100%",			"100%25" },
+	{ "%41",			"%2541" },
+	{ "2021-01-10T14:30:00Z",	"2021-01-10T14%3A30%3A00Z" },
+	{ "2021-01-10T08:30:00+06:00",	"2021-01-10T08%3A30%3A00%2B06%3A00" },
+	{ "&=?#/",			"%26%3D%3F%23%2F" },
+	{ "!$'()*,;",			"%21%24%27%28%29%2A%2C%3B" },
+	{ "[]@:",			"%5B%5D%40%3A" },
+	{ "\"<>\\^`{|}",		"%22%3C%3E%5C%5E%60%7B%7C%7D" },
+	{ "\t\r\n\x01\x1f\x7f",		"%09%0D%0A%01%1F%7F" },
+	{ "caf\xc3\xa9",		"caf%C3%A9" },
+	{ "\xe2\x80\x90",		"%E2%80%90" },
+	{ "\xff\xfe\x80",		"%FF%FE%80" },
+	{ "\xf0\x9f\x98\x80",		"%F0%9F%98%80" },
+};
+
+Test(query, encode_table)
+{
+	char	out[256];
+	size_t	i;
+
+	for (i = 0; i < sizeof(encode_rows) / sizeof(encode_rows[0]); i++) {
+		memset(out, 'X', sizeof(out));
+		query_encode(encode_rows[i].in, out, sizeof(out));
+		cr_assert_str_eq(out, encode_rows[i].out, "row %zu", i);
+	}
+}
+
+Test(query, encode_keeps_every_unreserved_byte_and_escapes_every_other)
+{
+	char	in[2], out[8], want[8];
+	int	c, unreserved;
+
+	for (c = 1; c < 256; c++) {
+		in[0] = (char)c;
+		in[1] = '\0';
+		unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~';
+		if (unreserved)
+			(void)snprintf(want, sizeof(want), "%c", c);
+		else
+			(void)snprintf(want, sizeof(want), "%%%02X", c);
+		query_encode(in, out, sizeof(out));
+		cr_assert_str_eq(out, want, "byte 0x%02x", c);
+	}
+}
+
+/* Lengths of the prefixes of the encoding of s that end between units. */
+static size_t
+encode_boundaries(const char *s, size_t *b, size_t max)
+{
+	const unsigned char	*p;
+	size_t			 n = 0, o = 0;
+
+	b[n++] = 0;
+	for (p = (const unsigned char *)s; *p != '\0' && n < max; p++) {
+		o += ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+		    *p == '_' || *p == '~') ? 1 : 3;
+		b[n++] = o;
+	}
+	return (n);
+}
+
+Test(query, encode_truncation_never_splits_an_escape)
+{
+	static const char *const rows[] = {
+		"a b+c%d", "   ", "x\xc3\xa9y:z", "abcdef", "%%%", "a%",
+	};
+	char	full[64], out[64];
+	size_t	i, len, nb, j, want, bounds[32];
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		query_encode(rows[i], full, sizeof(full));
+		nb = encode_boundaries(rows[i], bounds, 32);
+		cr_assert_eq(bounds[nb - 1], strlen(full), "row %zu", i);
+		for (len = 1; len <= strlen(full) + 1; len++) {
+			memset(out, 'X', sizeof(out));
+			query_encode(rows[i], out, len);
+			cr_assert(memchr(out, '\0', len) != NULL, "row %zu, "
+			    "len %zu: not terminated", i, len);
+			cr_assert_eq(strncmp(out, full, strlen(out)), 0,
+			    "row %zu, len %zu: '%s' is not a prefix of '%s'",
+			    i, len, out, full);
+			/* The longest whole-unit prefix that fits. */
+			for (want = 0, j = 0; j < nb; j++)
+				if (bounds[j] < len)
+					want = bounds[j];
+			cr_assert_eq(strlen(out), want, "row %zu, len %zu: "
+			    "'%s'", i, len, out);
+			cr_assert_eq(out[len], 'X', "row %zu, len %zu: wrote "
+			    "past the buffer", i, len);
+		}
+	}
+}
+
+Test(query, encode_truncation_table)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		const char	*out;
+	} rows[] = {
+		{ "a b",	1,	"" },
+		{ "a b",	2,	"a" },
+		{ "a b",	3,	"a" },
+		{ "a b",	4,	"a" },
+		{ "a b",	5,	"a%20" },
+		{ "a b",	6,	"a%20b" },
+		{ " ",		3,	"" },
+		{ " ",		4,	"%20" },
+		{ "abc",	3,	"ab" },
+		{ "\xc3\xa9",	6,	"%C3" },
+		{ "\xc3\xa9",	7,	"%C3%A9" },
+	};
+	char	out[16];
+	size_t	i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(out, 'X', sizeof(out));
+		query_encode(rows[i].in, out, rows[i].len);
+		cr_assert_str_eq(out, rows[i].out, "row %zu", i);
+	}
+}
+
+Test(query, encode_into_no_room_writes_nothing)
+{
+	char	out[4];
+
+	memset(out, 'X', sizeof(out));
+	query_encode("abc", out, 0);
+	cr_assert_eq(out[0], 'X');
+}
+
+Test(query, encoded_value_parses_back_to_the_text)
+{
+	static const char *const rows[] = {
+		"plain", "a b", "a+b", "100%", "2021-01-10T08:30:00+06:00",
+		"x=y&z", "caf\xc3\xa9", "~-._", "%41", "\t\r\n",
+	};
+	char		qs[256], enc[200];
+	struct query	q;
+	size_t		i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		query_encode(rows[i], enc, sizeof(enc));
+		(void)snprintf(qs, sizeof(qs), "v=%s&w=1", enc);
+		parse_ok(&q, qs);
+		cr_assert_eq(q.count, 2, "row %zu: %s", i, qs);
+		cr_assert_str_eq(query_get(&q, "v"), rows[i], "row %zu: %s", i,
+		    qs);
+		query_cleanup(&q);
+	}
+}
