@@ -34,6 +34,7 @@ extern struct content		*civic_content;
 
 struct content	*app_content(void);
 void		app_content_reload(void);
+const struct resource	*app_resource(const char *);
 
 /* api.c: every response the service sends goes through here. */
 int		api_headers(struct http_request *);

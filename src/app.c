@@ -45,6 +45,7 @@ struct content		*civic_content;
 static time_t		 content_tried;
 static struct kore_pgsql watch_sql;
 static int		 watch_busy;
+static u_int64_t	 watch_started;
 
 static void	content_watch(void *, u_int64_t);
 static void	content_watched(struct kore_pgsql *, void *);
@@ -146,10 +147,17 @@ static void
 content_watch(void *arg, u_int64_t now)
 {
 	(void)arg;
-	(void)now;
 
-	if (watch_busy)
-		return;
+	/*
+	 * Kore drops a connection that fails under a callback without a word
+	 * to it: a check that never ends is given up after 5 seconds.
+	 */
+	if (watch_busy) {
+		if (now - watch_started < 5000)
+			return;
+		kore_pgsql_cleanup(&watch_sql);
+		watch_busy = 0;
+	}
 
 	kore_pgsql_init(&watch_sql);
 	kore_pgsql_bind_callback(&watch_sql, content_watched, NULL);
@@ -161,6 +169,7 @@ content_watch(void *arg, u_int64_t now)
 		return;
 	}
 	watch_busy = 1;
+	watch_started = now;
 }
 
 /*
@@ -240,6 +249,30 @@ app_content(void)
 	if (civic_content == NULL)
 		kore_log(LOG_NOTICE, "plan data still not loaded: %s", err);
 	return (civic_content);
+}
+
+/*
+ * The resource at path, for a write that needs it now: a survey made a
+ * moment ago may be missing from this worker's snapshot until its next
+ * poll, so a miss reloads at once (at most every MISS_RELOAD_MS).
+ */
+#define MISS_RELOAD_MS		250
+
+const struct resource *
+app_resource(const char *path)
+{
+	static u_int64_t	 last_miss;
+	const struct resource	*r;
+	u_int64_t		 now;
+
+	if ((r = content_resource(app_content(), path)) != NULL)
+		return (r);
+	now = kore_time_ms();
+	if (now - last_miss < MISS_RELOAD_MS)
+		return (NULL);
+	last_miss = now;
+	app_content_reload();
+	return (content_resource(app_content(), path));
 }
 
 /* The last route: anything no other route serves. */

@@ -11,8 +11,8 @@
  *
  * A pooled connection can be stale after the database restarted: the first
  * query on it fails.  Such a connection is reset (a short blocking
- * reconnect) and the query sent once more; the functions we call are safe
- * to repeat (idempotent by their keys) or fail before they commit.
+ * reconnect) and the query sent again on the next; the functions we call
+ * are safe to repeat (idempotent by their keys) or fail before they commit.
  */
 
 #include <string.h>
@@ -160,8 +160,13 @@ dbq_error(struct http_request *req)
 	stale = q->sql.conn == NULL ||
 	    PQstatus(q->sql.conn->db) == CONNECTION_BAD;
 
-	if (!q->retried && stale) {
-		q->retried = 1;
+	/*
+	 * Every pooled connection may be stale after a restart: each try
+	 * resets the one that failed and takes the next, so one request
+	 * clears them all, up to the pool's size.
+	 */
+	if (stale && q->retried < pgsql_conn_max + 1) {
+		q->retried++;
 		if (q->sql.conn != NULL)
 			PQreset(q->sql.conn->db);
 		kore_pgsql_cleanup(&q->sql);
@@ -174,7 +179,7 @@ dbq_error(struct http_request *req)
 	kore_pgsql_logerror(&q->sql);
 	if (stale) {
 		api_error(req, PROBLEM_UNAVAILABLE, "The database is not "
-		    "reachable; retry shortly.");
+		    "reachable.");
 	} else {
 		api_error(req, PROBLEM_INTERNAL, "The database refused the "
 		    "request; it has been logged as %s.", api_request_id(req));

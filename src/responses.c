@@ -66,7 +66,7 @@ survey_doc(const char *slug)
 	char			 path[CIVIC_PATH_MAX];
 
 	(void)snprintf(path, sizeof(path), "/v1/surveys/%s", slug);
-	r = content_resource(app_content(), path);
+	r = app_resource(path);
 	return (r != NULL ? r->json : NULL);
 }
 
@@ -90,9 +90,8 @@ wants_csv(struct http_request *req)
 }
 
 /*
- * Check one response body against the survey: fills a (its faults, the
- * values to count and the canonical hash).  When the survey is not loaded
- * in this worker, the body is refused as one fault.
+ * Check one response body against the survey (survey_doc(slug) is not
+ * NULL): fills a (its faults, the values to count and the canonical hash).
  */
 static int
 check_body(json_t *body, const char *slug, struct answers *a)
@@ -101,12 +100,7 @@ check_body(json_t *body, const char *slug, struct answers *a)
 	int	 rc;
 
 	memset(a, 0, sizeof(*a));
-	if ((survey = survey_doc(slug)) == NULL) {
-		a->errors = json_pack("[{s:s, s:s}]", "pointer", "", "detail",
-		    "This survey is not loaded yet; retry shortly.");
-		a->values = json_array();
-		return (0);
-	}
+	survey = survey_doc(slug);
 	objectives = plan_objective_ids(app_content(), survey);
 	rc = answers_check(body, survey, objectives, time(NULL), a);
 	json_decref(objectives);
@@ -163,6 +157,10 @@ submit_prepare(struct http_request *req, struct dbq *q)
 		return (0);
 	}
 
+	if (survey_doc(slug) == NULL) {
+		api_error(req, PROBLEM_NOT_FOUND, "No survey '%s'.", slug);
+		return (0);
+	}
 	if ((body = body_json(req)) == NULL)
 		return (0);
 	if (check_body(body, slug, &a) == -1) {
@@ -413,6 +411,10 @@ batch_prepare(struct http_request *req, struct dbq *q)
 	if (survey_from_path(req->path, slug, sizeof(slug)) == -1) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
+		return (0);
+	}
+	if (survey_doc(slug) == NULL) {
+		api_error(req, PROBLEM_NOT_FOUND, "No survey '%s'.", slug);
 		return (0);
 	}
 	if ((body = body_json(req)) == NULL)

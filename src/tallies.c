@@ -130,7 +130,7 @@ tallies_survey(struct http_request *req, char *slug, size_t len)
 	if (survey_from_path(req->path, slug, len) == -1)
 		return (NULL);
 	(void)snprintf(path, sizeof(path), "/v1/surveys/%s", slug);
-	return (content_resource(app_content(), path));
+	return (app_resource(path));
 }
 
 static int

@@ -14,6 +14,14 @@ ORIGIN=http://allowed.test
 
 server_pid=
 
+# One run at a time per checkout: a second waits for the first.
+mkdir -p var
+exec 9>var/test.lock
+if ! flock -n 9; then
+	echo "test.sh: another test run holds var/test.lock; waiting for it"
+	flock 9
+fi
+
 cleanup() {
 	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
 		kill -TERM "$server_pid"

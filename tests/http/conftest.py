@@ -218,7 +218,9 @@ def assert_problem(response, status, slug, instance=None):
     if instance is not None:
         assert body["instance"] == instance, body
     else:
-        assert isinstance(body["instance"], str) and body["instance"].startswith("/"), body
+        # The request target: a path, or "*" (asterisk-form, RFC 9112 3.2.4).
+        assert isinstance(body["instance"], str) and (
+            body["instance"].startswith("/") or body["instance"] == "*"), body
     assert body["request_id"] == response.headers.get("X-Request-Id"), (
         body, response.headers.get("X-Request-Id"))
     assert response.headers.get("Cache-Control") == "no-store", response.headers

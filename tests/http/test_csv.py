@@ -15,7 +15,10 @@ from partners import cleanup_surveys  # noqa: F401  (autouse: drops this module'
 pytestmark = p.needs_harness
 
 CSV = {"Accept": "text/csv"}
-FIXED = ["id", "external_id", "partner", "created_at", "submitted_at", "channel", "status"]
+# SPEC.md lists id .. status; the OpenAPI document (docs/openapi.json, 0.2.0)
+# adds void_reason after status, and the service follows it.
+FIXED = ["id", "external_id", "partner", "created_at", "submitted_at", "channel", "status",
+         "void_reason"]
 
 
 def expected_question_columns():
@@ -165,7 +168,8 @@ def test_a_voided_response_shows_status_voided_in_csv(survey, partner):
     p.ok_json(p.post(p.responses_path(survey) + "/" + created["id"] + "/void",
                      {"reason": "dup"}, p.ADMIN_KEY))
     _, rows, _ = parse(p.get(p.responses_path(survey), p.ADMIN_KEY, headers=CSV))
-    assert [(r["id"], r["status"]) for r in rows] == [(created["id"], "voided")]
+    assert [(r["id"], r["status"], r["void_reason"]) for r in rows] == [
+        (created["id"], "voided", "dup")]
 
 
 def test_csv_marks_chosen_objectives_1_and_the_others_0(survey, partner):

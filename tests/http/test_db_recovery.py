@@ -54,6 +54,9 @@ def readyz(api):
 def database_down(api):
     """Crash the cluster; yield a dict the tests read and update.
     state["down"] is cleared by whoever starts the cluster again."""
+    # Earlier tests write surveys: let every worker reach the last content
+    # revision (they poll it every 0.5 s) before taking the reference bytes.
+    time.sleep(1.2)
     before = {}
     for path in PLAN_ROUTES:
         r = api.get(path)

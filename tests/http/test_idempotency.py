@@ -125,3 +125,34 @@ def test_an_idempotency_key_of_255_characters_is_accepted(survey, partner):
     again = p.submit(survey, body, partner["key"], headers={"Idempotency-Key": idem})
     assert (first.status_code, again.status_code) == (201, 201)
     assert first.content == again.content
+
+
+@pytest.mark.last_in_file
+def test_a_refusal_while_a_worker_has_not_loaded_the_survey_does_not_pin_the_key(partner):
+    """A survey made a moment ago is not yet in every worker's snapshot
+    (they poll about twice a second). What such a worker answers is
+    transient: a retry with the same Idempotency-Key once the survey is
+    loaded must store the response, not replay a refusal for 24 hours."""
+    for _ in range(12):
+        survey = p.make_survey(wait=False)["id"]
+        made = p.now_utc()
+        with p.other_worker():
+            if p.get("/v1/surveys/" + survey, fresh=True).status_code != 404:
+                continue   # the lock did not move, or this worker has it already
+            idem = "stale-" + uuid.uuid4().hex
+            body = p.response_body()
+            first = p.submit(survey, body, partner["key"], fresh=True,
+                             headers={"Idempotency-Key": idem})
+            break
+    else:
+        pytest.skip("no worker without the new survey was reached in 12 tries")
+    # Every worker should have loaded it well within a second.
+    p.time.sleep(max(0.0, 1.0 - (p.now_utc() - made).total_seconds()))
+    if p.wait_served(survey, fail=False) is None:
+        pytest.fail("the worker serving now has not loaded survey %s within 4 s (see "
+                    "test_a_created_survey_is_served_by_every_worker_within_a_second)" % survey)
+    retry = p.submit(survey, body, partner["key"], fresh=True,
+                     headers={"Idempotency-Key": idem})
+    assert retry.status_code == 201, "first: %s %s\nretry: %s %s" % (
+        first.status_code, first.text[:400], retry.status_code, retry.text[:400])
+    assert p.survey_response_count(survey) == 1

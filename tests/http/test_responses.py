@@ -479,7 +479,9 @@ def test_walking_pages_of_7_while_responses_arrive_neither_skips_nor_repeats(
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        time.sleep(0.05)
+        deadline = time.monotonic() + 5
+        while len(written) < 3 and not refused and time.monotonic() < deadline:
+            time.sleep(0.01)
         ids, path = [], p.responses_path(survey) + "?limit=7&order=" + order
         for _ in range(100):
             body = p.ok_json(p.get(path, p.ADMIN_KEY))

@@ -258,3 +258,21 @@ def test_other_members_still_change_once_the_survey_has_responses():
 def test_the_seeded_survey_is_closed():
     doc = p.ok_json(p.get("/v1/surveys/" + p.SEED_SURVEY))
     assert doc["status"] == "closed"
+
+
+@pytest.mark.last_in_file
+def test_a_created_survey_is_served_by_every_worker_within_a_second():
+    created = p.make_survey(wait=False)
+    path = "/v1/surveys/" + created["id"]
+    p.time.sleep(1.0)   # workers poll the content revision about twice a second
+    statuses = []
+
+    def check():
+        statuses.append(p.get(path, fresh=True).status_code)
+
+    check()
+    for _ in range(4):  # see partners.other_worker
+        with p.other_worker():
+            check()
+        check()
+    assert statuses == [200] * 9, statuses
