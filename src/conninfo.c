@@ -3,8 +3,10 @@
  * conninfo or URI in DATABASE_URL; we keep every setting in it and add what
  * a server process needs when the operator did not say otherwise: a short
  * connect timeout, no GSSAPI negotiation (it reads files the worker sandbox
- * forbids), an application name, and statement and idle-in-transaction
- * timeouts so that no request can hold a connection for long.
+ * forbids), an application name, statement and idle-in-transaction
+ * timeouts so that no request can hold a connection for long, and no JIT
+ * compilation (it made a reload of the published data take 0.8 s instead
+ * of 0.03 s; our queries are short).
  */
 
 #include <stdio.h>
@@ -16,7 +18,8 @@
 #include "civic.h"
 
 #define CONN_OPTIONS \
-	"-c statement_timeout=5000 -c idle_in_transaction_session_timeout=10000"
+	"-c statement_timeout=5000 -c idle_in_transaction_session_timeout=10000 " \
+	"-c jit=off"
 
 struct conn_default {
 	const char	*key;

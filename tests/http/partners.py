@@ -346,8 +346,8 @@ class _Psql:
                 self.close()
                 text = self._once(sql, timeout)
             bad = [line for line in text.splitlines()
-                   if "ERROR:" in line or "FATAL:" in line or "connection" in line.lower()
-                   and line.startswith("psql:")]
+                   if "ERROR:" in line or "FATAL:" in line
+                   or (line.startswith("psql:") and "connection" in line.lower())]
             if bad:
                 self.close()   # a dead connection: start afresh next time
                 raise AssertionError("psql: %s\n%s" % (sql, text))

@@ -11,7 +11,7 @@
 #include "civic.h"
 
 #define OPTS	"-c statement_timeout=5000 " \
-		"-c idle_in_transaction_session_timeout=10000"
+		"-c idle_in_transaction_session_timeout=10000 -c jit=off"
 
 /* Build from url, which must succeed, and parse the result back. */
 static PQconninfoOption *
