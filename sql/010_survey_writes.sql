@@ -289,6 +289,7 @@ BEGIN
 	    COALESCE(p_body->>'results_visibility', 'after_close'))
 	RETURNING id INTO v_id;
 	PERFORM api_survey_put_questions(v_id, p_body->'questions');
+	PERFORM api_tally_prepare(v_id);
 	PERFORM api_survey_put_partners(v_id, COALESCE(p_body->'partners',
 	    '[]'));
 
@@ -352,6 +353,9 @@ BEGIN
 	WHERE id = s.id;
 	IF p_body ? 'questions' THEN
 		PERFORM api_survey_put_questions(s.id, p_body->'questions');
+		-- No responses yet (checked above): the counters start again.
+		DELETE FROM tally_counters WHERE survey_id = s.id;
+		PERFORM api_tally_prepare(s.id);
 	END IF;
 	IF p_body ? 'partners' THEN
 		PERFORM api_survey_put_partners(s.id, p_body->'partners');

@@ -6,8 +6,10 @@
  * from the survey and its counters' version, which changes whenever a
  * number changes: a dashboard polling with If-None-Match gets 304 until
  * then.  When the results are public, each worker keeps the document for
- * TALLY_FRESH_MS and answers from memory in between: a poll every second
- * sees numbers at most that old, and its revalidations cost no query.
+ * TALLY_FRESH_MS and answers from memory in between; once it is older, one
+ * request refreshes it while the others are still answered from memory
+ * (for at most TALLY_STALE_MS).  A poll every second sees numbers well
+ * under a second old, and its revalidations cost no query.
  */
 
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "dbq.h"
 
 #define TALLY_FRESH_MS		250
+#define TALLY_STALE_MS		1000	/* served while one request refreshes */
 #define TALLY_CACHE_MAX		16
 
 int	tallies_get(struct http_request *);
@@ -27,6 +30,7 @@ struct tally_cache {
 	char		slug[CIVIC_ID_MAX + 1];
 	struct doc	doc;
 	uint64_t	fetched;
+	uint64_t	refreshing;	/* when a refresh started, or 0 */
 };
 
 static struct tally_cache	tally_cache[TALLY_CACHE_MAX];
@@ -37,8 +41,44 @@ tallies_invalidate(void)
 {
 	size_t	i;
 
-	for (i = 0; i < TALLY_CACHE_MAX; i++)
+	for (i = 0; i < TALLY_CACHE_MAX; i++) {
 		tally_cache[i].fetched = 0;
+		tally_cache[i].refreshing = 0;
+	}
+}
+
+/*
+ * The cached document for slug if it may be served now: fresh, or stale
+ * (up to TALLY_STALE_MS) while another request refreshes it.  A stale hit
+ * with no refresh under way makes this request the refresher (NULL): one
+ * query per worker per TALLY_FRESH_MS however many dashboards poll.
+ */
+static struct tally_cache *
+tally_servable(const char *slug)
+{
+	struct tally_cache	*tc;
+	uint64_t		 now, age;
+	size_t			 i;
+
+	for (tc = NULL, i = 0; i < TALLY_CACHE_MAX; i++) {
+		if (tally_cache[i].doc.body != NULL &&
+		    !strcmp(tally_cache[i].slug, slug)) {
+			tc = &tally_cache[i];
+			break;
+		}
+	}
+	if (tc == NULL || tc->fetched == 0)
+		return (NULL);
+
+	now = kore_time_ms();
+	age = now - tc->fetched;
+	if (age <= TALLY_FRESH_MS)
+		return (tc);
+	if (age <= TALLY_STALE_MS && tc->refreshing != 0 &&
+	    now - tc->refreshing < TALLY_STALE_MS)
+		return (tc);
+	tc->refreshing = now;
+	return (NULL);
 }
 
 static struct tally_cache *
@@ -76,6 +116,7 @@ tally_store(const char *slug, struct doc *doc)
 	(void)snprintf(tc->slug, sizeof(tc->slug), "%s", slug);
 	tc->doc = *doc;
 	tc->fetched = kore_time_ms();
+	tc->refreshing = 0;
 	memset(doc, 0, sizeof(*doc));
 }
 
@@ -114,7 +155,7 @@ tallies_get(struct http_request *req)
 	    req->method == HTTP_METHOD_HEAD) && (req->query_string == NULL ||
 	    *req->query_string == '\0') &&
 	    survey_from_path(req->path, slug, sizeof(slug)) == 0 &&
-	    (tc = tally_cached(slug, 1)) != NULL) {
+	    (tc = tally_servable(slug)) != NULL) {
 		if (api_begin(req, API_READ_METHODS, 1))
 			api_doc(req, &tc->doc, CT_JSON, "no-cache");
 		return (KORE_RESULT_OK);
