@@ -157,9 +157,11 @@ BEGIN
 END
 $$;
 
--- Count a new response from the values it answered ({question, value}
--- rows): the same counters as api_tally_add, without reading them back.
-CREATE FUNCTION api_tally_count(p_survey bigint, p_values jsonb)
+-- Count a new response from the values it answered (the questions and
+-- values side by side): the same counters as api_tally_add, without
+-- reading them back.
+CREATE FUNCTION api_tally_count(p_survey bigint, p_questions text[],
+    p_values text[])
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -168,16 +170,15 @@ BEGIN
 	FROM (
 		SELECT '' AS question, 'accepted' AS bucket
 		UNION ALL
-		SELECT v.question, v.value
-		FROM jsonb_to_recordset(p_values) AS v (question text,
-		    value text)
+		SELECT u.question, u.value
+		FROM unnest(p_questions, p_values) AS u (question, value)
 		UNION ALL
-		SELECT DISTINCT v.question, '~answered'
-		FROM jsonb_to_recordset(p_values) AS v (question text,
-		    value text)
+		SELECT DISTINCT u.question, '~answered'
+		FROM unnest(p_questions) AS u (question)
 		JOIN survey_questions q ON q.survey_id = p_survey
-		AND q.qid = v.question AND q.type IN ('objectives', 'choices')
+		AND q.qid = u.question AND q.type IN ('objectives', 'choices')
 	) c
+	WHERE c.question IS NOT NULL
 	ORDER BY c.question, c.bucket
 	ON CONFLICT (survey_id, question, bucket, shard)
 	DO UPDATE SET n = t.n + EXCLUDED.n;
@@ -294,12 +295,21 @@ DECLARE
 	r		responses;
 	v_missing	text;
 	v_location	text;
+	v_questions	text[];
+	v_values	text[];
+	v_objective	boolean[];
 BEGIN
-	SELECT string_agg(v.value, ', ') INTO v_missing
+	-- The values, parsed once.
+	SELECT array_agg(v.question), array_agg(v.value),
+	    array_agg(COALESCE(v.objective, false))
+	INTO v_questions, v_values, v_objective
 	FROM jsonb_to_recordset(p_values) AS v (question text, value text,
-	    objective boolean)
-	WHERE v.objective AND NOT EXISTS (SELECT 1 FROM objectives o
-	    WHERE o.plan_id = p_plan AND o.slug = v.value);
+	    objective boolean);
+
+	SELECT string_agg(u.value, ', ') INTO v_missing
+	FROM unnest(v_values, v_objective) AS u (value, objective)
+	WHERE u.objective AND NOT EXISTS (SELECT 1 FROM objectives o
+	    WHERE o.plan_id = p_plan AND o.slug = u.value);
 	IF v_missing IS NOT NULL THEN
 		RETURN QUERY SELECT 422, api_problem(422, 'invalid-body',
 		    'Invalid Body', 'Unknown objectives: ' || v_missing,
@@ -337,9 +347,9 @@ BEGIN
 	END IF;
 
 	INSERT INTO response_answers (response_id, question, value)
-	SELECT r.id, v.question, v.value
-	FROM jsonb_to_recordset(p_values) AS v (question text, value text);
-	PERFORM api_tally_count(p_survey, p_values);
+	SELECT r.id, u.question, u.value
+	FROM unnest(v_questions, v_values) AS u (question, value);
+	PERFORM api_tally_count(p_survey, v_questions, v_values);
 
 	RETURN QUERY SELECT 201, api_response_json(r, p_slug, p_partner)::text,
 	    '/v1/surveys/' || p_slug || '/responses/' || r.public_id;
