@@ -11,88 +11,21 @@
 #include "civic.h"
 
 /*
- * Is a JSON representation acceptable under this Accept field (RFC 9110,
- * 12.5.1)?  No field, or an empty one, means anything goes.  The most
- * specific range that covers application/json decides: application/json
- * (or our problem type) before application/any, before any/any; a weight of 0
- * refuses.
+ * The weight an Accept field (RFC 9110, 12.5.1) gives to the media type
+ * "type/subtype": that of the most specific range covering it (the type
+ * itself, then type/any, then any/any), or -1 when no range covers it.
+ * *spec tells which (0, 1, 2; 3 for none).  A range with q=0 refuses.
  */
-int
-accept_json(const char *field)
-{
-	const char	*p, *end, *semi, *q, *v;
-	size_t		 len;
-	double		 weight, best[3];
-	int		 spec;
-	char		 range[64];
-
-	if (field == NULL)
-		return (1);
-
-	best[0] = best[1] = best[2] = -1.0;
-	for (p = field; *p != '\0'; p = (*end == ',') ? end + 1 : end) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if ((end = strchr(p, ',')) == NULL)
-			end = p + strlen(p);
-
-		semi = memchr(p, ';', (size_t)(end - p));
-		len = (size_t)((semi != NULL ? semi : end) - p);
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len == 0 || len >= sizeof(range))
-			continue;
-		memcpy(range, p, len);
-		range[len] = '\0';
-
-		weight = 1.0;
-		for (q = semi; q != NULL && q < end;
-		    q = memchr(q + 1, ';', (size_t)(end - q - 1))) {
-			for (v = q + 1; *v == ' ' || *v == '\t'; v++)
-				;
-			if ((v[0] == 'q' || v[0] == 'Q') && v[1] == '=')
-				weight = strtod(v + 2, NULL);
-		}
-
-		if (!strcasecmp(range, "application/json") ||
-		    !strcasecmp(range, "application/problem+json"))
-			spec = 0;
-		else if (!strcasecmp(range, "application/*"))
-			spec = 1;
-		else if (!strcasecmp(range, "*/*"))
-			spec = 2;
-		else
-			continue;
-		if (weight > best[spec])
-			best[spec] = weight;
-	}
-
-	for (spec = 0; spec < 3; spec++) {
-		if (best[spec] >= 0.0)
-			return (best[spec] > 0.0);
-	}
-	/* Only other types were named; an empty field names none. */
-	for (p = field; *p == ' ' || *p == '\t'; p++)
-		;
-	return (*p == '\0');
-}
-
-/*
- * The weight an Accept field gives to the media type "type/subtype": that
- * of the most specific range covering it (the type itself, then type/any,
- * then any/any), or -1 when no range covers it.  No field: 1.
- */
-double
-accept_weight(const char *field, const char *type)
+static double
+accept_scan(const char *field, const char *type, int *spec)
 {
 	const char	*p, *end, *semi, *q, *v, *slash;
 	size_t		 len;
 	double		 weight, best[3];
-	int		 spec;
+	int		 s;
 	char		 range[64], family[64];
 
-	if (field == NULL)
-		return (1.0);
+	*spec = 3;
 	if ((slash = strchr(type, '/')) == NULL ||
 	    (size_t)(slash - type) + 3 > sizeof(family))
 		return (-1.0);
@@ -124,22 +57,62 @@ accept_weight(const char *field, const char *type)
 		}
 
 		if (!strcasecmp(range, type))
-			spec = 0;
+			s = 0;
 		else if (!strcasecmp(range, family))
-			spec = 1;
+			s = 1;
 		else if (!strcmp(range, "*/*"))
-			spec = 2;
+			s = 2;
 		else
 			continue;
-		if (weight > best[spec])
-			best[spec] = weight;
+		if (weight > best[s])
+			best[s] = weight;
 	}
 
-	for (spec = 0; spec < 3; spec++) {
-		if (best[spec] >= 0.0)
-			return (best[spec]);
+	for (s = 0; s < 3; s++) {
+		if (best[s] >= 0.0) {
+			*spec = s;
+			return (best[s]);
+		}
 	}
 	return (-1.0);
+}
+
+/* The weight an Accept field gives to type; no field: 1. */
+double
+accept_weight(const char *field, const char *type)
+{
+	int	spec;
+
+	if (field == NULL)
+		return (1.0);
+	return (accept_scan(field, type, &spec));
+}
+
+/*
+ * Is a JSON representation acceptable under this Accept field?  No field,
+ * or an empty one, means anything goes.  application/json and our problem
+ * type count alike: the most specific range naming either decides (an
+ * explicit application/json;q=0 beats a wildcard).
+ */
+int
+accept_json(const char *field)
+{
+	const char	*p;
+	double		 wj, wp;
+	int		 sj, sp;
+
+	if (field == NULL)
+		return (1);
+	for (p = field; *p == ' ' || *p == '\t'; p++)
+		;
+	if (*p == '\0')
+		return (1);
+
+	wj = accept_scan(field, "application/json", &sj);
+	wp = accept_scan(field, "application/problem+json", &sp);
+	if (sj != sp)
+		return ((sj < sp ? wj : wp) > 0.0);
+	return ((wj > wp ? wj : wp) > 0.0);
 }
 
 /*
