@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the container image with podman and smoke-test it against the private
-# PostgreSQL cluster (see /work/shared/TOOLS.md, "Building and running the
-# Dockerfile here").
+# PostgreSQL cluster.  No Docker engine is needed: podman builds from a base
+# image made locally with debootstrap, and runs with runc and explicit
+# ulimits.
 #
 #   tools/image-test.sh            prepare, build, run, check (the make image-test target)
 #   tools/image-test.sh --prepare  only install podman and create the base image
