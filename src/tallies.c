@@ -47,6 +47,20 @@ tallies_invalidate(void)
 	}
 }
 
+/* The cache entry for slug, or NULL. */
+static struct tally_cache *
+tally_entry(const char *slug)
+{
+	size_t	i;
+
+	for (i = 0; i < TALLY_CACHE_MAX; i++) {
+		if (tally_cache[i].doc.body != NULL &&
+		    !strcmp(tally_cache[i].slug, slug))
+			return (&tally_cache[i]);
+	}
+	return (NULL);
+}
+
 /*
  * The cached document for slug if it may be served now: fresh, or stale
  * (up to TALLY_STALE_MS) while another request refreshes it.  A stale hit
@@ -58,16 +72,8 @@ tally_servable(const char *slug)
 {
 	struct tally_cache	*tc;
 	uint64_t		 now, age;
-	size_t			 i;
 
-	for (tc = NULL, i = 0; i < TALLY_CACHE_MAX; i++) {
-		if (tally_cache[i].doc.body != NULL &&
-		    !strcmp(tally_cache[i].slug, slug)) {
-			tc = &tally_cache[i];
-			break;
-		}
-	}
-	if (tc == NULL || tc->fetched == 0)
+	if ((tc = tally_entry(slug)) == NULL || tc->fetched == 0)
 		return (NULL);
 
 	now = kore_time_ms();
@@ -81,31 +87,13 @@ tally_servable(const char *slug)
 	return (NULL);
 }
 
-static struct tally_cache *
-tally_cached(const char *slug, int fresh)
-{
-	size_t		i;
-	uint64_t	now;
-
-	now = kore_time_ms();
-	for (i = 0; i < TALLY_CACHE_MAX; i++) {
-		if (strcmp(tally_cache[i].slug, slug) != 0)
-			continue;
-		if (fresh && (tally_cache[i].doc.body == NULL ||
-		    now - tally_cache[i].fetched > TALLY_FRESH_MS))
-			return (NULL);
-		return (&tally_cache[i]);
-	}
-	return (NULL);
-}
-
 static void
 tally_store(const char *slug, struct doc *doc)
 {
 	struct tally_cache	*tc;
 	size_t			 i;
 
-	if ((tc = tally_cached(slug, 0)) == NULL) {
+	if ((tc = tally_entry(slug)) == NULL) {
 		tc = &tally_cache[0];
 		for (i = 1; i < TALLY_CACHE_MAX; i++) {
 			if (tally_cache[i].fetched < tc->fetched)
