@@ -50,7 +50,8 @@ CREATE TABLE response_answers (
 );
 
 -- Idempotency-Key records, scoped to the API key that sent them, kept at
--- least 24 hours (expired ones are ignored, and purged by api_purge()).
+-- least 24 hours (expired ones are ignored, and purged now and then by
+-- api_submit_response).
 CREATE TABLE idempotency_keys (
 	key_id			bigint NOT NULL REFERENCES api_keys (id),
 	idem_key		text NOT NULL,
@@ -61,6 +62,7 @@ CREATE TABLE idempotency_keys (
 	created_at		timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (key_id, idem_key)
 );
+CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 
 -- Counters, spread over 64 shards so that concurrent submissions do not
 -- queue on the same rows: a tally is the sum over shards.  question ''
@@ -431,6 +433,11 @@ BEGIN
 		    status, body, location)
 		VALUES (c.key_id, p_idem_key, v_request, res.status, res.body,
 		    res.location);
+		-- Now and then, forget keys past their 24 hours (and a margin).
+		IF random() < 0.001 THEN
+			DELETE FROM idempotency_keys
+			WHERE created_at < now() - interval '25 hours';
+		END IF;
 	END IF;
 
 	RETURN QUERY SELECT res.status, res.body, res.location;
