@@ -57,6 +57,8 @@ int		resource_collection_serve(struct http_request *);
 /* rpc.c: what every write and authenticated read shares. */
 struct dbq;
 int		survey_from_path(const char *, char *, size_t);
+const struct resource	*survey_by_slug(const char *);
+const struct resource	*survey_resource(const char *, char *, size_t);
 int		auth_key_hash(struct http_request *,
 		    unsigned char [APIKEY_HASH_LEN]);
 json_t		*body_json(struct http_request *);

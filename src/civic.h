@@ -116,6 +116,7 @@ struct page_request {
 
 json_t		*page_build(const struct page_source *,
 		    const struct page_request *, char *, size_t);
+int		 page_link(const char *, char *, size_t);
 
 /* reqid.c: request ids. */
 int		 reqid_valid(const char *);
@@ -187,6 +188,7 @@ struct collection {
 	size_t		 count;
 	struct doc	 first_page;	/* no query string */
 	char		*first_link;	/* its Link header, or NULL */
+	json_t		*ids;		/* the members' "id"s, in order */
 };
 
 struct content {
@@ -206,6 +208,7 @@ const struct collection	*content_collection(const struct content *,
 			    const char *);
 int		 content_resolve(const struct content *, const char *,
 		    char *, size_t);
+json_t		*content_objective_ids(const struct content *, json_t *);
 int		 doc_render(struct doc *, json_t *);
 void		 doc_cleanup(struct doc *);
 

@@ -249,7 +249,15 @@ collection_render(struct collection *col)
 	struct page_request	rq;
 	json_t			*env, *next;
 	char			 cursor[CIVIC_CURSOR_MAX];
+	char			 link[CIVIC_PATH_MAX + 128];
+	size_t			 i;
 	int			 rc;
+
+	if ((col->ids = json_array()) == NULL)
+		return (-1);
+	for (i = 0; i < col->count; i++)
+		json_array_append(col->ids, json_object_get(col->members[i],
+		    "id"));
 
 	src.path = col->path;
 	src.members = col->members;
@@ -265,12 +273,10 @@ collection_render(struct collection *col)
 	rc = doc_render(&col->first_page, env);
 
 	next = json_object_get(env, "next");
-	if (rc == 0 && json_is_string(next) &&
-	    asprintf(&col->first_link, "<%s>; rel=\"next\"",
-	    json_string_value(next)) == -1) {
-		col->first_link = NULL;
+	if (rc == 0 && json_is_string(next) && (page_link(
+	    json_string_value(next), link, sizeof(link)) == -1 ||
+	    (col->first_link = strdup(link)) == NULL))
 		rc = -1;
-	}
 	json_decref(env);
 
 	return (rc);
@@ -305,6 +311,7 @@ content_free(struct content *c)
 		free(col->filter_param);
 		free(col->filter_ref);
 		free(col->first_link);
+		json_decref(col->ids);
 		doc_cleanup(&col->first_page);
 	}
 	free(c->collections);
@@ -382,4 +389,20 @@ content_resolve(const struct content *c, const char *path, char *out,
 	}
 
 	return (n < 0 || (size_t)n >= outlen ? -1 : 0);
+}
+
+/*
+ * The ids of the objectives of the plan a survey (its published document)
+ * belongs to, in plan order: borrowed from c, or NULL.
+ */
+json_t *
+content_objective_ids(const struct content *c, json_t *survey)
+{
+	const struct collection	*col;
+	char			 path[CIVIC_PATH_MAX];
+
+	(void)snprintf(path, sizeof(path), "/v1/plans/%s/objectives",
+	    json_string_value(json_object_get(survey, "plan")));
+	col = content_collection(c, path);
+	return (col != NULL ? col->ids : NULL);
 }

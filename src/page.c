@@ -74,3 +74,13 @@ page_build(const struct page_source *src, const struct page_request *rq,
 
 	return (env);
 }
+
+/* The Link header value for a next page: <next>; rel="next". */
+int
+page_link(const char *next, char *out, size_t len)
+{
+	int	n;
+
+	n = snprintf(out, len, "<%s>; rel=\"next\"", next);
+	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}

@@ -196,9 +196,9 @@ resource_collection_serve(struct http_request *req)
 
 	next = json_object_get(env, "next");
 	if (json_is_string(next)) {
-		(void)snprintf(link, sizeof(link), "<%s>; rel=\"next\"",
-		    json_string_value(next));
-		http_response_header(req, "link", link);
+		if (page_link(json_string_value(next), link,
+		    sizeof(link)) == 0)
+			http_response_header(req, "link", link);
 	}
 
 	api_json(req, HTTP_STATUS_OK, env, CACHE_PUBLIC);

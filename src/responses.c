@@ -39,34 +39,13 @@ static const char *const list_params[] = {
 	"limit", "cursor", "order", "since", NULL
 };
 
-/* The ids of the objectives of the plan a survey belongs to (new ref). */
-static json_t *
-plan_objective_ids(struct content *c, json_t *survey)
-{
-	const struct collection	*col;
-	json_t			*ids;
-	char			 path[CIVIC_PATH_MAX];
-	size_t			 i;
-
-	ids = json_array();
-	(void)snprintf(path, sizeof(path), "/v1/plans/%s/objectives",
-	    json_string_value(json_object_get(survey, "plan")));
-	if ((col = content_collection(c, path)) == NULL)
-		return (ids);
-	for (i = 0; i < col->count; i++)
-		json_array_append(ids, json_object_get(col->members[i], "id"));
-	return (ids);
-}
-
 /* The published document of the survey named by slug, or NULL. */
 static json_t *
 survey_doc(const char *slug)
 {
 	const struct resource	*r;
-	char			 path[CIVIC_PATH_MAX];
 
-	(void)snprintf(path, sizeof(path), "/v1/surveys/%s", slug);
-	r = app_resource(path);
+	r = survey_by_slug(slug);
 	return (r != NULL ? r->json : NULL);
 }
 
@@ -96,15 +75,12 @@ wants_csv(struct http_request *req)
 static int
 check_body(json_t *body, const char *slug, struct answers *a)
 {
-	json_t	*survey, *objectives;
-	int	 rc;
+	json_t	*survey;
 
 	memset(a, 0, sizeof(*a));
 	survey = survey_doc(slug);
-	objectives = plan_objective_ids(app_content(), survey);
-	rc = answers_check(body, survey, objectives, time(NULL), a);
-	json_decref(objectives);
-	return (rc);
+	return (answers_check(body, survey,
+	    content_objective_ids(app_content(), survey), time(NULL), a));
 }
 
 int
@@ -312,17 +288,13 @@ bad:
 static char *
 render_csv(struct http_request *req, json_t *env, size_t *len)
 {
-	json_t	*survey, *objectives;
-	char	 slug[CIVIC_ID_MAX + 1], *out;
+	const struct resource	*r;
+	char			 slug[CIVIC_ID_MAX + 1];
 
-	if (survey_from_path(req->path, slug, sizeof(slug)) == -1 ||
-	    (survey = survey_doc(slug)) == NULL)
+	if ((r = survey_resource(req->path, slug, sizeof(slug))) == NULL)
 		return (NULL);
-	objectives = plan_objective_ids(app_content(), survey);
-	out = csv_responses(json_object_get(env, "items"), survey, objectives,
-	    len);
-	json_decref(objectives);
-	return (out);
+	return (csv_responses(json_object_get(env, "items"), r->json,
+	    content_objective_ids(app_content(), r->json), len));
 }
 
 static void

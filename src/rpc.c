@@ -32,6 +32,28 @@ survey_from_path(const char *path, char *out, size_t len)
 }
 
 /*
+ * The survey slug, as this worker publishes it (loaded at once if it was
+ * made a moment ago: app_resource), or NULL.
+ */
+const struct resource *
+survey_by_slug(const char *slug)
+{
+	char	path[CIVIC_PATH_MAX];
+
+	(void)snprintf(path, sizeof(path), "/v1/surveys/%s", slug);
+	return (app_resource(path));
+}
+
+/* The survey named in a request path, and its slug in slug. */
+const struct resource *
+survey_resource(const char *path, char *slug, size_t len)
+{
+	if (survey_from_path(path, slug, len) == -1)
+		return (NULL);
+	return (survey_by_slug(slug));
+}
+
+/*
  * The caller's API key from Authorization, hashed into hash.  Answers 401
  * (with WWW-Authenticate) and returns -1 when there is none or it is not
  * shaped like a key; whether it is a live key is for the database to say.
@@ -201,8 +223,8 @@ dbq_send_list(struct http_request *req, struct dbq *q, const char *path,
 		    cursor);
 		json_object_set_new(env, "next_cursor", json_string(cursor));
 		json_object_set_new(env, "next", json_string(next));
-		(void)snprintf(link, sizeof(link), "<%s>; rel=\"next\"", next);
-		http_response_header(req, "link", link);
+		if (page_link(next, link, sizeof(link)) == 0)
+			http_response_header(req, "link", link);
 	}
 	json_decref(got);
 

@@ -151,17 +151,6 @@ tallies_get(struct http_request *req)
 	return (dbq_handle(req, tallies_prepare, tallies_finish));
 }
 
-static const struct resource *
-tallies_survey(struct http_request *req, char *slug, size_t len)
-{
-	char	path[CIVIC_PATH_MAX];
-
-	if (survey_from_path(req->path, slug, len) == -1)
-		return (NULL);
-	(void)snprintf(path, sizeof(path), "/v1/surveys/%s", slug);
-	return (app_resource(path));
-}
-
 static int
 tallies_prepare(struct http_request *req, struct dbq *q)
 {
@@ -173,7 +162,7 @@ tallies_prepare(struct http_request *req, struct dbq *q)
 	if (!api_begin(req, API_READ_METHODS, 1) || api_no_query(req) == -1)
 		return (0);
 
-	if ((r = tallies_survey(req, slug, sizeof(slug))) == NULL) {
+	if ((r = survey_resource(req->path, slug, sizeof(slug))) == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
 		    req->path);
 		return (0);
@@ -201,12 +190,10 @@ static void
 tallies_finish(struct http_request *req, struct dbq *q)
 {
 	const struct resource	*r;
-	const struct collection	*col;
 	json_t			*got, *ids, *doc;
 	json_error_t		 jerr;
 	struct doc		 out;
-	char			 slug[CIVIC_ID_MAX + 1], path[CIVIC_PATH_MAX];
-	size_t			 i;
+	char			 slug[CIVIC_ID_MAX + 1];
 	int			 public;
 
 	if (q->result == NULL || PQntuples(q->result) != 1 ||
@@ -214,27 +201,19 @@ tallies_finish(struct http_request *req, struct dbq *q)
 		dbq_send_result(req, q);
 		return;
 	}
-	if ((r = tallies_survey(req, slug, sizeof(slug))) == NULL) {
+	if ((r = survey_resource(req->path, slug, sizeof(slug))) == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
 		    req->path);
 		return;
 	}
 
 	got = json_loads(PQgetvalue(q->result, 0, 1), 0, &jerr);
-	ids = json_array();
-	(void)snprintf(path, sizeof(path), "/v1/plans/%s/objectives",
-	    json_string_value(json_object_get(r->json, "plan")));
-	if ((col = content_collection(app_content(), path)) != NULL) {
-		for (i = 0; i < col->count; i++)
-			json_array_append(ids,
-			    json_object_get(col->members[i], "id"));
-	}
+	ids = content_objective_ids(app_content(), r->json);
 
 	doc = tally_build(r->json, ids, json_object_get(got, "counts"),
 	    json_integer_value(json_object_get(got, "total")),
 	    json_integer_value(json_object_get(got, "version")),
 	    json_string_value(json_object_get(got, "as_of")));
-	json_decref(ids);
 
 	if (doc == NULL || doc_render(&out, doc) == -1) {
 		json_decref(doc);
