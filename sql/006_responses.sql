@@ -94,6 +94,19 @@ LANGUAGE sql IMMUTABLE AS $$
 	    AS b) AS base
 $$;
 
+-- The two problems every function with a key and a survey may answer.
+CREATE FUNCTION api_unauthorized() RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT api_problem(401, 'unauthorized', 'Unauthorized',
+	    'The API key is missing, unknown or revoked.')
+$$;
+
+CREATE FUNCTION api_no_survey(p_survey text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT api_problem(404, 'not-found', 'Not Found',
+	    format('No survey %L.', p_survey))
+$$;
+
 -- The counter rows of a survey, made ahead (zero) for every value its
 -- questions offer, shard by shard, so that each shard's rows share pages
 -- with no other shard's and a count is a plain UPDATE.
@@ -242,8 +255,7 @@ BEGIN
 
 	IF NOT FOUND THEN
 		status := 401;
-		body := api_problem(401, 'unauthorized', 'Unauthorized',
-		    'The API key is missing, unknown or revoked.');
+		body := api_unauthorized();
 		RETURN;
 	END IF;
 	IF c.last_used_at IS NULL OR c.last_used_at < now() - interval '1 minute'
@@ -252,8 +264,7 @@ BEGIN
 	END IF;
 	IF c.sid IS NULL THEN
 		status := 404;
-		body := api_problem(404, 'not-found', 'Not Found',
-		    format('No survey %L.', p_survey));
+		body := api_no_survey(p_survey);
 		RETURN;
 	END IF;
 	IF NOT c.allowed THEN
@@ -462,8 +473,7 @@ BEGIN
 	SELECT sv.id, sv.results_visibility, sv.status, sv.closes_at INTO s
 	FROM surveys sv WHERE sv.slug = p_survey;
 	IF NOT FOUND THEN
-		RETURN QUERY SELECT 404, api_problem(404, 'not-found',
-		    'Not Found', format('No survey %L.', p_survey)), NULL::text;
+		RETURN QUERY SELECT 404, api_no_survey(p_survey), NULL::text;
 		RETURN;
 	END IF;
 

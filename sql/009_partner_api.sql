@@ -14,8 +14,7 @@ BEGIN
 	SELECT * INTO k FROM api_key_use(p_hash);
 	IF NOT FOUND THEN
 		status := 401;
-		body := api_problem(401, 'unauthorized', 'Unauthorized',
-		    'The API key is missing, unknown or revoked.');
+		body := api_unauthorized();
 	ELSIF k.role <> 'admin' THEN
 		status := 403;
 		body := api_problem(403, 'forbidden', 'Forbidden',
@@ -227,15 +226,13 @@ BEGIN
 	SELECT * INTO k FROM api_key_use(p_hash);
 	IF NOT FOUND THEN
 		status := 401;
-		body := api_problem(401, 'unauthorized', 'Unauthorized',
-		    'The API key is missing, unknown or revoked.');
+		body := api_unauthorized();
 		RETURN;
 	END IF;
 	SELECT id INTO survey_id FROM surveys WHERE slug = p_survey;
 	IF NOT FOUND THEN
 		status := 404;
-		body := api_problem(404, 'not-found', 'Not Found',
-		    format('No survey %L.', p_survey));
+		body := api_no_survey(p_survey);
 		RETURN;
 	END IF;
 	key_id := k.key_id;

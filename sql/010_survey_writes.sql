@@ -314,8 +314,7 @@ BEGIN
 	END IF;
 	SELECT * INTO s FROM surveys WHERE slug = p_survey FOR UPDATE;
 	IF NOT FOUND THEN
-		RETURN QUERY SELECT 404, api_problem(404, 'not-found',
-		    'Not Found', format('No survey %L.', p_survey)), NULL::text;
+		RETURN QUERY SELECT 404, api_no_survey(p_survey), NULL::text;
 		RETURN;
 	END IF;
 
