@@ -107,7 +107,7 @@ api_headers(struct http_request *req)
 		http_response_header(req, "x-request-id", id);
 	}
 	http_response_header(req, "date", api_date());
-	http_response_header(req, "vary", "Origin");
+	http_response_header(req, "vary", "Origin, Authorization");
 
 	if (http_request_header(req, "origin", &origin) &&
 	    origin_allowed(civic_config.cors_origins, origin)) {

@@ -18,6 +18,7 @@
 
 #define CACHE_PUBLIC		"public, max-age=60"
 #define CACHE_NONE		"no-store"
+#define CACHE_PRIVATE		"private, no-cache"	/* what a key sees */
 
 #define CT_JSON			"application/json"
 #define CT_PROBLEM		"application/problem+json"
@@ -33,8 +34,10 @@ extern struct civic_config	civic_config;
 extern struct content		*civic_content;
 
 struct content	*app_content(void);
+struct content	*app_content_admin(void);
 void		app_content_reload(void);
 const struct resource	*app_resource(const char *);
+int		app_not_found(struct http_request *);
 
 /* api.c: every response the service sends goes through here. */
 int		api_headers(struct http_request *);
@@ -53,6 +56,10 @@ void		api_init_worker(void);
 /* resource.c: the published data, from memory. */
 int		resource_item_serve(struct http_request *);
 int		resource_collection_serve(struct http_request *);
+int		resource_item_send(struct http_request *, struct content *,
+		    const char *);
+int		resource_collection_send(struct http_request *,
+		    struct content *, const char *);
 
 /* rpc.c: what every write and authenticated read shares. */
 struct dbq;

@@ -25,7 +25,7 @@
 
 #define CONTENT_WAIT_SECONDS	15	/* for the database at start-up */
 #define CONTENT_RETRY_SECONDS	1	/* between loads in a worker */
-#define CONTENT_POLL_MS		500	/* between revision checks */
+#define CONTENT_POLL_MS		200	/* between revision checks */
 
 /*
  * Debian 12's glibc implements stat() and fstat() with newfstatat, which
@@ -140,8 +140,8 @@ kore_worker_configure(void)
 /*
  * Every CONTENT_POLL_MS, ask the database for the content revision (a
  * query through the pool, without blocking the worker).  When it moved,
- * load a new snapshot: every worker serves a change within about half a
- * second of its commit.
+ * load a new snapshot: every worker serves a change within a fifth of a
+ * second of its commit, and the time a load takes.
  */
 static void
 content_watch(void *arg, u_int64_t now)
@@ -249,6 +249,17 @@ app_content(void)
 	if (civic_content == NULL)
 		kore_log(LOG_NOTICE, "plan data still not loaded: %s", err);
 	return (civic_content);
+}
+
+/* The snapshot admins read: the published data and the draft plans. */
+struct content *
+app_content_admin(void)
+{
+	struct content	*c;
+
+	if ((c = app_content()) != NULL && c->all != NULL)
+		return (c->all);
+	return (c);
 }
 
 /*

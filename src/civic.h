@@ -35,6 +35,7 @@
 enum problem_kind {
 	PROBLEM_INVALID_PARAMETER,
 	PROBLEM_MALFORMED_BODY,
+	PROBLEM_INVALID_HEADER,
 	PROBLEM_UNAUTHORIZED,
 	PROBLEM_FORBIDDEN,
 	PROBLEM_NOT_FOUND,
@@ -66,6 +67,7 @@ char		*problem_render(const struct problem *, const char *,
 /* etag.c: strong entity tags and If-None-Match (RFC 9110, 13.1.2). */
 void		 etag_compute(const void *, size_t, char [CIVIC_ETAG_LEN]);
 int		 etag_none_match(const char *, const char *);
+int		 etag_if_match(const char *, char *, size_t);
 
 /* cursor.c: opaque pagination cursors bound to their collection. */
 uint32_t	 cursor_scope(const char *, const char *);
@@ -189,6 +191,7 @@ struct collection {
 	struct doc	 first_page;	/* no query string */
 	char		*first_link;	/* its Link header, or NULL */
 	json_t		*ids;		/* the members' "id"s, in order */
+	json_t		*active_ids;	/* those not archived */
 };
 
 struct content {
@@ -198,6 +201,7 @@ struct content {
 	size_t			 ncollections;
 	char			*current_plan;	/* path of the newest adopted */
 	int64_t			 revision;	/* content_revision loaded */
+	struct content		*all;		/* the same with drafts */
 };
 
 struct content	*content_load(const char *, char *, size_t);
@@ -208,7 +212,8 @@ const struct collection	*content_collection(const struct content *,
 			    const char *);
 int		 content_resolve(const struct content *, const char *,
 		    char *, size_t);
-json_t		*content_objective_ids(const struct content *, json_t *);
+json_t		*content_objective_ids(const struct content *, json_t *,
+		    int);
 int		 doc_render(struct doc *, json_t *);
 void		 doc_cleanup(struct doc *);
 

@@ -64,16 +64,17 @@ content_query(PGconn *pg, const char *sql, PGresult **res, char *err,
 }
 
 /*
- * Load a snapshot from the database at conninfo.  Returns a new snapshot
- * (content_free() it) or NULL with the reason in err.
+ * Build a snapshot from the open transaction on pg: the published data,
+ * or (drafts) everything, draft plans too.  Returns it or NULL with the
+ * reason in err.
  */
-struct content *
-content_load(const char *conninfo, char *err, size_t errlen)
+static struct content *
+content_build(PGconn *pg, int drafts, char *err, size_t errlen)
 {
-	PGconn			*pg;
 	PGresult		*res;
 	struct content		*c;
 	struct collection	*col;
+	struct resource		*r;
 	json_t			*j;
 	json_error_t		 jerr;
 	const char		*path, *colpath, *filter;
@@ -81,27 +82,13 @@ content_load(const char *conninfo, char *err, size_t errlen)
 	int64_t			 key;
 
 	res = NULL;
-	c = NULL;
-
-	pg = PQconnectdb(conninfo);
-	if (PQstatus(pg) != CONNECTION_OK) {
-		(void)snprintf(err, errlen, "%s", PQerrorMessage(pg));
-		goto fail;
-	}
-
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		goto oom;
 
-	/* One consistent view of the data for the three queries. */
-	res = PQexec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		(void)snprintf(err, errlen, "%s", PQerrorMessage(pg));
-		goto fail;
-	}
-	PQclear(res);
-
-	if (content_query(pg, "SELECT path, filter_param, filter_ref "
-	    "FROM api_collections", &res, err, errlen) == -1)
+	if (content_query(pg, drafts ?
+	    "SELECT path, filter_param, filter_ref FROM api_collections" :
+	    "SELECT path, filter_param, filter_ref FROM api_collections "
+	    "WHERE NOT draft", &res, err, errlen) == -1)
 		goto fail;
 
 	n = PQntuples(res);
@@ -120,8 +107,16 @@ content_load(const char *conninfo, char *err, size_t errlen)
 	qsort(c->collections, c->ncollections, sizeof(*col), collection_cmp);
 	PQclear(res);
 
-	if (content_query(pg, "SELECT path, collection, sort_key, "
-	    "filter_value, item::text, member::text FROM api_resources "
+	/*
+	 * An item's ETag comes from the view (api_etag of its JSON), so that
+	 * the write functions test If-Match against the very same tag.
+	 */
+	if (content_query(pg, drafts ?
+	    "SELECT path, collection, sort_key, filter_value, item::text, "
+	    "member::text, etag FROM api_resources "
+	    "ORDER BY collection, sort_key" :
+	    "SELECT path, collection, sort_key, filter_value, item::text, "
+	    "member::text, etag FROM api_resources WHERE NOT draft "
 	    "ORDER BY collection, sort_key", &res, err, errlen) == -1)
 		goto fail;
 
@@ -132,7 +127,7 @@ content_load(const char *conninfo, char *err, size_t errlen)
 
 	for (i = 0; i < n; i++) {
 		path = PQgetisnull(res, i, 0) ? NULL : PQgetvalue(res, i, 0);
-		colpath = PQgetvalue(res, i, 1);
+		colpath = PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1);
 		key = strtoll(PQgetvalue(res, i, 2), NULL, 10);
 		filter = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3);
 
@@ -140,17 +135,21 @@ content_load(const char *conninfo, char *err, size_t errlen)
 			j = json_loads(PQgetvalue(res, i, 4), 0, &jerr);
 			if (j == NULL)
 				goto badjson;
-			c->resources[c->nresources].path = strdup(path);
-			if (c->resources[c->nresources].path == NULL ||
-			    doc_render(&c->resources[c->nresources].doc,
-			    j) == -1) {
+			r = &c->resources[c->nresources];
+			if ((r->path = strdup(path)) == NULL ||
+			    doc_render(&r->doc, j) == -1) {
 				json_decref(j);
 				goto oom;
 			}
-			c->resources[c->nresources].json = j;
+			if (!PQgetisnull(res, i, 6))
+				(void)snprintf(r->doc.etag, sizeof(r->doc.etag),
+				    "%s", PQgetvalue(res, i, 6));
+			r->json = j;
 			c->nresources++;
 		}
 
+		if (colpath == NULL)
+			continue;
 		if ((j = json_loads(PQgetvalue(res, i, 5), 0, &jerr)) == NULL)
 			goto badjson;
 		if (collection_add(c, colpath, j, key, filter) == -1) {
@@ -187,8 +186,6 @@ content_load(const char *conninfo, char *err, size_t errlen)
 		if (collection_render(&c->collections[i]) == -1)
 			goto oom;
 	}
-
-	PQfinish(pg);
 	return (c);
 
 badjson:
@@ -198,9 +195,47 @@ oom:
 	(void)snprintf(err, errlen, "out of memory");
 fail:
 	PQclear(res);
-	PQfinish(pg);
 	content_free(c);
 	return (NULL);
+}
+
+/*
+ * Load a snapshot from the database at conninfo: the published data, and
+ * in ->all the same with the draft plans, for admins.  Returns a new
+ * snapshot (content_free() it) or NULL with the reason in err.
+ */
+struct content *
+content_load(const char *conninfo, char *err, size_t errlen)
+{
+	PGconn		*pg;
+	PGresult	*res;
+	struct content	*c;
+
+	c = NULL;
+	pg = PQconnectdb(conninfo);
+	if (PQstatus(pg) != CONNECTION_OK) {
+		(void)snprintf(err, errlen, "%s", PQerrorMessage(pg));
+		PQfinish(pg);
+		return (NULL);
+	}
+
+	/* One consistent view of the data for every query. */
+	res = PQexec(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		(void)snprintf(err, errlen, "%s", PQerrorMessage(pg));
+		PQclear(res);
+		PQfinish(pg);
+		return (NULL);
+	}
+	PQclear(res);
+
+	if ((c = content_build(pg, 0, err, errlen)) != NULL &&
+	    (c->all = content_build(pg, 1, err, errlen)) == NULL) {
+		content_free(c);
+		c = NULL;
+	}
+	PQfinish(pg);
+	return (c);
 }
 
 /* Append a member to the collection at path; steals j. */
@@ -247,17 +282,24 @@ collection_render(struct collection *col)
 {
 	struct page_source	src;
 	struct page_request	rq;
-	json_t			*env, *next;
+	json_t			*env, *next, *id;
+	const char		*status;
 	char			 cursor[CIVIC_CURSOR_MAX];
 	char			 link[CIVIC_PATH_MAX + 128];
 	size_t			 i;
 	int			 rc;
 
-	if ((col->ids = json_array()) == NULL)
+	if ((col->ids = json_array()) == NULL ||
+	    (col->active_ids = json_array()) == NULL)
 		return (-1);
-	for (i = 0; i < col->count; i++)
-		json_array_append(col->ids, json_object_get(col->members[i],
-		    "id"));
+	for (i = 0; i < col->count; i++) {
+		id = json_object_get(col->members[i], "id");
+		json_array_append(col->ids, id);
+		status = json_string_value(json_object_get(col->members[i],
+		    "status"));
+		if (status == NULL || strcmp(status, "archived") != 0)
+			json_array_append(col->active_ids, id);
+	}
 
 	src.path = col->path;
 	src.members = col->members;
@@ -312,10 +354,12 @@ content_free(struct content *c)
 		free(col->filter_ref);
 		free(col->first_link);
 		json_decref(col->ids);
+		json_decref(col->active_ids);
 		doc_cleanup(&col->first_page);
 	}
 	free(c->collections);
 	free(c->current_plan);
+	content_free(c->all);
 	free(c);
 }
 
@@ -393,16 +437,20 @@ content_resolve(const struct content *c, const char *path, char *out,
 
 /*
  * The ids of the objectives of the plan a survey (its published document)
- * belongs to, in plan order: borrowed from c, or NULL.
+ * belongs to, in plan order: all of them, or (active) those not archived,
+ * which new answers may choose.  Borrowed from c, or NULL.
  */
 json_t *
-content_objective_ids(const struct content *c, json_t *survey)
+content_objective_ids(const struct content *c, json_t *survey, int active)
 {
 	const struct collection	*col;
 	char			 path[CIVIC_PATH_MAX];
 
 	(void)snprintf(path, sizeof(path), "/v1/plans/%s/objectives",
 	    json_string_value(json_object_get(survey, "plan")));
-	col = content_collection(c, path);
-	return (col != NULL ? col->ids : NULL);
+	if (c != NULL && c->all != NULL)
+		c = c->all;
+	if ((col = content_collection(c, path)) == NULL)
+		return (NULL);
+	return (active ? col->active_ids : col->ids);
 }

@@ -82,3 +82,78 @@ etag_none_match(const char *field, const char *etag)
 			match = 1;
 	}
 }
+
+/*
+ * Read an If-Match field value (RFC 9110, 13.1.1) for the database, which
+ * compares it with the item's current tag: "*", or the strong tags listed,
+ * quoted and joined by commas.  Weak tags never match (If-Match compares
+ * strongly), nor can a tag with characters ours never have: both are left
+ * out, so a list of only such tags fails the precondition.  Returns 0, or
+ * -1 when the field is not "*" or a list of entity tags.
+ */
+int
+etag_if_match(const char *field, char *out, size_t outlen)
+{
+	const char	*p, *start;
+	size_t		 len, used;
+	int		 weak, ours, n;
+
+	if (outlen == 0)
+		return (-1);
+	out[0] = '\0';
+
+	p = field;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '*') {
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p != '\0')
+			return (-1);
+		(void)snprintf(out, outlen, "*");
+		return (0);
+	}
+
+	used = 0;
+	for (n = 0;; n++) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			return (n == 0 ? -1 : 0);
+
+		weak = p[0] == 'W' && p[1] == '/';
+		if (weak)
+			p += 2;
+		if (*p != '"')
+			return (-1);
+
+		start = p++;
+		ours = 1;
+		while (*p != '\0' && *p != '"') {
+			if ((unsigned char)*p < 0x21 || *p == 0x7f)
+				return (-1);
+			if (!(*p >= '0' && *p <= '9') &&
+			    !(*p >= 'a' && *p <= 'z') &&
+			    !(*p >= 'A' && *p <= 'Z') && *p != '-' && *p != '_')
+				ours = 0;
+			p++;
+		}
+		if (*p != '"')
+			return (-1);
+		p++;
+		len = (size_t)(p - start);
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != ',' && *p != '\0')
+			return (-1);
+
+		if (weak || !ours || used + len + 2 > outlen)
+			continue;
+		if (used > 0)
+			out[used++] = ',';
+		memcpy(out + used, start, len);
+		used += len;
+		out[used] = '\0';
+	}
+}

@@ -63,12 +63,13 @@ keys_prepare(struct http_request *req, struct dbq *q)
 		text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
 		json_decref(body);
 		q->query = "SELECT status, body, location FROM "
-		    "api_keys_create($1, $2::jsonb, $3, $4, $5)";
+		    "api_key_post($1, $2, $3::jsonb, $4, $5, $6)";
 		dbq_param(q, 0, hash, sizeof(hash), 1);
-		dbq_param(q, 1, text, 0, 0);
-		dbq_param(q, 2, id, 0, 0);
-		dbq_param(q, 3, prefix, 0, 0);
-		dbq_param(q, 4, secret_hash, sizeof(secret_hash), 1);
+		dbq_param(q, 1, api_request_id(req), 0, 0);
+		dbq_param(q, 2, text, 0, 0);
+		dbq_param(q, 3, id, 0, 0);
+		dbq_param(q, 4, prefix, 0, 0);
+		dbq_param(q, 5, secret_hash, sizeof(secret_hash), 1);
 		free(text);
 		return (1);
 	}
@@ -155,8 +156,9 @@ key_prepare(struct http_request *req, struct dbq *q)
 
 	id = req->path + strlen("/v1/keys/");
 	q->query = "SELECT status, body, location FROM "
-	    "api_keys_revoke($1, $2)";
+	    "api_key_revoke($1, $2, $3)";
 	dbq_param(q, 0, hash, sizeof(hash), 1);
-	dbq_param(q, 1, id, 0, 0);
+	dbq_param(q, 1, api_request_id(req), 0, 0);
+	dbq_param(q, 2, id, 0, 0);
 	return (1);
 }

@@ -18,6 +18,8 @@ static const struct {
 	    { 400, "/problems/invalid-parameter", "Invalid Parameter" },
 	[PROBLEM_MALFORMED_BODY] =
 	    { 400, "/problems/malformed-body", "Malformed Body" },
+	[PROBLEM_INVALID_HEADER] =
+	    { 400, "/problems/invalid-header", "Invalid Header" },
 	[PROBLEM_UNAUTHORIZED] =
 	    { 401, "/problems/unauthorized", "Unauthorized" },
 	[PROBLEM_FORBIDDEN] =

@@ -15,13 +15,11 @@ int	resource_collection(struct http_request *);
 
 static const char *const collection_params[] = { "limit", "cursor", NULL };
 
-/* The snapshot, or a 503 problem when the data never loaded. */
+/* The snapshot c, or a 503 problem when the data never loaded. */
 static struct content *
-resource_content(struct http_request *req)
+resource_content(struct http_request *req, struct content *c)
 {
-	struct content	*c;
-
-	if ((c = app_content()) == NULL) {
+	if (c == NULL) {
 		api_error(req, PROBLEM_UNAVAILABLE, "The plan data is not "
 		    "loaded yet: the database has not been reachable.");
 	}
@@ -53,11 +51,18 @@ resource_item(struct http_request *req)
 int
 resource_item_serve(struct http_request *req)
 {
-	struct content		*c;
+	return (resource_item_send(req, app_content(), CACHE_PUBLIC));
+}
+
+/* GET or HEAD of a resource of snapshot c, sent with Cache-Control cache. */
+int
+resource_item_send(struct http_request *req, struct content *c,
+    const char *cache)
+{
 	const struct resource	*r;
 	char			 path[CIVIC_PATH_MAX];
 
-	if ((c = resource_content(req)) == NULL)
+	if (resource_content(req, c) == NULL)
 		return (KORE_RESULT_OK);
 	if (resource_path(req, c, path, sizeof(path)) == -1)
 		return (KORE_RESULT_OK);
@@ -70,7 +75,7 @@ resource_item_serve(struct http_request *req)
 	if (api_no_query(req) == -1)
 		return (KORE_RESULT_OK);
 
-	api_doc(req, &r->doc, CT_JSON, CACHE_PUBLIC);
+	api_doc(req, &r->doc, CT_JSON, cache);
 	return (KORE_RESULT_OK);
 }
 
@@ -116,7 +121,14 @@ resource_collection(struct http_request *req)
 int
 resource_collection_serve(struct http_request *req)
 {
-	struct content			*c;
+	return (resource_collection_send(req, app_content(), CACHE_PUBLIC));
+}
+
+/* GET or HEAD of a collection of snapshot c, with Cache-Control cache. */
+int
+resource_collection_send(struct http_request *req, struct content *c,
+    const char *cache)
+{
 	const struct collection		*col;
 	struct query			 q;
 	struct problem			 p;
@@ -128,7 +140,7 @@ resource_collection_serve(struct http_request *req)
 	char				 cursor[CIVIC_CURSOR_MAX];
 	char				 link[CIVIC_PATH_MAX + 160];
 
-	if ((c = resource_content(req)) == NULL)
+	if (resource_content(req, c) == NULL)
 		return (KORE_RESULT_OK);
 	if (resource_path(req, c, path, sizeof(path)) == -1)
 		return (KORE_RESULT_OK);
@@ -143,7 +155,7 @@ resource_collection_serve(struct http_request *req)
 	if (req->query_string == NULL || *req->query_string == '\0') {
 		if (col->first_link != NULL)
 			http_response_header(req, "link", col->first_link);
-		api_doc(req, &col->first_page, CT_JSON, CACHE_PUBLIC);
+		api_doc(req, &col->first_page, CT_JSON, cache);
 		return (KORE_RESULT_OK);
 	}
 
@@ -201,7 +213,7 @@ resource_collection_serve(struct http_request *req)
 			http_response_header(req, "link", link);
 	}
 
-	api_json(req, HTTP_STATUS_OK, env, CACHE_PUBLIC);
+	api_json(req, HTTP_STATUS_OK, env, cache);
 	json_decref(env);
 	query_cleanup(&q);
 	return (KORE_RESULT_OK);

@@ -79,8 +79,8 @@ check_body(json_t *body, const char *slug, struct answers *a)
 
 	memset(a, 0, sizeof(*a));
 	survey = survey_doc(slug);
-	return (answers_check(body, survey,
-	    content_objective_ids(app_content(), survey), time(NULL), a));
+	return (answers_check(body, survey, content_objective_ids(app_content(),
+	    survey, 1), time(NULL), a));
 }
 
 int
@@ -294,7 +294,7 @@ render_csv(struct http_request *req, json_t *env, size_t *len)
 	if ((r = survey_resource(req->path, slug, sizeof(slug))) == NULL)
 		return (NULL);
 	return (csv_responses(json_object_get(env, "items"), r->json,
-	    content_objective_ids(app_content(), r->json), len));
+	    content_objective_ids(app_content(), r->json, 0), len));
 }
 
 static void
@@ -520,12 +520,13 @@ void_prepare(struct http_request *req, struct dbq *q)
 	text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(body);
 
-	q->query = "SELECT status, body, location FROM api_response_void($1, "
-	    "$2, $3, $4::jsonb)";
+	q->query = "SELECT status, body, location FROM "
+	    "api_response_void_recorded($1, $2, $3, $4, $5::jsonb)";
 	dbq_param(q, 0, hash, sizeof(hash), 1);
-	dbq_param(q, 1, slug, 0, 0);
-	dbq_param(q, 2, id, 0, 0);
-	dbq_param(q, 3, text, 0, 0);
+	dbq_param(q, 1, api_request_id(req), 0, 0);
+	dbq_param(q, 2, slug, 0, 0);
+	dbq_param(q, 3, id, 0, 0);
+	dbq_param(q, 4, text, 0, 0);
 	free(text);
 	return (1);
 }

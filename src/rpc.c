@@ -147,6 +147,10 @@ dbq_send_result(struct http_request *req, struct dbq *q)
 	if (!PQgetisnull(q->result, 0, 2))
 		http_response_header(req, "location",
 		    PQgetvalue(q->result, 0, 2));
+	/* Writes of items: the tag of what GET now gives. */
+	if (status < 300 && PQnfields(q->result) > 3 &&
+	    !PQgetisnull(q->result, 0, 3))
+		http_response_header(req, "etag", PQgetvalue(q->result, 0, 3));
 
 	if (status >= 400) {
 		json_object_set_new(j, "instance", json_string(req->path));

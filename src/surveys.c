@@ -1,6 +1,7 @@
 /*
  * Surveys: read from memory like the plan (resource.c), written by admins
- * through the database (api_survey_create and api_survey_update, sql/010).
+ * through the database (api_survey_post and api_survey_patch, sql/013,
+ * which record the change; PATCH honours If-Match).
  * A write bumps the content revision, and every worker reloads its
  * snapshot within a poll interval.
  */
@@ -46,9 +47,10 @@ static int
 survey_write_prepare(struct http_request *req, struct dbq *q)
 {
 	json_t		*body;
-	char		 slug[CIVIC_ID_MAX + 1], *text;
+	const char	*hv;
+	char		 slug[CIVIC_ID_MAX + 1], if_match[512], *text;
 	unsigned char	 hash[APIKEY_HASH_LEN];
-	int		 create;
+	int		 create, has_if_match;
 
 	create = req->method == HTTP_METHOD_POST;
 	if (!api_begin(req, create ? SURVEYS_METHODS : SURVEY_METHODS, 1))
@@ -62,21 +64,33 @@ survey_write_prepare(struct http_request *req, struct dbq *q)
 		    req->path);
 		return (0);
 	}
+	has_if_match = 0;
+	if (!create && http_request_header(req, "if-match", &hv)) {
+		if (etag_if_match(hv, if_match, sizeof(if_match)) == -1) {
+			api_error(req, PROBLEM_INVALID_HEADER, "If-Match must "
+			    "be * or a list of entity tags, such as "
+			    "\"0123456789abcdef\".");
+			return (0);
+		}
+		has_if_match = 1;
+	}
 	if ((body = body_json(req)) == NULL)
 		return (0);
 	text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(body);
 
 	dbq_param(q, 0, hash, sizeof(hash), 1);
+	dbq_param(q, 1, api_request_id(req), 0, 0);
 	if (create) {
-		q->query = "SELECT status, body, location FROM "
-		    "api_survey_create($1, $2::jsonb)";
-		dbq_param(q, 1, text, 0, 0);
-	} else {
-		q->query = "SELECT status, body, location FROM "
-		    "api_survey_update($1, $2, $3::jsonb)";
-		dbq_param(q, 1, slug, 0, 0);
+		q->query = "SELECT status, body, location, etag FROM "
+		    "api_survey_post($1, $2, $3::jsonb)";
 		dbq_param(q, 2, text, 0, 0);
+	} else {
+		q->query = "SELECT status, body, location, etag FROM "
+		    "api_survey_patch($1, $2, $3, $4, $5::jsonb)";
+		dbq_param(q, 2, slug, 0, 0);
+		dbq_param(q, 3, has_if_match ? if_match : NULL, 0, 0);
+		dbq_param(q, 4, text, 0, 0);
 	}
 	free(text);
 	return (1);

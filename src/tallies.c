@@ -208,7 +208,7 @@ tallies_finish(struct http_request *req, struct dbq *q)
 	}
 
 	got = json_loads(PQgetvalue(q->result, 0, 1), 0, &jerr);
-	ids = content_objective_ids(app_content(), r->json);
+	ids = content_objective_ids(app_content(), r->json, 0);
 
 	doc = tally_build(r->json, ids, json_object_get(got, "counts"),
 	    json_integer_value(json_object_get(got, "total")),

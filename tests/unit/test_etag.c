@@ -238,3 +238,57 @@ Test(etag, tag_followed_by_garbage_is_malformed_and_does_not_match)
 	cr_assert_eq(etag_none_match(TAG "\"", TAG), 0,
 	    "'\"tag\"\"' is malformed and must not match");
 }
+
+/* If-Match, read for the database: "*" or the strong tags, joined. */
+Test(etag, if_match_star_is_star)
+{
+	char	out[256];
+
+	cr_assert_eq(etag_if_match(" * ", out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "*");
+}
+
+Test(etag, if_match_lists_strong_tags_joined_by_commas)
+{
+	char	out[256];
+
+	cr_assert_eq(etag_if_match(TAG ", \"ffffffffffffffff\"", out,
+	    sizeof(out)), 0);
+	cr_assert_str_eq(out, TAG ",\"ffffffffffffffff\"");
+}
+
+Test(etag, if_match_leaves_out_weak_tags_and_tags_never_ours)
+{
+	char	out[256];
+
+	cr_assert_eq(etag_if_match("W/" TAG ", \"a,b\", \"x y\"", out,
+	    sizeof(out)), -1);
+	cr_assert_eq(etag_if_match("W/" TAG ", \"a.b\"," TAG, out,
+	    sizeof(out)), 0);
+	cr_assert_str_eq(out, TAG);
+	cr_assert_eq(etag_if_match("W/" TAG, out, sizeof(out)), 0);
+	cr_assert_str_eq(out, "");
+}
+
+Test(etag, if_match_refuses_what_is_not_a_list_of_tags)
+{
+	static const char *const bad[] = {
+		"", "  ", "abc", TAG " x", "\"unterminated", "*, " TAG,
+		"W/abc", "\"a\"\"b\"", ",", NULL
+	};
+	char	out[256];
+	int	i;
+
+	for (i = 0; bad[i] != NULL; i++)
+		cr_assert_eq(etag_if_match(bad[i], out, sizeof(out)), -1,
+		    "accepted [%s]", bad[i]);
+}
+
+Test(etag, if_match_drops_tags_that_do_not_fit)
+{
+	char	out[24];
+
+	cr_assert_eq(etag_if_match(TAG ", \"ffffffffffffffff\"", out,
+	    sizeof(out)), 0);
+	cr_assert_str_eq(out, TAG);
+}

@@ -19,6 +19,8 @@ static const struct {
 	    "Invalid Parameter" },
 	{ PROBLEM_MALFORMED_BODY, 400, "/problems/malformed-body",
 	    "Malformed Body" },
+	{ PROBLEM_INVALID_HEADER, 400, "/problems/invalid-header",
+	    "Invalid Header" },
 	{ PROBLEM_UNAUTHORIZED, 401, "/problems/unauthorized",
 	    "Unauthorized" },
 	{ PROBLEM_FORBIDDEN, 403, "/problems/forbidden", "Forbidden" },

@@ -1,0 +1,1128 @@
+-- 013: admins edit the plan: plans, goals, objectives and a year's
+-- priorities.  Each function is one transaction, in the order of checks
+-- every write follows: the key (401, 403), the resource (404), If-Match
+-- (412), the body (422), conflicts (409); then the change and its record
+-- in the audit log.  Every write to a plan locks the plan's row first, so
+-- the writes to one plan (and their positions and ids) never interleave.
+-- They answer (status, body, location, etag): etag is the item's ETag
+-- after the write, as GET will give it.
+
+------------------------------------------------------------------------
+-- Checks of body members, each giving a list of faults
+
+CREATE FUNCTION api_text_fault(p_body jsonb, p_member text, p_min integer,
+    p_max integer, p_required boolean)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE
+	WHEN NOT p_body ? p_member THEN CASE WHEN p_required THEN
+	    api_fault('/' || p_member, format('Required: %s to %s characters.',
+	    p_min, p_max)) ELSE '[]'::jsonb END
+	WHEN jsonb_typeof(p_body->p_member) <> 'string' OR
+	    length(p_body->>p_member) NOT BETWEEN p_min AND p_max THEN
+	    api_fault('/' || p_member, format('Must be a string of %s to %s '
+	    'characters.', p_min, p_max))
+	ELSE '[]'::jsonb END
+$$;
+
+CREATE FUNCTION api_slug_fault(p_body jsonb, p_member text)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p_body ? p_member AND (jsonb_typeof(p_body->p_member)
+	    <> 'string' OR (p_body->>p_member) !~ '^[a-z0-9]+(-[a-z0-9]+)*$' OR
+	    length(p_body->>p_member) > 100) THEN
+	    api_fault('/' || p_member, 'Must be an id: lowercase letters, '
+	    'digits and single dashes, at most 100 characters.')
+	ELSE '[]'::jsonb END
+$$;
+
+CREATE FUNCTION api_enum_fault(p_body jsonb, p_member text, p_values text[])
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p_body ? p_member AND (jsonb_typeof(p_body->p_member)
+	    <> 'string' OR NOT (p_body->>p_member) = ANY (p_values)) THEN
+	    api_fault('/' || p_member, 'Must be one of: ' ||
+	    array_to_string(p_values, ', ') || '.')
+	ELSE '[]'::jsonb END
+$$;
+
+-- An integer from p_min to p_max, if present.
+CREATE FUNCTION api_int_fault(p_body jsonb, p_member text, p_min integer,
+    p_max integer)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p_body ? p_member AND (jsonb_typeof(p_body->p_member)
+	    <> 'number' OR (p_body->>p_member)::numeric <>
+	    trunc((p_body->>p_member)::numeric) OR (p_body->>p_member)::numeric
+	    NOT BETWEEN p_min AND p_max) THEN
+	    api_fault('/' || p_member, format('Must be an integer from %s to '
+	    '%s.', p_min, p_max))
+	ELSE '[]'::jsonb END
+$$;
+
+-- A calendar date, YYYY-MM-DD.
+CREATE FUNCTION api_is_date(p text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	IF p !~ '^\d{4}-\d{2}-\d{2}$' THEN
+		RETURN false;
+	END IF;
+	PERFORM p::date;
+	RETURN true;
+EXCEPTION WHEN others THEN
+	RETURN false;
+END
+$$;
+
+CREATE FUNCTION api_date_fault(p_body jsonb, p_member text,
+    p_required boolean, p_nullable boolean)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE
+	WHEN NOT p_body ? p_member THEN CASE WHEN p_required THEN
+	    api_fault('/' || p_member, 'Required: a date, YYYY-MM-DD.')
+	    ELSE '[]'::jsonb END
+	WHEN jsonb_typeof(p_body->p_member) = 'null' AND p_nullable THEN
+	    '[]'::jsonb
+	WHEN jsonb_typeof(p_body->p_member) <> 'string' OR
+	    NOT api_is_date(p_body->>p_member) THEN
+	    api_fault('/' || p_member, CASE WHEN p_nullable THEN
+	    'Must be a date, YYYY-MM-DD, or null.' ELSE
+	    'Must be a date, YYYY-MM-DD.' END)
+	ELSE '[]'::jsonb END
+$$;
+
+-- A period: {"start": year or null, "end": year or null}, start <= end.
+CREATE FUNCTION api_period_fault(p_body jsonb, p_member text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+	v	jsonb := p_body->p_member;
+	e	jsonb;
+	m	text;
+BEGIN
+	IF NOT p_body ? p_member THEN
+		RETURN '[]';
+	END IF;
+	IF jsonb_typeof(v) <> 'object' THEN
+		RETURN api_fault('/' || p_member,
+		    'Must be an object: {"start": year, "end": year}.');
+	END IF;
+	e := api_unknown_members(v, '{start,end}', '/' || p_member);
+	FOREACH m IN ARRAY '{start,end}'::text[] LOOP
+		IF v ? m AND jsonb_typeof(v->m) <> 'null' THEN
+			e := e || api_int_fault(v, m, 1900, 2999);
+		END IF;
+	END LOOP;
+	IF jsonb_array_length(e) > 0 THEN
+		-- The pointers name members of the period.
+		RETURN (SELECT jsonb_agg(CASE WHEN f->>'pointer' LIKE '/' ||
+		    p_member || '/%' THEN f ELSE jsonb_set(f, '{pointer}',
+		    to_jsonb('/' || p_member || (f->>'pointer'))) END)
+		    FROM jsonb_array_elements(e) f);
+	END IF;
+	IF (v->>'start')::integer > (v->>'end')::integer THEN
+		RETURN api_fault('/' || p_member || '/end',
+		    'Must not be before start.');
+	END IF;
+	RETURN '[]';
+END
+$$;
+
+------------------------------------------------------------------------
+-- Ids, positions, preconditions
+
+-- An id made from a title: lowercase, other characters as single dashes.
+CREATE FUNCTION api_slugify(p_title text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT COALESCE(NULLIF(trim(BOTH '-' FROM left(trim(BOTH '-' FROM
+	    regexp_replace(lower(p_title), '[^a-z0-9]+', '-', 'g')), 80)), ''),
+	    'untitled')
+$$;
+
+-- p_base, or p_base-2, -3... the first not in p_taken.
+CREATE FUNCTION api_free_slug(p_base text, p_taken text[]) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT s FROM (SELECT p_base AS s, 1 AS n UNION ALL
+	    SELECT p_base || '-' || i, i FROM generate_series(2,
+	    cardinality(p_taken) + 2) AS i) AS c
+	WHERE s <> ALL (p_taken) ORDER BY n LIMIT 1
+$$;
+
+/*
+ * Put row p_self of p_table (goals or objectives) of plan p_plan at
+ * position p_pos, and number the plan's rows 1..n in their order.  With
+ * p_self NULL: number them again, closing gaps.  One UPDATE, so the
+ * unique positions hold at its end.
+ */
+CREATE FUNCTION api_place(p_table regclass, p_plan bigint, p_self bigint,
+    p_pos integer)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE format($q$
+		UPDATE %s t SET position = o.n
+		FROM (SELECT id, row_number() OVER (ORDER BY k, id) AS n
+		    FROM (SELECT id, CASE WHEN id = $2 THEN $3 - 0.5
+			ELSE row_number() OVER (PARTITION BY id = $2
+			ORDER BY position) END AS k
+			FROM %s WHERE plan_id = $1) AS r) AS o
+		WHERE t.id = o.id AND t.position <> o.n
+	$q$, p_table, p_table) USING p_plan, p_self, p_pos;
+END
+$$;
+
+/*
+ * Where an objective goes when only its goal is given: right after the
+ * goal's last objective (not counting p_self), or after the objectives of
+ * the goals before it.
+ */
+CREATE FUNCTION api_after_goal(p_plan bigint, p_goal bigint, p_self bigint)
+RETURNS integer
+LANGUAGE sql STABLE AS $$
+	SELECT 1 + CASE WHEN EXISTS (SELECT 1 FROM objectives
+	    WHERE goal_id = p_goal AND id IS DISTINCT FROM p_self)
+	THEN (SELECT count(*) FROM objectives o WHERE o.plan_id = p_plan
+	    AND o.id IS DISTINCT FROM p_self AND o.position <= (SELECT
+	    max(position) FROM objectives WHERE goal_id = p_goal
+	    AND id IS DISTINCT FROM p_self))::integer
+	ELSE (SELECT count(*) FROM objectives o JOIN goals g ON g.id = o.goal_id
+	    WHERE o.plan_id = p_plan AND o.id IS DISTINCT FROM p_self
+	    AND g.position < (SELECT position FROM goals WHERE id = p_goal)
+	    )::integer END
+$$;
+
+/*
+ * Does If-Match allow a write to an item whose ETag is p_etag (NULL: no
+ * such item)?  p_if_match comes from the service: NULL (no header), '*',
+ * or the strong tags listed, quoted, joined by commas.
+ */
+CREATE FUNCTION api_if_match(p_if_match text, p_etag text) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT p_if_match IS NULL OR (p_etag IS NOT NULL AND (p_if_match = '*'
+	    OR p_etag = ANY (string_to_array(p_if_match, ','))))
+$$;
+
+CREATE FUNCTION api_precondition_failed(p_what text, p_etag text)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT 412, api_problem(412, 'precondition-failed',
+	    'Precondition Failed', CASE WHEN p_etag IS NULL THEN
+	    format('%s does not exist, so If-Match cannot match.', p_what)
+	    ELSE format('%s changed since your copy: If-Match does not match '
+	    'its ETag %s. Read it again, then retry.', p_what, p_etag) END,
+	    jsonb_build_object('etag', p_etag)), NULL::text, NULL::text
+$$;
+
+CREATE FUNCTION api_invalid_result(p_errors jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT 422, api_invalid(p_errors), NULL::text, NULL::text
+$$;
+
+CREATE FUNCTION api_id_fault(p_member text, p_what text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT api_fault('/' || p_member, format('The plan was adopted: the '
+	    'ids of its %s can no longer change (titles can).', p_what))
+$$;
+
+------------------------------------------------------------------------
+-- Plans
+
+-- Faults in a plan body: a POST (p IS NULL) or a PATCH of p.
+CREATE FUNCTION api_plan_faults(p_body jsonb, p plans) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	e	jsonb := '[]';
+	v_create boolean := p.id IS NULL;
+	v_status text;
+	v_adopted text;
+BEGIN
+	IF jsonb_typeof(p_body) IS DISTINCT FROM 'object' THEN
+		RETURN api_fault('', 'The body must be an object.');
+	END IF;
+	e := api_unknown_members(p_body, '{id,city,name,title,'
+	    'purpose_statement,mission,status,adopted_on,period,'
+	    'update_period}')
+	    || api_slug_fault(p_body, 'id')
+	    || api_text_fault(p_body, 'title', 1, 200, v_create)
+	    || api_text_fault(p_body, 'city', 1, 200, v_create)
+	    || api_text_fault(p_body, 'name', 1, 200, v_create)
+	    || api_text_fault(p_body, 'purpose_statement', 0, 5000, false)
+	    || api_text_fault(p_body, 'mission', 0, 5000, false)
+	    || api_enum_fault(p_body, 'status', '{draft,adopted,archived}')
+	    || api_date_fault(p_body, 'adopted_on', false, true)
+	    || api_period_fault(p_body, 'period')
+	    || api_period_fault(p_body, 'update_period');
+
+	IF jsonb_typeof(p_body->'id') = 'string' AND
+	    (p_body->>'id') IS DISTINCT FROM p.slug THEN
+		IF p.first_adopted_at IS NOT NULL THEN
+			e := e || api_fault('/id', 'The plan was adopted: its '
+			    'id can no longer change (its title can).');
+		ELSIF p_body->>'id' = 'current' THEN
+			e := e || api_fault('/id', '"current" names the newest '
+			    'adopted plan: choose another id.');
+		ELSIF EXISTS (SELECT 1 FROM plans WHERE slug = p_body->>'id')
+		    THEN
+			e := e || api_fault('/id', 'A plan has this id.');
+		END IF;
+	END IF;
+
+	v_status := CASE WHEN p_body ? 'status' THEN p_body->>'status'
+	    ELSE COALESCE(p.status, 'draft') END;
+	v_adopted := CASE WHEN p_body ? 'adopted_on' THEN
+	    p_body->>'adopted_on' ELSE p.adopted_on::text END;
+	IF v_status = 'draft' AND p.first_adopted_at IS NOT NULL THEN
+		e := e || api_fault('/status', 'The plan was adopted: it can '
+		    'be archived, not made a draft again.');
+	END IF;
+	IF v_status = 'adopted' AND v_adopted IS NULL THEN
+		e := e || api_fault('/adopted_on',
+		    'Required when the plan is adopted.');
+	END IF;
+	RETURN e;
+END
+$$;
+
+-- The plan's document and fields, as served and as recorded.
+CREATE FUNCTION api_plan_result(p_id bigint, p_status integer,
+    p_action text, p_before json)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	d	record;
+BEGIN
+	SELECT * INTO d FROM api_plan WHERE id = p_id;
+	PERFORM api_audit('plan', d.path, p_id, p_action, p_before, d.fields);
+	RETURN QUERY SELECT p_status, d.document::text,
+	    CASE WHEN p_status = 201 THEN d.path END, api_etag(d.document);
+END
+$$;
+
+CREATE FUNCTION api_plan_create(p_hash bytea, p_request text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	e	jsonb;
+	v_slug	text;
+	v_id	bigint;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	-- New plans one at a time: the derived id is then free.
+	PERFORM pg_advisory_xact_lock(hashtext('civic plans'));
+	e := api_plan_faults(p_body, NULL::plans);
+	IF jsonb_array_length(e) > 0 THEN
+		RETURN QUERY SELECT * FROM api_invalid_result(e);
+		RETURN;
+	END IF;
+
+	v_slug := COALESCE(p_body->>'id', api_free_slug(api_slugify(
+	    p_body->>'title'), ARRAY(SELECT slug::text FROM plans) ||
+	    'current'::text));
+	INSERT INTO plans (slug, city, name, title, purpose_statement,
+	    mission, status, adopted_on, period_start, period_end,
+	    update_period_start, update_period_end)
+	VALUES (v_slug, p_body->>'city', p_body->>'name', p_body->>'title',
+	    COALESCE(p_body->>'purpose_statement', ''),
+	    COALESCE(p_body->>'mission', ''),
+	    COALESCE(p_body->>'status', 'draft'),
+	    (p_body->>'adopted_on')::date,
+	    (p_body#>>'{period,start}')::integer,
+	    (p_body#>>'{period,end}')::integer,
+	    (p_body#>>'{update_period,start}')::integer,
+	    (p_body#>>'{update_period,end}')::integer)
+	RETURNING id INTO v_id;
+
+	RETURN QUERY SELECT * FROM api_plan_result(v_id, 201, 'create', NULL);
+END
+$$;
+
+-- The plan p_plan, locked for a write; NULL when there is none.
+CREATE FUNCTION api_plan_lock(p_plan text) RETURNS plans
+LANGUAGE sql AS $$
+	SELECT * FROM plans WHERE slug = p_plan FOR UPDATE
+$$;
+
+CREATE FUNCTION api_plan_update(p_hash bytea, p_request text, p_plan text,
+    p_if_match text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	p	plans;
+	cur	record;
+	e	jsonb;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	p := api_plan_lock(p_plan);
+	IF p.id IS NULL THEN
+		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
+		    NULL::text;
+		RETURN;
+	END IF;
+	SELECT * INTO cur FROM api_plan WHERE id = p.id;
+	IF NOT api_if_match(p_if_match, api_etag(cur.document)) THEN
+		RETURN QUERY SELECT * FROM api_precondition_failed(
+		    format('Plan %L', p_plan), api_etag(cur.document));
+		RETURN;
+	END IF;
+	e := api_plan_faults(p_body, p);
+	IF jsonb_array_length(e) > 0 THEN
+		RETURN QUERY SELECT * FROM api_invalid_result(e);
+		RETURN;
+	END IF;
+
+	IF p_body <> '{}' THEN
+		UPDATE plans SET
+		    slug = COALESCE(p_body->>'id', slug),
+		    city = COALESCE(p_body->>'city', city),
+		    name = COALESCE(p_body->>'name', name),
+		    title = COALESCE(p_body->>'title', title),
+		    purpose_statement = COALESCE(p_body->>'purpose_statement',
+			purpose_statement),
+		    mission = COALESCE(p_body->>'mission', mission),
+		    status = COALESCE(p_body->>'status', status),
+		    adopted_on = CASE WHEN p_body ? 'adopted_on' THEN
+			(p_body->>'adopted_on')::date ELSE adopted_on END,
+		    period_start = CASE WHEN p_body ? 'period' THEN
+			(p_body#>>'{period,start}')::integer
+			ELSE period_start END,
+		    period_end = CASE WHEN p_body ? 'period' THEN
+			(p_body#>>'{period,end}')::integer ELSE period_end END,
+		    update_period_start = CASE WHEN p_body ? 'update_period'
+			THEN (p_body#>>'{update_period,start}')::integer
+			ELSE update_period_start END,
+		    update_period_end = CASE WHEN p_body ? 'update_period'
+			THEN (p_body#>>'{update_period,end}')::integer
+			ELSE update_period_end END,
+		    updated_at = now()
+		WHERE id = p.id;
+	END IF;
+
+	RETURN QUERY SELECT * FROM api_plan_result(p.id, 200, 'update',
+	    cur.fields);
+END
+$$;
+
+------------------------------------------------------------------------
+-- Goals
+
+CREATE FUNCTION api_no_item(p_kind text, p_id text, p_plan text)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT 404, api_problem(404, 'not-found', 'Not Found',
+	    format('No %s %L in plan %L.', p_kind, p_id, p_plan)), NULL::text,
+	    NULL::text
+$$;
+
+CREATE FUNCTION api_goal_faults(p_body jsonb, p plans, g goals)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	e	jsonb;
+	n	integer;
+BEGIN
+	IF jsonb_typeof(p_body) IS DISTINCT FROM 'object' THEN
+		RETURN api_fault('', 'The body must be an object.');
+	END IF;
+	SELECT count(*) INTO n FROM goals WHERE plan_id = p.id;
+	e := api_unknown_members(p_body, '{id,title,statement,position,status}')
+	    || api_slug_fault(p_body, 'id')
+	    || api_text_fault(p_body, 'title', 1, 200, g.id IS NULL)
+	    || api_text_fault(p_body, 'statement', 0, 2000, false)
+	    || api_int_fault(p_body, 'position', 1,
+		CASE WHEN g.id IS NULL THEN n + 1 ELSE n END)
+	    || api_enum_fault(p_body, 'status', '{active,archived}');
+	IF jsonb_typeof(p_body->'id') = 'string' AND
+	    (p_body->>'id') IS DISTINCT FROM g.slug THEN
+		IF g.id IS NOT NULL AND p.first_adopted_at IS NOT NULL THEN
+			e := e || api_id_fault('id', 'goals');
+		ELSIF EXISTS (SELECT 1 FROM goals WHERE plan_id = p.id AND
+		    slug = p_body->>'id') THEN
+			e := e || api_fault('/id',
+			    'A goal of this plan has this id.');
+		END IF;
+	END IF;
+	RETURN e;
+END
+$$;
+
+CREATE FUNCTION api_goal_result(p_plan bigint, p_id bigint,
+    p_status integer, p_action text, p_before json)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	d	record;
+BEGIN
+	SELECT * INTO d FROM api_goal WHERE id = p_id;
+	PERFORM api_audit('goal', d.path, p_plan, p_action, p_before, d.body);
+	RETURN QUERY SELECT p_status, d.body::text,
+	    CASE WHEN p_status = 201 THEN d.path END, api_etag(d.body);
+END
+$$;
+
+CREATE FUNCTION api_goal_create(p_hash bytea, p_request text, p_plan text,
+    p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	p	plans;
+	e	jsonb;
+	v_id	bigint;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	p := api_plan_lock(p_plan);
+	IF p.id IS NULL THEN
+		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
+		    NULL::text;
+		RETURN;
+	END IF;
+	e := api_goal_faults(p_body, p, NULL::goals);
+	IF jsonb_array_length(e) > 0 THEN
+		RETURN QUERY SELECT * FROM api_invalid_result(e);
+		RETURN;
+	END IF;
+
+	INSERT INTO goals (plan_id, slug, position, title, statement, status)
+	VALUES (p.id, COALESCE(p_body->>'id', api_free_slug(api_slugify(
+	    p_body->>'title'), ARRAY(SELECT slug::text FROM goals
+	    WHERE plan_id = p.id))),
+	    (SELECT count(*) + 1 FROM goals WHERE plan_id = p.id),
+	    p_body->>'title', COALESCE(p_body->>'statement', ''),
+	    COALESCE(p_body->>'status', 'active'))
+	RETURNING id INTO v_id;
+	IF p_body ? 'position' THEN
+		PERFORM api_place('goals', p.id, v_id,
+		    (p_body->>'position')::integer);
+	END IF;
+
+	RETURN QUERY SELECT * FROM api_goal_result(p.id, v_id, 201, 'create',
+	    NULL);
+END
+$$;
+
+-- p_body NULL: delete the goal.
+CREATE FUNCTION api_goal_write(p_hash bytea, p_request text, p_plan text,
+    p_goal text, p_if_match text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	p	plans;
+	g	goals;
+	cur	record;
+	e	jsonb;
+	refs	jsonb;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	p := api_plan_lock(p_plan);
+	IF p.id IS NULL THEN
+		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
+		    NULL::text;
+		RETURN;
+	END IF;
+	SELECT * INTO g FROM goals WHERE plan_id = p.id AND slug = p_goal;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT * FROM api_no_item('goal', p_goal, p_plan);
+		RETURN;
+	END IF;
+	SELECT * INTO cur FROM api_goal WHERE id = g.id;
+	IF NOT api_if_match(p_if_match, api_etag(cur.body)) THEN
+		RETURN QUERY SELECT * FROM api_precondition_failed(
+		    format('Goal %L', p_goal), api_etag(cur.body));
+		RETURN;
+	END IF;
+
+	IF p_body IS NULL THEN
+		SELECT jsonb_agg(jsonb_build_object('type', 'objective',
+		    'path', ao.path) ORDER BY ao.position) INTO refs
+		FROM api_objective ao WHERE ao.goal_id = g.id;
+		IF refs IS NOT NULL THEN
+			RETURN QUERY SELECT 409, api_problem(409, 'in-use',
+			    'In Use', format('Goal %L has %s objective(s): move '
+			    'or delete them first, or archive the goal.',
+			    p_goal, jsonb_array_length(refs)),
+			    jsonb_build_object('referenced_by', refs)),
+			    NULL::text, NULL::text;
+			RETURN;
+		END IF;
+		DELETE FROM goals WHERE id = g.id;
+		PERFORM api_place('goals', p.id, NULL, NULL);
+		PERFORM api_audit('goal', cur.path, p.id, 'delete', cur.body,
+		    NULL);
+		RETURN QUERY SELECT 204, NULL::text, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+
+	e := api_goal_faults(p_body, p, g);
+	IF jsonb_array_length(e) > 0 THEN
+		RETURN QUERY SELECT * FROM api_invalid_result(e);
+		RETURN;
+	END IF;
+	UPDATE goals SET
+	    slug = COALESCE(p_body->>'id', slug),
+	    title = COALESCE(p_body->>'title', title),
+	    statement = COALESCE(p_body->>'statement', statement),
+	    status = COALESCE(p_body->>'status', status)
+	WHERE id = g.id AND (p_body ?| '{id,title,statement,status}');
+	IF p_body ? 'position' THEN
+		PERFORM api_place('goals', p.id, g.id,
+		    (p_body->>'position')::integer);
+	END IF;
+
+	RETURN QUERY SELECT * FROM api_goal_result(p.id, g.id, 200, 'update',
+	    cur.body);
+END
+$$;
+
+------------------------------------------------------------------------
+-- Objectives
+
+CREATE FUNCTION api_objective_faults(p_body jsonb, p plans, o objectives)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	e	jsonb;
+	n	integer;
+BEGIN
+	IF jsonb_typeof(p_body) IS DISTINCT FROM 'object' THEN
+		RETURN api_fault('', 'The body must be an object.');
+	END IF;
+	SELECT count(*) INTO n FROM objectives WHERE plan_id = p.id;
+	e := api_unknown_members(p_body, '{id,goal,title,position,status}')
+	    || api_slug_fault(p_body, 'id')
+	    || api_text_fault(p_body, 'title', 1, 300, o.id IS NULL)
+	    || api_int_fault(p_body, 'position', 1,
+		CASE WHEN o.id IS NULL THEN n + 1 ELSE n END)
+	    || api_enum_fault(p_body, 'status', '{active,archived}');
+	IF o.id IS NULL AND NOT p_body ? 'goal' THEN
+		e := e || api_fault('/goal', 'Required: the id of a goal of '
+		    'this plan.');
+	ELSIF p_body ? 'goal' AND (jsonb_typeof(p_body->'goal') <> 'string' OR
+	    NOT EXISTS (SELECT 1 FROM goals WHERE plan_id = p.id AND
+	    slug = p_body->>'goal')) THEN
+		e := e || api_fault('/goal', format('No goal %s in this plan.',
+		    p_body->'goal'));
+	END IF;
+	IF jsonb_typeof(p_body->'id') = 'string' AND
+	    (p_body->>'id') IS DISTINCT FROM o.slug THEN
+		IF o.id IS NOT NULL AND p.first_adopted_at IS NOT NULL THEN
+			e := e || api_id_fault('id', 'objectives');
+		ELSIF EXISTS (SELECT 1 FROM objectives WHERE plan_id = p.id AND
+		    slug = p_body->>'id') THEN
+			e := e || api_fault('/id',
+			    'An objective of this plan has this id.');
+		END IF;
+	END IF;
+	RETURN e;
+END
+$$;
+
+CREATE FUNCTION api_objective_result(p_plan bigint, p_id bigint,
+    p_status integer, p_action text, p_before json)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	d	record;
+BEGIN
+	SELECT * INTO d FROM api_objective WHERE id = p_id;
+	PERFORM api_audit('objective', d.path, p_plan, p_action, p_before,
+	    d.body);
+	RETURN QUERY SELECT p_status, d.body::text,
+	    CASE WHEN p_status = 201 THEN d.path END, api_etag(d.body);
+END
+$$;
+
+CREATE FUNCTION api_objective_create(p_hash bytea, p_request text,
+    p_plan text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	p	plans;
+	e	jsonb;
+	v_goal	bigint;
+	v_id	bigint;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	p := api_plan_lock(p_plan);
+	IF p.id IS NULL THEN
+		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
+		    NULL::text;
+		RETURN;
+	END IF;
+	e := api_objective_faults(p_body, p, NULL::objectives);
+	IF jsonb_array_length(e) > 0 THEN
+		RETURN QUERY SELECT * FROM api_invalid_result(e);
+		RETURN;
+	END IF;
+
+	SELECT id INTO v_goal FROM goals WHERE plan_id = p.id AND
+	    slug = p_body->>'goal';
+	INSERT INTO objectives (plan_id, goal_id, slug, position, title,
+	    status)
+	VALUES (p.id, v_goal, COALESCE(p_body->>'id', api_free_slug(
+	    api_slugify(p_body->>'title'), ARRAY(SELECT slug::text
+	    FROM objectives WHERE plan_id = p.id))),
+	    (SELECT count(*) + 1 FROM objectives WHERE plan_id = p.id),
+	    p_body->>'title', COALESCE(p_body->>'status', 'active'))
+	RETURNING id INTO v_id;
+	PERFORM api_place('objectives', p.id, v_id, COALESCE(
+	    (p_body->>'position')::integer, api_after_goal(p.id, v_goal,
+	    v_id)));
+
+	RETURN QUERY SELECT * FROM api_objective_result(p.id, v_id, 201,
+	    'create', NULL);
+END
+$$;
+
+/*
+ * What refers to objective o: priorities, responses that chose it, and
+ * open surveys of its plan that ask for objectives (a response may yet
+ * choose it).  The plan's surveys are locked first, so that submissions
+ * in flight are counted and new ones wait.
+ */
+CREATE FUNCTION api_objective_refs(o objectives) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	refs	jsonb;
+BEGIN
+	PERFORM 1 FROM surveys WHERE plan_id = o.plan_id FOR UPDATE;
+
+	SELECT COALESCE(jsonb_agg(x.r ORDER BY x.k), '[]') INTO refs FROM (
+		SELECT 1 AS k, jsonb_build_object('type', 'priorities',
+		    'path', '/v1/plans/' || p.slug || '/priorities/' || pr.year,
+		    'rank', pr.rank) AS r
+		FROM priorities pr JOIN plans p ON p.id = pr.plan_id
+		WHERE pr.objective_id = o.id
+		UNION ALL
+		SELECT 2, jsonb_build_object('type', 'responses',
+		    'survey', '/v1/surveys/' || s.slug, 'count', c.n)
+		FROM (SELECT r.survey_id, count(DISTINCT r.id) AS n
+		    FROM surveys s2
+		    JOIN survey_questions q ON q.survey_id = s2.id
+			AND q.type = 'objectives'
+		    JOIN responses r ON r.survey_id = s2.id
+		    JOIN response_answers ra ON ra.response_id = r.id
+			AND ra.question = q.qid AND ra.value = o.slug
+		    WHERE s2.plan_id = o.plan_id
+		    GROUP BY r.survey_id) AS c
+		JOIN surveys s ON s.id = c.survey_id
+		UNION ALL
+		SELECT 3, jsonb_build_object('type', 'open-survey',
+		    'survey', '/v1/surveys/' || s.slug)
+		FROM surveys s WHERE s.plan_id = o.plan_id
+		AND s.status = 'open' AND EXISTS (SELECT 1
+		    FROM survey_questions q WHERE q.survey_id = s.id
+		    AND q.type = 'objectives')
+	) AS x;
+	RETURN refs;
+END
+$$;
+
+-- p_body NULL: delete the objective.
+CREATE FUNCTION api_objective_write(p_hash bytea, p_request text,
+    p_plan text, p_objective text, p_if_match text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	p	plans;
+	o	objectives;
+	cur	record;
+	e	jsonb;
+	refs	jsonb;
+	v_goal	bigint;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	p := api_plan_lock(p_plan);
+	IF p.id IS NULL THEN
+		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
+		    NULL::text;
+		RETURN;
+	END IF;
+	SELECT * INTO o FROM objectives WHERE plan_id = p.id AND
+	    slug = p_objective;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT * FROM api_no_item('objective', p_objective,
+		    p_plan);
+		RETURN;
+	END IF;
+	SELECT * INTO cur FROM api_objective WHERE id = o.id;
+	IF NOT api_if_match(p_if_match, api_etag(cur.body)) THEN
+		RETURN QUERY SELECT * FROM api_precondition_failed(
+		    format('Objective %L', p_objective), api_etag(cur.body));
+		RETURN;
+	END IF;
+
+	IF p_body IS NULL THEN
+		refs := api_objective_refs(o);
+		IF jsonb_array_length(refs) > 0 THEN
+			RETURN QUERY SELECT 409, api_problem(409, 'in-use',
+			    'In Use', format('Objective %L is in use (%s): '
+			    'archive it instead, with PATCH {"status": '
+			    '"archived"}.', p_objective, (SELECT string_agg(
+			    r->>'type' || ' ' || COALESCE(r->>'path',
+			    r->>'survey'), ', ') FROM jsonb_array_elements(refs)
+			    r)), jsonb_build_object('referenced_by', refs)),
+			    NULL::text, NULL::text;
+			RETURN;
+		END IF;
+		DELETE FROM objectives WHERE id = o.id;
+		PERFORM api_place('objectives', p.id, NULL, NULL);
+		PERFORM api_audit('objective', cur.path, p.id, 'delete',
+		    cur.body, NULL);
+		RETURN QUERY SELECT 204, NULL::text, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+
+	e := api_objective_faults(p_body, p, o);
+	IF jsonb_array_length(e) > 0 THEN
+		RETURN QUERY SELECT * FROM api_invalid_result(e);
+		RETURN;
+	END IF;
+	SELECT id INTO v_goal FROM goals WHERE plan_id = p.id AND
+	    slug = p_body->>'goal';
+	UPDATE objectives SET
+	    slug = COALESCE(p_body->>'id', slug),
+	    goal_id = COALESCE(v_goal, goal_id),
+	    title = COALESCE(p_body->>'title', title),
+	    status = COALESCE(p_body->>'status', status)
+	WHERE id = o.id AND (p_body ?| '{id,goal,title,status}');
+	IF p_body ? 'position' THEN
+		PERFORM api_place('objectives', p.id, o.id,
+		    (p_body->>'position')::integer);
+	ELSIF v_goal IS NOT NULL AND v_goal <> o.goal_id THEN
+		PERFORM api_place('objectives', p.id, o.id,
+		    api_after_goal(p.id, v_goal, o.id));
+	END IF;
+
+	RETURN QUERY SELECT * FROM api_objective_result(p.id, o.id, 200,
+	    'update', cur.body);
+END
+$$;
+
+------------------------------------------------------------------------
+-- A year's priorities
+
+CREATE FUNCTION api_priorities_faults(p_body jsonb, p plans) RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	e	jsonb;
+	v	jsonb;
+	i	integer := 0;
+	seen	text[] := '{}';
+	st	text;
+BEGIN
+	IF jsonb_typeof(p_body) IS DISTINCT FROM 'object' THEN
+		RETURN api_fault('', 'The body must be an object.');
+	END IF;
+	e := api_unknown_members(p_body, '{decided_on,decided_by,objectives}')
+	    || api_date_fault(p_body, 'decided_on', true, false)
+	    || api_text_fault(p_body, 'decided_by', 1, 200, true);
+	IF jsonb_typeof(p_body->'objectives') IS DISTINCT FROM 'array' OR
+	    jsonb_array_length(p_body->'objectives') NOT BETWEEN 1 AND 50 THEN
+		RETURN e || api_fault('/objectives', 'Required: the ids of 1 '
+		    'to 50 objectives of this plan, highest priority first.');
+	END IF;
+	FOR v IN SELECT * FROM jsonb_array_elements(p_body->'objectives') LOOP
+		IF jsonb_typeof(v) <> 'string' THEN
+			e := e || api_fault('/objectives/' || i,
+			    'Must be the id of an objective.');
+		ELSE
+			SELECT status INTO st FROM objectives
+			WHERE plan_id = p.id AND slug = v #>> '{}';
+			IF NOT FOUND THEN
+				e := e || api_fault('/objectives/' || i,
+				    format('No objective %s in this plan.', v));
+			ELSIF st <> 'active' THEN
+				e := e || api_fault('/objectives/' || i,
+				    format('Objective %s is archived.', v));
+			ELSIF (v #>> '{}') = ANY (seen) THEN
+				e := e || api_fault('/objectives/' || i,
+				    format('Objective %s is listed twice.', v));
+			END IF;
+			seen := seen || (v #>> '{}');
+		END IF;
+		i := i + 1;
+	END LOOP;
+	RETURN e;
+END
+$$;
+
+-- Replace the ranked list of p_year (p_if_none_match: only if it has none).
+CREATE FUNCTION api_priorities_put(p_hash bytea, p_request text, p_plan text,
+    p_year integer, p_if_match text, p_if_none_match boolean, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	p	plans;
+	cur	record;
+	d	record;
+	e	jsonb;
+	v_new	boolean;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	p := api_plan_lock(p_plan);
+	IF p.id IS NULL THEN
+		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
+		    NULL::text;
+		RETURN;
+	END IF;
+	SELECT * INTO cur FROM api_priority_set aps WHERE aps.plan_id = p.id
+	    AND aps.year = p_year;
+	v_new := cur.path IS NULL;
+	IF (p_if_none_match AND NOT v_new) OR NOT api_if_match(p_if_match,
+	    api_etag(cur.body)) THEN
+		RETURN QUERY SELECT * FROM api_precondition_failed(
+		    format('The priorities of %s', p_year), api_etag(cur.body));
+		RETURN;
+	END IF;
+	e := api_priorities_faults(p_body, p);
+	IF jsonb_array_length(e) > 0 THEN
+		RETURN QUERY SELECT * FROM api_invalid_result(e);
+		RETURN;
+	END IF;
+
+	INSERT INTO priority_sets AS s (plan_id, year, decided_on, decided_by)
+	VALUES (p.id, p_year, (p_body->>'decided_on')::date,
+	    p_body->>'decided_by')
+	ON CONFLICT (plan_id, year) DO UPDATE SET
+	    decided_on = EXCLUDED.decided_on,
+	    decided_by = EXCLUDED.decided_by;
+	DELETE FROM priorities WHERE plan_id = p.id AND year = p_year;
+	INSERT INTO priorities (plan_id, year, rank, objective_id)
+	SELECT p.id, p_year, x.n, o.id
+	FROM jsonb_array_elements_text(p_body->'objectives')
+	    WITH ORDINALITY AS x (slug, n)
+	JOIN objectives o ON o.plan_id = p.id AND o.slug = x.slug;
+
+	SELECT * INTO d FROM api_priority_set aps WHERE aps.plan_id = p.id
+	    AND aps.year = p_year;
+	PERFORM api_audit('priorities', d.path, p.id, CASE WHEN v_new THEN
+	    'create' ELSE 'update' END, cur.body, d.body);
+	RETURN QUERY SELECT CASE WHEN v_new THEN 201 ELSE 200 END,
+	    d.body::text, CASE WHEN v_new THEN d.path END, api_etag(d.body);
+END
+$$;
+
+------------------------------------------------------------------------
+-- Surveys, keys and voids, recorded: these call the functions of 009 and
+-- 010, and record what they changed.
+
+CREATE FUNCTION api_survey_post(p_hash bytea, p_request text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	r	record;
+	s	record;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	SELECT * INTO r FROM api_survey_create(p_hash, p_body);
+	IF r.status <> 201 THEN
+		RETURN QUERY SELECT r.status, r.body, r.location, NULL::text;
+		RETURN;
+	END IF;
+	SELECT x.plan_id, api_etag(v.document) AS etag INTO s
+	FROM surveys x JOIN api_survey v ON v.id = x.id
+	WHERE x.slug = p_body->>'id';
+	PERFORM api_audit('survey', r.location, s.plan_id, 'create', NULL,
+	    r.body::json);
+	RETURN QUERY SELECT r.status, r.body, r.location, s.etag;
+END
+$$;
+
+CREATE FUNCTION api_survey_patch(p_hash bytea, p_request text,
+    p_survey text, p_if_match text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	r	record;
+	s	surveys;
+	v_etag	text;
+	v_before json;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	SELECT * INTO s FROM surveys WHERE slug = p_survey FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, api_no_survey(p_survey), NULL::text,
+		    NULL::text;
+		RETURN;
+	END IF;
+	SELECT api_etag(document) INTO v_etag FROM api_survey WHERE id = s.id;
+	IF NOT api_if_match(p_if_match, v_etag) THEN
+		RETURN QUERY SELECT * FROM api_precondition_failed(
+		    format('Survey %L', p_survey), v_etag);
+		RETURN;
+	END IF;
+	v_before := api_survey_admin_json(s.id)::json;
+
+	SELECT * INTO r FROM api_survey_update(p_hash, p_survey, p_body);
+	IF r.status <> 200 THEN
+		RETURN QUERY SELECT r.status, r.body, r.location, NULL::text;
+		RETURN;
+	END IF;
+	PERFORM api_audit('survey', '/v1/surveys/' || p_survey, s.plan_id,
+	    'update', v_before, r.body::json);
+	RETURN QUERY SELECT r.status, r.body, r.location,
+	    (SELECT api_etag(document) FROM api_survey WHERE id = s.id);
+END
+$$;
+
+CREATE FUNCTION api_key_post(p_hash bytea, p_request text, p_body jsonb,
+    p_public_id text, p_prefix text, p_secret bytea)
+RETURNS TABLE (status integer, body text, location text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	r	record;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text;
+		RETURN;
+	END IF;
+	SELECT * INTO r FROM api_keys_create(p_hash, p_body, p_public_id,
+	    p_prefix, p_secret);
+	IF r.status = 201 THEN
+		PERFORM api_audit('key', r.location, NULL, 'create', NULL,
+		    r.body::json);
+	END IF;
+	RETURN QUERY SELECT r.status, r.body, r.location;
+END
+$$;
+
+CREATE FUNCTION api_key_revoke(p_hash bytea, p_request text,
+    p_public_id text)
+RETURNS TABLE (status integer, body text, location text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	r	record;
+	k	api_keys;
+	v_before json;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text;
+		RETURN;
+	END IF;
+	SELECT * INTO k FROM api_keys WHERE public_id = p_public_id
+	    FOR UPDATE;
+	v_before := CASE WHEN FOUND THEN api_key_json(k) END;
+	SELECT * INTO r FROM api_keys_revoke(p_hash, p_public_id);
+	IF r.status = 204 THEN
+		SELECT * INTO k FROM api_keys WHERE public_id = p_public_id;
+		PERFORM api_audit('key', '/v1/keys/' || p_public_id, NULL,
+		    'update', v_before, api_key_json(k));
+	END IF;
+	RETURN QUERY SELECT r.status, r.body, r.location;
+END
+$$;
+
+CREATE FUNCTION api_response_void_recorded(p_hash bytea, p_request text,
+    p_survey text, p_id text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	r	record;
+	x	responses;
+	v_plan	bigint;
+	v_before json;
+BEGIN
+	-- A partner's key is refused by api_response_void itself (403).
+	PERFORM api_actor(p_hash, p_request);
+	IF p_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+	    THEN
+		SELECT * INTO x FROM responses WHERE public_id = p_id::uuid;
+		IF FOUND THEN
+			v_before := api_response_json(x, p_survey);
+		END IF;
+	END IF;
+	SELECT * INTO r FROM api_response_void(p_hash, p_survey, p_id, p_body);
+	IF r.status = 200 THEN
+		SELECT plan_id INTO v_plan FROM surveys WHERE slug = p_survey;
+		PERFORM api_audit('response', '/v1/surveys/' || p_survey ||
+		    '/responses/' || p_id, v_plan, 'update', v_before,
+		    r.body::json);
+	END IF;
+	RETURN QUERY SELECT r.status, r.body, r.location;
+END
+$$;
+
+------------------------------------------------------------------------
+-- Reads with a key: whether it is an admin's (who sees the drafts).
+
+CREATE FUNCTION api_whoami(p_hash bytea)
+RETURNS TABLE (status integer, body text, location text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	v_role	text;
+BEGIN
+	SELECT k.role INTO v_role FROM api_key_use(p_hash) k;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 401, api_unauthorized(), NULL::text;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT 200, json_build_object('admin',
+	    v_role = 'admin')::text, NULL::text;
+END
+$$;
