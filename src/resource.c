@@ -10,9 +10,6 @@
 
 #include "api.h"
 
-int	resource_item(struct http_request *);
-int	resource_collection(struct http_request *);
-
 static const char *const collection_params[] = { "limit", "cursor", NULL };
 
 /* The snapshot c, or a 503 problem when the data never loaded. */
@@ -37,14 +34,6 @@ resource_path(struct http_request *req, struct content *c, char *path,
 		return (-1);
 	}
 	return (0);
-}
-
-int
-resource_item(struct http_request *req)
-{
-	if (!api_begin(req, API_READ_METHODS, 1))
-		return (KORE_RESULT_OK);
-	return (resource_item_serve(req));
 }
 
 /* GET or HEAD of a resource, once api_begin() let it through. */
@@ -107,14 +96,6 @@ resource_filter(struct content *c, const struct collection *col,
 		return (-1);
 	}
 	return (0);
-}
-
-int
-resource_collection(struct http_request *req)
-{
-	if (!api_begin(req, API_READ_METHODS, 1))
-		return (KORE_RESULT_OK);
-	return (resource_collection_serve(req));
 }
 
 /* GET or HEAD of a collection, once api_begin() let it through. */
