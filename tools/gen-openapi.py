@@ -40,11 +40,11 @@ for gpos, (gtitle, statement, objs) in enumerate(GOALS, 1):
     for otitle in objs:
         pos += 1
         o = OrderedDict([("id", slugify(otitle)), ("plan", PLAN_ID), ("goal", gid),
-                         ("position", pos), ("title", otitle)])
+                         ("position", pos), ("title", otitle), ("status", "active")])
         olist.append(o)
         objective_docs.append(o)
     goal_docs.append(OrderedDict([("id", gid), ("plan", PLAN_ID), ("position", gpos),
-                                  ("title", gtitle), ("statement", statement),
+                                  ("title", gtitle), ("statement", statement), ("status", "active"),
                                   ("objectives", olist)]))
 assert pos == 14
 obj_by_title = {o["title"]: o for o in objective_docs}
@@ -101,7 +101,7 @@ def page(items, limit=50, next_cursor=None, next_=None):
 GOALS_CURSOR = "cG9zaXRpb249Mg"
 OBJ_CURSOR = "cG9zaXRpb249NQ"
 
-API_VERSION = "0.2.0"
+API_VERSION = "0.3.0"
 
 KEYS_CURSOR = "AAAAAAAAAAGh8f8b"
 RESPONSES_CURSOR = "AAAAAAAAAuoAAAAAAAAAARQvrvEA"
@@ -237,6 +237,95 @@ choice_tally = OrderedDict([("id", "district"), ("type", "choice"), ("answered",
                             ("counts", OrderedDict([("1", 0), ("2", 1), ("3", 1), ("4", 0)]))])
 TALLIES_ETAG = "\"f03b36f4-7\""
 
+# ----------------------------------------------------------------- issue 4 examples
+PLAN_NEW = "independence-2026"
+PLAN_ETAG = "\"9b1e4c07d2a35f68\""
+plan_create = OrderedDict([
+    ("id", PLAN_NEW), ("title", "2026 Strategic Plan Update"), ("city", "Independence, Missouri"),
+    ("name", "Independence for All"),
+    ("mission", "Transforming our community through engagement, innovation, and sustainable services."),
+    ("period", OrderedDict([("start", 2026), ("end", 2030)])),
+    ("update_period", OrderedDict([("start", 2026), ("end", 2027)]))])
+new_plan_doc = OrderedDict([
+    ("id", PLAN_NEW), ("city", plan_create["city"]), ("name", plan_create["name"]), ("title", plan_create["title"]),
+    ("status", "draft"), ("adopted_on", None), ("period", plan_create["period"]),
+    ("update_period", plan_create["update_period"]), ("purpose_statement", ""), ("mission", plan_create["mission"]),
+    ("goals", []), ("priorities", [])])
+plan_patch = OrderedDict([("status", "adopted"), ("adopted_on", "2026-02-02")])
+adopted_plan_doc = OrderedDict(new_plan_doc)
+adopted_plan_doc.update(plan_patch)
+
+goal_create = OrderedDict([("title", "Environment"),
+                           ("statement", "Protect natural resources and reduce the City's environmental footprint")])
+new_goal_doc = OrderedDict([("id", "environment"), ("plan", PLAN_ID), ("position", 5), ("title", goal_create["title"]),
+                            ("statement", goal_create["statement"]), ("status", "active"), ("objectives", [])])
+goal_patch = OrderedDict([("statement", "Achieve livability, choice, access, health and safety through quality "
+                                        "neighborhoods and infrastructure")])
+patched_goal_doc = OrderedDict(goal_by_id["quality"])
+patched_goal_doc.update(goal_patch)
+
+objective_create = OrderedDict([("goal", "economy"), ("title", "Support small businesses")])
+new_objective_doc = OrderedDict([("id", "support-small-businesses"), ("plan", PLAN_ID), ("goal", "economy"),
+                                 ("position", 8), ("title", objective_create["title"]), ("status", "active")])
+objective_patch = OrderedDict([("status", "archived")])
+archived_objective_doc = OrderedDict(obj_by_title["Increase perception of safety"])
+archived_objective_doc["status"] = "archived"
+
+PRIORITIES_2022 = ["Reduce crime and disorder", "Improve public infrastructure and facilities", "Reduce blight"]
+priorities_put = OrderedDict([("decided_on", "2022-01-20"), ("decided_by", "City Council"),
+                              ("objectives", [obj_by_title[t]["id"] for t in PRIORITIES_2022])])
+def priority_year_doc(year, decided_on, decided_by, titles):
+    items = []
+    for rank, t in enumerate(titles, 1):
+        o = obj_by_title[t]
+        g = goal_by_id[o["goal"]]
+        items.append(OrderedDict([
+            ("year", year), ("rank", rank), ("objective", OrderedDict([("id", o["id"]), ("title", o["title"])])),
+            ("goal", OrderedDict([("id", g["id"]), ("title", g["title"])])),
+            ("decided_on", decided_on), ("decided_by", decided_by)]))
+    return OrderedDict([("year", year), ("decided_on", decided_on), ("decided_by", decided_by), ("items", items)])
+priorities_2022_doc = priority_year_doc(2022, "2022-01-20", "City Council", PRIORITIES_2022)
+assert plan_doc["priorities"][0] == priority_year_doc(2021, "2021-01-21", "City Council", PRIORITY_TITLES)
+
+def plan_path(*rest):
+    return "/".join([f"/v1/plans/{PLAN_ID}", *rest])
+
+goal_references = [OrderedDict([("type", "objective"), ("path", plan_path("objectives", o["id"]))])
+                   for o in goal_by_id["quality"]["objectives"]]
+objective_references = [
+    OrderedDict([("type", "priorities"), ("path", plan_path("priorities", "2021")), ("rank", 1)]),
+    OrderedDict([("type", "responses"), ("survey", "/v1/surveys/community-survey-2020-21"), ("count", 3)]),
+    OrderedDict([("type", "open-survey"), ("survey", f"/v1/surveys/{SURVEY_NEW}")])]
+
+# A plans row, as a change made with plain SQL records it (sql/012 audit_row).
+plan_row = OrderedDict([
+    ("id", 1), ("slug", PLAN_ID), ("city", plan_doc["city"]), ("name", plan_doc["name"]), ("title", plan_doc["title"]),
+    ("purpose_statement", plan_doc["purpose_statement"]), ("mission", plan_doc["mission"]), ("status", "adopted"),
+    ("adopted_on", "2017-02-06"), ("period_start", 2017), ("period_end", 2021), ("update_period_start", 2021),
+    ("update_period_end", 2022), ("created_at", "2026-11-20T16:01:58.331512+00:00"),
+    ("first_adopted_at", "2026-11-20T16:01:58.331512+00:00")])
+plan_row_after = OrderedDict(plan_row)
+plan_row_after["mission"] = "Transforming our community through engagement, innovation, and sustainable services for all."
+AUDIT_CURSOR = "AAAAAAAAACg"
+HISTORY_CURSOR = "AAAAAAAAACU"
+audit_entries = [
+    OrderedDict([("id", 42), ("at", "2026-12-05T16:20:11.482Z"),
+                 ("actor", OrderedDict([("type", "key"), ("key", ADMIN_KEY_ID), ("name", admin_key_doc["name"])])),
+                 ("request_id", RID), ("resource", "objective"), ("path", plan_path("objectives", archived_objective_doc["id"])),
+                 ("plan", PLAN_ID), ("action", "update"),
+                 ("before", obj_by_title["Increase perception of safety"]), ("after", archived_objective_doc)]),
+    OrderedDict([("id", 41), ("at", "2026-12-05T16:02:47.105Z"),
+                 ("actor", OrderedDict([("type", "key"), ("key", ADMIN_KEY_ID), ("name", admin_key_doc["name"])])),
+                 ("request_id", "survey-dashboard.42"), ("resource", "key"), ("path", f"/v1/keys/{PARTNER_KEY_ID}"),
+                 ("plan", None), ("action", "create"), ("before", None), ("after", key_doc)]),
+    OrderedDict([("id", 40), ("at", "2026-12-04T22:15:03.917Z"),
+                 ("actor", OrderedDict([("type", "database"), ("user", "civic")])),
+                 ("request_id", None), ("resource", "plan"), ("path", plan_path()), ("plan", PLAN_ID),
+                 ("action", "update"), ("before", plan_row), ("after", plan_row_after)]),
+]
+history_entries = [OrderedDict((k, v) for k, v in e.items() if k not in ("actor", "request_id"))
+                   for e in audit_entries if e["plan"] == PLAN_ID]
+
 # ----------------------------------------------------------------- problems
 PROBLEMS = OrderedDict([
     ("invalid-parameter", (400, "Invalid Parameter",
@@ -246,15 +335,20 @@ PROBLEMS = OrderedDict([
         "`Idempotency-Key` header that is longer than 255 characters.")),
     ("malformed-body", (400, "Malformed Body",
         "The request body is empty or is not a JSON object or array (syntax error, duplicate member names).")),
+    ("invalid-header", (400, "Invalid Header",
+        "A request header is malformed: an `If-Match` that is neither `*` nor a comma-separated list of entity "
+        "tags.")),
     ("unauthorized", (401, "Unauthorized",
         "The request needs an API key and has none, or its `Authorization` header is not a bearer key of this "
-        "service, or the key is unknown or revoked. Sent with `WWW-Authenticate`.")),
+        "service, or the key is unknown or revoked (a read of a plan route that sends an `Authorization` header "
+        "gets it too unless the key is live). Sent with `WWW-Authenticate`.")),
     ("forbidden", (403, "Forbidden",
         "The API key is valid but lacks the right: an admin key is needed, or the partner key may not submit "
         "to this survey.")),
     ("not-found", (404, "Not Found",
         "No route matches the path, or the plan, goal, objective, survey, response or key id in the path "
-        "does not exist (a partner asking for another partner's response gets this too).")),
+        "does not exist (a partner asking for another partner's response gets this too), or the plan has no "
+        "priorities for the year in the path, or the plan is a draft and the request has no admin key.")),
     ("method-not-allowed", (405, "Method Not Allowed",
         "The path is served but not for this method. The `Allow` header lists the methods that are.")),
     ("not-acceptable", (406, "Not Acceptable",
@@ -271,6 +365,14 @@ PROBLEMS = OrderedDict([
     ("already-voided", (409, "Already Voided", "The response was voided before.")),
     ("survey-has-responses", (409, "Survey Has Responses",
         "A PATCH changes `questions` of a survey that already has responses.")),
+    ("in-use", (409, "In Use",
+        "A DELETE of a goal that still has objectives (of any status), or of an objective that priorities or "
+        "survey responses refer to or that an open survey of its plan asks for. `referenced_by` lists what "
+        "refers to it; archive it instead (PATCH with `status: archived`). Nothing is deleted.")),
+    ("precondition-failed", (412, "Precondition Failed",
+        "`If-Match` names no current entity tag of the item (weak tags never match; an item that does not exist "
+        "matches nothing), or `If-None-Match: *` asks to create a year's priorities that exist. Nothing "
+        "changes; `etag` is the item's current ETag (null when the item does not exist).")),
     ("unsupported-media-type", (415, "Unsupported Media Type",
         "The request body is not sent as `Content-Type: application/json`.")),
     ("invalid-body", (422, "Invalid Body",
@@ -369,8 +471,10 @@ schemas["TimestampInput"] = {
 schemas["Year"] = {"type": "integer", "minimum": 1000, "maximum": 9999,
                    "description": "A calendar year.", "examples": [2021]}
 schemas["YearRange"] = closed(OrderedDict([
-    ("start", ref("schemas", "Year")), ("end", ref("schemas", "Year"))]),
-    description="An inclusive range of calendar years.", examples=[{"start": 2017, "end": 2021}])
+    ("start", nullable("Year", "The first year, or null when it is not set.")),
+    ("end", nullable("Year", "The last year, or null when it is not set."))]),
+    description="An inclusive range of calendar years; either end may be null (not set).",
+    examples=[{"start": 2017, "end": 2021}])
 schemas["GoalRef"] = closed(OrderedDict([
     ("id", ref("schemas", "Slug")), ("title", {"type": "string", "minLength": 1, "examples": ["Quality"]})]),
     description="A goal named by id and title.", examples=[{"id": "quality", "title": "Quality"}])
@@ -385,20 +489,23 @@ summary_props = OrderedDict([
     ("name", {"type": "string", "minLength": 1, "description": "The plan's name.", "examples": ["Independence for All"]}),
     ("title", {"type": "string", "minLength": 1, "description": "The title of this edition of the plan.",
                "examples": ["2021 Strategic Plan Update"]}),
-    ("status", {"type": "string", "minLength": 1,
-                "description": "Lifecycle status of the plan. The seed plan is `adopted`; `current` names the newest adopted plan.",
+    ("status", {"type": "string", "enum": ["draft", "adopted", "archived"],
+                "description": "Lifecycle status of the plan. `draft` plans are seen by admins only; `current` names "
+                               "the newest adopted plan. The seed plan is `adopted`.",
                 "examples": ["adopted"]}),
-    ("adopted_on", {"$ref": "#/components/schemas/Date", "description": "The date the original plan was adopted."}),
+    ("adopted_on", nullable("Date", "The date the original plan was adopted, or null (a plan that is not adopted "
+                                    "may have none).")),
     ("period", {"$ref": "#/components/schemas/YearRange", "description": "The years the plan covers."}),
     ("update_period", {"$ref": "#/components/schemas/YearRange", "description": "The years this update re-prioritised."}),
 ])
 schemas["PlanSummary"] = closed(summary_props, description="A strategic plan without its goals and priorities.",
                                 examples=[plan_summary])
 plan_props = OrderedDict(summary_props)
-plan_props["purpose_statement"] = {"type": "string", "minLength": 1, "description": "The plan's purpose statement (its vision).",
+plan_props["purpose_statement"] = {"type": "string", "description": "The plan's purpose statement (its vision); may be empty.",
                                    "examples": [plan_doc["purpose_statement"]]}
-plan_props["mission"] = {"type": "string", "minLength": 1, "examples": [plan_doc["mission"]]}
-plan_props["goals"] = {"type": "array", "description": "The goals in plan order, each with its objectives.",
+plan_props["mission"] = {"type": "string", "description": "May be empty.", "examples": [plan_doc["mission"]]}
+plan_props["goals"] = {"type": "array", "description": "The active goals in plan order, each with its active objectives "
+                                                       "(archived ones are left out).",
                        "items": ref("schemas", "Goal")}
 plan_props["priorities"] = {"type": "array", "description": "The yearly priorities, newest year first.",
                             "items": ref("schemas", "PriorityYear")}
@@ -411,17 +518,26 @@ schemas["Objective"] = closed(OrderedDict([
     ("position", {"type": "integer", "minimum": 1, "description": "Position in plan order across all goals (1..14 in the seed plan).",
                   "examples": [8]}),
     ("title", {"type": "string", "minLength": 1, "examples": ["Reduce blight"]}),
+    ("status", {"type": "string", "enum": ["active", "archived"],
+                "description": "`archived` objectives stay readable at their path and in the priorities that name "
+                               "them, but are left out of the plan document and of their goal's `objectives`, and "
+                               "new survey answers may not choose them.",
+                "examples": ["active"]}),
 ]), description="An objective of a goal.", examples=[obj_by_title["Reduce blight"]])
 schemas["Goal"] = closed(OrderedDict([
     ("id", ref("schemas", "Slug")),
     ("plan", {"$ref": "#/components/schemas/Slug", "description": "Id of the plan."}),
     ("position", {"type": "integer", "minimum": 1, "description": "Position in plan order.", "examples": [4]}),
     ("title", {"type": "string", "minLength": 1, "examples": ["Quality"]}),
-    ("statement", {"type": "string", "minLength": 1, "description": "The goal statement.",
+    ("statement", {"type": "string", "description": "The goal statement; may be empty.",
                    "examples": [goal_by_id["quality"]["statement"]]}),
-    ("objectives", {"type": "array", "description": "The goal's objectives in plan order.",
+    ("status", {"type": "string", "enum": ["active", "archived"],
+                "description": "`archived` goals stay readable at their path and in the goals collection, but are "
+                               "left out of the plan document.",
+                "examples": ["active"]}),
+    ("objectives", {"type": "array", "description": "The goal's active objectives in plan order.",
                     "items": ref("schemas", "Objective")}),
-]), description="A goal of the plan with its objectives.")
+]), description="A goal of the plan with its active objectives.")
 schemas["Priority"] = closed(OrderedDict([
     ("year", ref("schemas", "Year")),
     ("rank", {"type": "integer", "minimum": 1, "description": "1 is the top priority of the year.", "examples": [1]}),
@@ -435,7 +551,215 @@ schemas["PriorityYear"] = closed(OrderedDict([
     ("decided_on", ref("schemas", "Date")),
     ("decided_by", {"type": "string", "minLength": 1, "examples": ["City Council"]}),
     ("items", {"type": "array", "description": "The year's priorities by rank.", "items": ref("schemas", "Priority")}),
-]), description="The priorities set for one year.")
+]), description="The priorities set for one year: an entry of the plan's `priorities`, and what "
+                "`/v1/plans/{plan}/priorities/{year}` serves.", examples=[plan_doc["priorities"][0]])
+
+# Plan writes (issue 4).
+WRITE_YEAR = {"type": ["integer", "null"], "minimum": 1900, "maximum": 2999}
+schemas["YearRangeInput"] = closed(OrderedDict([
+    ("start", dict(WRITE_YEAR, description="The first year (1900 to 2999), or null.", examples=[2026])),
+    ("end", dict(WRITE_YEAR, description="The last year (1900 to 2999), or null; not before `start`.",
+                 examples=[2030])),
+]), description="An inclusive range of calendar years; `start` must not be after `end`.",
+    examples=[{"start": 2026, "end": 2030}])
+
+def plan_write_props(create):
+    p = OrderedDict()
+    p["id"] = {"$ref": "#/components/schemas/Slug", "description":
+               "The plan's id. Unset: made from `title` (lowercased, each run of other characters than a-z and 0-9 "
+               "made one `-`, trimmed of `-`), with `-2`, `-3`... appended if a plan has it. A given id that a plan "
+               "has is a fault." if create else
+               "A new id for the plan; only while it has never been adopted (a fault after). No other plan may have it."}
+    for name, ex_ in (("title", plan_create["title"]), ("city", plan_create["city"]), ("name", plan_create["name"])):
+        p[name] = {"type": "string", "minLength": 1, "maxLength": 200, "examples": [ex_]}
+    p["purpose_statement"] = {"type": "string", "maxLength": 5000, "description": "The purpose statement (its vision).",
+                              "examples": [plan_doc["purpose_statement"]]}
+    p["mission"] = {"type": "string", "maxLength": 5000, "examples": [plan_doc["mission"]]}
+    if create:
+        p["purpose_statement"]["default"] = ""
+        p["mission"]["default"] = ""
+    p["status"] = {"type": "string", "enum": ["draft", "adopted", "archived"],
+                   "description": "`adopted` needs `adopted_on`. A plan that was once adopted cannot return to `draft`."
+                   + (" `draft` unless set." if create else ""), "examples": ["adopted"]}
+    if create:
+        p["status"]["default"] = "draft"
+    p["adopted_on"] = {"description": "When the plan was adopted, or null (not with status `adopted`).",
+                       "oneOf": [ref("schemas", "Date"), {"type": "null"}]}
+    p["period"] = {"$ref": "#/components/schemas/YearRangeInput", "description": "The years the plan covers."}
+    p["update_period"] = {"$ref": "#/components/schemas/YearRangeInput", "description": "The years this update re-prioritises."}
+    return p
+
+schemas["PlanCreate"] = closed(plan_write_props(True), required=["title", "city", "name"],
+    description="A new plan (it has no goals and no priorities yet). Every fault is reported at once (422 "
+                "`invalid-body`); unknown members, `goals` and `priorities` included.", examples=[plan_create])
+schemas["PlanPatch"] = closed(plan_write_props(False), required=[],
+    description="Changes to a plan: any of the members, each replacing the current value. `{}` changes nothing.",
+    examples=[plan_patch])
+
+def position_prop(create, what):
+    return {"type": "integer", "minimum": 1, "description":
+            (f"Position in plan order, 1 to n+1 (n: the plan's {what} now); the ones at and after it move down "
+             "one. Unset: " if create else
+             f"Position in plan order, 1 to n (n: the plan's {what}); the others move to make room.") +
+            ({"goals": "n+1 (last).", "objectives": "right after the last objective of its goal."}[what]
+             if create else ""),
+            "examples": [2]}
+
+def status_prop(create):
+    p = {"type": "string", "enum": ["active", "archived"],
+         "description": "`archived` keeps it readable (at its path, in the collections and in the priorities that "
+                        "name it) but leaves it out of the plan document." + (" `active` unless set." if create else ""),
+         "examples": ["archived"]}
+    if create:
+        p["default"] = "active"
+    return p
+
+def goal_write_props(create):
+    p = OrderedDict()
+    p["id"] = {"$ref": "#/components/schemas/Slug", "description":
+               ("Unset: made from `title` as a plan's id is. " if create else "") +
+               "Unique within the plan; it cannot change once the plan was adopted."}
+    p["title"] = {"type": "string", "minLength": 1, "maxLength": 200, "examples": [goal_create["title"]]}
+    p["statement"] = {"type": "string", "maxLength": 2000, "examples": [goal_create["statement"]]}
+    if create:
+        p["statement"]["default"] = ""
+    p["position"] = position_prop(create, "goals")
+    p["status"] = status_prop(create)
+    return p
+
+schemas["GoalCreate"] = closed(goal_write_props(True), required=["title"],
+    description="A new goal of the plan (it has no objectives yet). Every fault is reported at once.",
+    examples=[goal_create])
+schemas["GoalPatch"] = closed(goal_write_props(False), required=[],
+    description="Changes to a goal: any of the members, each replacing the current value.", examples=[goal_patch])
+
+def objective_write_props(create):
+    p = OrderedDict()
+    p["goal"] = {"$ref": "#/components/schemas/Slug", "description":
+                 "Id of a goal of the same plan." if create else
+                 "Moves the objective to this goal of the plan; without `position`, right after that goal's last "
+                 "objective."}
+    p["id"] = {"$ref": "#/components/schemas/Slug", "description":
+               ("Unset: made from `title` as a plan's id is. " if create else "") +
+               "Unique within the plan; it cannot change once the plan was adopted."}
+    p["title"] = {"type": "string", "minLength": 1, "maxLength": 300, "examples": [objective_create["title"]]}
+    p["position"] = position_prop(create, "objectives")
+    p["status"] = status_prop(create)
+    return p
+
+schemas["ObjectiveCreate"] = closed(objective_write_props(True), required=["goal", "title"],
+    description="A new objective of the plan. Every fault is reported at once.", examples=[objective_create])
+schemas["ObjectivePatch"] = closed(objective_write_props(False), required=[],
+    description="Changes to an objective: any of the members, each replacing the current value.",
+    examples=[objective_patch])
+
+schemas["PrioritiesPut"] = closed(OrderedDict([
+    ("decided_on", {"$ref": "#/components/schemas/Date", "description": "When the priorities were set."}),
+    ("decided_by", {"type": "string", "minLength": 1, "maxLength": 200, "examples": ["City Council"]}),
+    ("objectives", {"type": "array", "minItems": 1, "maxItems": 50, "uniqueItems": True,
+                    "description": "1 to 50 distinct ids of active objectives of the plan, in rank order (rank = "
+                                   "index + 1). A bad element (unknown, archived, repeated) is a fault at its index, "
+                                   "such as `/objectives/2`.",
+                    "items": ref("schemas", "Slug")}),
+]), description="A year's ranked priorities, replacing any the year has.", examples=[priorities_put])
+
+# What a 409 in-use names (issue 4).
+schemas["ObjectiveReference"] = closed(OrderedDict([
+    ("type", {"type": "string", "const": "objective", "examples": ["objective"]}),
+    ("path", {"type": "string", "format": "uri-reference", "description": "The objective of the goal.",
+              "examples": [goal_references[0]["path"]]}),
+]), description="An objective that belongs to the goal.", examples=[goal_references[0]])
+schemas["PrioritiesReference"] = closed(OrderedDict([
+    ("type", {"type": "string", "const": "priorities", "examples": ["priorities"]}),
+    ("path", {"type": "string", "format": "uri-reference", "description": "The year's priorities.",
+              "examples": [objective_references[0]["path"]]}),
+    ("rank", {"type": "integer", "minimum": 1, "description": "The objective's rank in them.", "examples": [1]}),
+]), description="A year's priorities that rank the objective.", examples=[objective_references[0]])
+schemas["ResponsesReference"] = closed(OrderedDict([
+    ("type", {"type": "string", "const": "responses", "examples": ["responses"]}),
+    ("survey", {"type": "string", "format": "uri-reference", "description": "The survey.",
+                "examples": [objective_references[1]["survey"]]}),
+    ("count", {"type": "integer", "minimum": 1, "description": "How many of its responses choose the objective.",
+               "examples": [3]}),
+]), description="Responses to a survey that choose the objective.", examples=[objective_references[1]])
+schemas["OpenSurveyReference"] = closed(OrderedDict([
+    ("type", {"type": "string", "const": "open-survey", "examples": ["open-survey"]}),
+    ("survey", {"type": "string", "format": "uri-reference", "description": "The open survey.",
+                "examples": [objective_references[2]["survey"]]}),
+]), description="An open survey of the plan that asks for objectives.", examples=[objective_references[2]])
+REFTYPES = OrderedDict([("objective", "ObjectiveReference"), ("priorities", "PrioritiesReference"),
+                        ("responses", "ResponsesReference"), ("open-survey", "OpenSurveyReference")])
+schemas["Reference"] = OrderedDict([
+    ("description", "Something that refers to the item a DELETE was refused for; `type` tells which kind."),
+    ("oneOf", [ref("schemas", n) for n in REFTYPES.values()]),
+    ("discriminator", {"propertyName": "type", "mapping": {t: f"#/components/schemas/{n}" for t, n in REFTYPES.items()}}),
+    ("examples", objective_references),
+])
+
+# The audit log and the plan history (issue 4).
+schemas["KeyActor"] = closed(OrderedDict([
+    ("type", {"type": "string", "const": "key", "examples": ["key"]}),
+    ("key", ref("schemas", "KeyId")),
+    ("name", {"type": "string", "minLength": 1, "description": "The key's name.", "examples": [admin_key_doc["name"]]}),
+]), description="A change made over the API with this key.", examples=[audit_entries[0]["actor"]])
+schemas["DatabaseActor"] = closed(OrderedDict([
+    ("type", {"type": "string", "const": "database", "examples": ["database"]}),
+    ("user", {"type": "string", "minLength": 1, "description": "The database role that made the change.",
+              "examples": ["civic"]}),
+]), description="A change made in the database outside the API (plain SQL), recorded row by row.",
+    examples=[audit_entries[2]["actor"]])
+schemas["Actor"] = OrderedDict([
+    ("description", "Who made a change: an API key, or a database role outside the API."),
+    ("oneOf", [ref("schemas", "KeyActor"), ref("schemas", "DatabaseActor")]),
+    ("discriminator", {"propertyName": "type", "mapping": {"key": "#/components/schemas/KeyActor",
+                                                            "database": "#/components/schemas/DatabaseActor"}}),
+    ("examples", [audit_entries[0]["actor"]]),
+])
+AUDIT_TIME_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$"
+AUDIT_RESOURCES = ["plan", "goal", "objective", "priorities", "survey", "key", "response"]
+def history_props(with_actor):
+    p = OrderedDict()
+    p["id"] = {"type": "integer", "minimum": 1, "description": "The entry's number.", "examples": [42]}
+    p["at"] = {"type": "string", "format": "date-time", "pattern": AUDIT_TIME_PATTERN,
+               "description": "When the change was made (its transaction's time): RFC 3339, UTC, milliseconds, `Z`.",
+               "examples": [audit_entries[0]["at"]]}
+    if with_actor:
+        p["actor"] = ref("schemas", "Actor")
+        p["request_id"] = {"type": ["string", "null"], "pattern": RID_PATTERN,
+                           "description": "The request id (`X-Request-Id`) of the request that made the change; null "
+                                          "for a change made outside the API.", "examples": [RID]}
+    p["resource"] = {"type": "string", "enum": AUDIT_RESOURCES if with_actor else AUDIT_RESOURCES[:4],
+                     "description": "What kind of resource changed.", "examples": ["objective"]}
+    p["path"] = {"type": ["string", "null"], "format": "uri-reference",
+                 "description": "The API path of the resource (for a delete, the path it had); null only for a row "
+                                "changed outside the API whose path cannot be told any more (its plan is gone).",
+                 "examples": [audit_entries[0]["path"]]}
+    p["plan"] = {"type": ["string", "null"], "pattern": SLUG_PATTERN,
+                 "description": "Id of the plan the resource belongs to" + (" (a survey's or response's: its survey's "
+                                "plan); null for keys, and when the plan is gone." if with_actor else
+                                "; null when the plan is gone."),
+                 "examples": [PLAN_ID]}
+    p["action"] = {"type": "string", "enum": ["create", "update", "delete"], "examples": ["update"]}
+    p["before"] = {"type": ["object", "null"],
+                   "description": "What the resource was before the change; null for a create. For a change made "
+                                  "over the API, its API representation: a plan is its document without `goals` "
+                                  "and `priorities`; a goal, objective or year's priorities is its item" +
+                                  ("; a survey is as admins see it; a key is as `GET /v1/keys` lists it; a "
+                                   "response is the response" if with_actor else "") +
+                                  ". For a change made outside the API, the changed table row. Never a key's "
+                                  "secret or its hash.",
+                   "examples": [audit_entries[0]["before"]]}
+    p["after"] = {"type": ["object", "null"],
+                  "description": "What the resource is after the change, as `before`; null for a delete.",
+                  "examples": [audit_entries[0]["after"]]}
+    return p
+schemas["AuditEntry"] = closed(history_props(True),
+    description="One recorded change, written in the same transaction as the change itself: a change that failed "
+                "records nothing. A change made outside the API (plain SQL) is recorded row by row, with the "
+                "database role as its actor.", examples=[audit_entries[0]])
+schemas["HistoryEntry"] = closed(history_props(False),
+    description="One recorded change to a plan, or to one of its goals, objectives or years' priorities: an audit "
+                "entry without `actor` and `request_id`.", examples=[history_entries[0]])
 
 
 survey_props = OrderedDict([
@@ -780,13 +1104,23 @@ schemas["Tallies"] = closed(OrderedDict([
                            "choices": "#/components/schemas/ChoiceTally"}})])}),
 ]), description="Live results of a survey, from counters kept as responses are stored and voided.",
     examples=[tallies_doc])
-schemas["PlanCollection"] = collection("PlanSummary", "A page of plan summaries, newest first.", page([plan_summary]))
-schemas["GoalCollection"] = collection("Goal", "A page of a plan's goals in plan order, each with its objectives.",
+schemas["PlanCollection"] = collection("PlanSummary", "A page of plan summaries, by `adopted_on`, newest first, plans "
+                                       "without one last (drafts are listed to admins only).", page([plan_summary]))
+schemas["GoalCollection"] = collection("Goal", "A page of a plan's goals in plan order, archived ones too, each with "
+                                       "its active objectives.",
                                        page(goal_docs[:2], 2, GOALS_CURSOR, f"/v1/plans/{PLAN_ID}/goals?limit=2&cursor={GOALS_CURSOR}"))
-schemas["ObjectiveCollection"] = collection("Objective", "A page of a plan's objectives in plan order.",
+schemas["ObjectiveCollection"] = collection("Objective", "A page of a plan's objectives in plan order, archived ones too.",
                                             page([o for o in objective_docs if o["goal"] == "economy"]))
 schemas["PriorityCollection"] = collection("Priority", "A page of a plan's priorities, by year descending then rank ascending.",
                                            page(priority_docs))
+schemas["AuditCollection"] = collection(
+    "AuditEntry", "A page of the audit log, newest first.",
+    page(audit_entries[:1], 1, AUDIT_CURSOR, f"/v1/audit?limit=1&cursor={AUDIT_CURSOR}"),
+    next_example=f"/v1/audit?limit=1&cursor={AUDIT_CURSOR}", cursor_example=AUDIT_CURSOR)
+schemas["HistoryCollection"] = collection(
+    "HistoryEntry", "A page of a plan's history, newest first.",
+    page(history_entries[:1], 1, HISTORY_CURSOR, plan_path(f"history?limit=1&cursor={HISTORY_CURSOR}")),
+    next_example=plan_path(f"history?limit=1&cursor={HISTORY_CURSOR}"), cursor_example=HISTORY_CURSOR)
 schemas["SurveyCollection"] = collection("SurveySummary", "A page of survey summaries (without questions).",
                                          page([survey_summary]))
 schemas["Health"] = closed(OrderedDict([("status", {"type": "string", "const": "ok", "examples": ["ok"]})]),
@@ -833,6 +1167,12 @@ schemas["Problem"] = closed(OrderedDict([
     ("existing_response", {"type": "string", "format": "uri-reference",
                            "description": "`/problems/duplicate-response` only: the response already stored.",
                            "examples": [RESPONSE_PATH]}),
+    ("etag", {"type": ["string", "null"], "pattern": "^\"[0-9a-f]{16}\"$",
+              "description": "`/problems/precondition-failed` only: the item's current ETag, or null when it does "
+                             "not exist.", "examples": [PLAN_ETAG]}),
+    ("referenced_by", {"type": "array", "minItems": 1,
+                       "description": "`/problems/in-use` only: what refers to the item.",
+                       "items": ref("schemas", "Reference")}),
 ]), required=["type", "title", "status", "detail", "instance", "request_id"],
     description="An RFC 9457 problem document (media type `application/problem+json`), sent with "
                 "`Cache-Control: no-store`. Problem types:\n\n| type | status | title | when |\n|---|---|---|---|\n"
@@ -877,6 +1217,22 @@ schemas["InvalidBodyProblem"] = typed_problem(
     ["invalid-body"], "The problem document of a 422 `/problems/invalid-body`: a Problem whose `errors` lists every "
     "fault of the body, each with a JSON Pointer.", [ex_invalid_body],
     extra={"errors": {"items": ref("schemas", "BodyError")}}, required=["errors"])
+ex_precondition = problem_example(
+    "precondition-failed", "If-Match does not match the current ETag of this goal.", plan_path("goals", "quality"),
+    etag=PLAN_ETAG)
+ex_in_use_goal = problem_example(
+    "in-use", "Goal 'quality' has 7 objectives; delete or move them first, or archive the goal.",
+    plan_path("goals", "quality"), referenced_by=goal_references)
+ex_in_use_objective = problem_example(
+    "in-use", "Objective 'reduce-crime-and-disorder' is ranked 1 in the 2021 priorities, chosen in 3 responses to "
+    "survey 'community-survey-2020-21', and open survey 'budget-2027' asks for objectives; archive it instead.",
+    plan_path("objectives", "reduce-crime-and-disorder"), referenced_by=objective_references)
+schemas["PreconditionFailedProblem"] = typed_problem(
+    ["precondition-failed"], "The problem document of a 412 `/problems/precondition-failed`: `etag` is the item's "
+    "current ETag (null when it does not exist).", [ex_precondition], required=["etag"])
+schemas["InUseProblem"] = typed_problem(
+    ["in-use"], "The problem document of a 409 `/problems/in-use`: `referenced_by` lists what refers to the item.",
+    [ex_in_use_goal], required=["referenced_by"])
 schemas["DuplicateResponseProblem"] = typed_problem(
     ["duplicate-response"], "The problem document of a 409 `/problems/duplicate-response`: `existing_response` is the "
     "URL of the response stored for this `external_id`.", [ex_duplicate], required=["existing_response"])
@@ -886,6 +1242,8 @@ ALLOW = OrderedDict([
     ("Read", "GET, HEAD, OPTIONS"),
     ("ReadPost", "GET, HEAD, POST, OPTIONS"),
     ("ReadPatch", "GET, HEAD, PATCH, OPTIONS"),
+    ("ReadPut", "GET, HEAD, PUT, OPTIONS"),
+    ("ReadPatchDelete", "GET, HEAD, PATCH, DELETE, OPTIONS"),
     ("Delete", "DELETE, OPTIONS"),
     ("Post", "POST, OPTIONS"),
 ])
@@ -899,6 +1257,10 @@ def header(component, name, spec):
 header("ETag", "ETag", {"description": "Strong entity tag of the representation: 16 lowercase hex digits in quotes.",
                         "required": True, "schema": {"type": "string", "pattern": "^\"[0-9a-f]{16}\"$",
                                                      "examples": ["\"3f2a9c1d8e7b6a50\""]}})
+header("ETag-Survey", "ETag", {"description": "The strong entity tag `GET /v1/surveys/{survey}` now gives (of the "
+                               "public survey, not of this body): send it in If-Match to change the survey again.",
+                               "required": True, "schema": {"type": "string", "pattern": "^\"[0-9a-f]{16}\"$",
+                                                            "examples": ["\"7c41d09e2fa8b356\""]}})
 header("ETag-Tallies", "ETag", {"description": "Strong entity tag of the tallies: a hash of the survey id and the "
                                 "counters' `version`, so it changes exactly when a number does.",
                                 "required": True, "schema": {"type": "string", "pattern": "^\"[0-9a-f]{8}-[0-9]+\"$",
@@ -906,11 +1268,17 @@ header("ETag-Tallies", "ETag", {"description": "Strong entity tag of the tallies
 header("Cache-Control-Public", "Cache-Control", {"description": "Read routes may be cached for 60 seconds.", "required": True,
                                                  "schema": {"type": "string", "const": "public, max-age=60",
                                                             "examples": ["public, max-age=60"]}})
+header("Cache-Control-Plan", "Cache-Control", {
+    "description": "Plan routes: `public, max-age=60` for a request without Authorization; `private, no-cache` for "
+                   "one with a key (an admin sees draft plans).", "required": True,
+    "schema": {"type": "string", "enum": ["public, max-age=60", "private, no-cache"],
+               "examples": ["public, max-age=60"]}})
 header("Cache-Control-No-Store", "Cache-Control", {
     "description": "Never cached: health checks, writes, single responses, OPTIONS and problems.", "required": True,
     "schema": {"type": "string", "const": "no-store", "examples": ["no-store"]}})
 header("Cache-Control-Private-No-Store", "Cache-Control", {
-    "description": "Pages of keys or responses depend on the API key and change with every write: never cached.",
+    "description": "Pages of keys, responses, the audit log or a plan's history, read from the database: never "
+                   "cached.",
     "required": True, "schema": {"type": "string", "const": "private, no-store", "examples": ["private, no-store"]}})
 header("Cache-Control-Tallies", "Cache-Control", {
     "description": "Revalidate every time (If-None-Match gives a cheap 304): `no-cache` when the results are public, "
@@ -919,8 +1287,8 @@ header("Cache-Control-Tallies", "Cache-Control", {
 header("X-Request-Id", "X-Request-Id", {
     "description": "The client's X-Request-Id if it was 1 to 128 characters of `[A-Za-z0-9._:-]`; otherwise a generated 32-hex-digit id.",
     "required": True, "schema": {"type": "string", "pattern": RID_PATTERN, "examples": [RID]}})
-header("Vary", "Vary", {"description": "Always names `Origin` (CORS headers depend on it); the tallies of a survey "
-                        "whose results are not public also name `Authorization` (sent as a second Vary field).",
+header("Vary", "Vary", {"description": "Names `Origin` (CORS headers depend on it) and `Authorization` (the plan routes "
+                        "and the tallies depend on the key).",
                         "required": True, "schema": {"type": "string", "pattern": "(^|,)\\s*Origin\\s*(,|$)",
                                                      "examples": ["Origin"]}})
 header("Link", "Link", {"description": "Present when there is a next page: `<next>; rel=\"next\"`, where next is a path and query relative URL (the body's `next`).",
@@ -944,6 +1312,16 @@ header("Location-Survey", "Location", {"description": "The new survey's URL.", "
                                        "schema": {"type": "string", "format": "uri-reference",
                                                   "pattern": "^/v1/surveys/[a-z0-9]+(-[a-z0-9]+)*$",
                                                   "examples": [f"/v1/surveys/{SURVEY_NEW}"]}})
+for _name, _desc, _pattern, _example in (
+        ("Plan", "The new plan's URL.", "", f"/v1/plans/{PLAN_NEW}"),
+        ("Goal", "The new goal's URL.", "/goals/[a-z0-9]+(-[a-z0-9]+)*", plan_path("goals", new_goal_doc["id"])),
+        ("Objective", "The new objective's URL.", "/objectives/[a-z0-9]+(-[a-z0-9]+)*",
+         plan_path("objectives", new_objective_doc["id"])),
+        ("Priorities", "The URL of the year's priorities.", "/priorities/[0-9]{4}", plan_path("priorities", "2022"))):
+    header(f"Location-{_name}", "Location", {"description": _desc, "required": True,
+                                             "schema": {"type": "string", "format": "uri-reference",
+                                                        "pattern": f"^/v1/plans/[a-z0-9]+(-[a-z0-9]+)*{_pattern}$",
+                                                        "examples": [_example]}})
 LOCATION_RESPONSE_SCHEMA = {"type": "string", "format": "uri-reference",
                             "pattern": "^/v1/surveys/[a-z0-9]+(-[a-z0-9]+)*/responses/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
                             "examples": [RESPONSE_PATH]}
@@ -995,6 +1373,9 @@ parameters["Key"] = {"name": "key", "in": "path", "required": True,
 parameters["Response"] = {"name": "response", "in": "path", "required": True,
                           "description": "Response id (a UUID in lowercase). Anything else: 404.",
                           "schema": {"type": "string", "format": "uuid"}, "example": RESPONSE_ID}
+parameters["Year"] = {"name": "year", "in": "path", "required": True,
+                      "description": "The year: an integer from 1900 to 2999 (four digits). Anything else: 404.",
+                      "schema": {"type": "integer", "minimum": 1900, "maximum": 2999}, "example": 2021}
 parameters["Limit"] = {"name": "limit", "in": "query", "required": False,
                        "description": "Page size. Out of range, not an integer, or repeated: 400.",
                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "example": 50}
@@ -1015,6 +1396,29 @@ parameters["Since"] = {"name": "since", "in": "query", "required": False,
                        "description": "Only responses stored at or after this instant (RFC 3339 date-time with a time zone, "
                                       "from 1970). Anything else: 400.",
                        "schema": ref("schemas", "TimestampInput"), "example": "2026-12-01T00:00:00Z"}
+parameters["Changes-Since"] = {"name": "since", "in": "query", "required": False,
+                               "description": "Only changes made at or after this instant (RFC 3339 date-time with a "
+                                              "time zone). Anything else: 400.",
+                               "schema": ref("schemas", "TimestampInput"), "example": "2026-12-01T00:00:00Z"}
+parameters["Changes-Until"] = {"name": "until", "in": "query", "required": False,
+                               "description": "Only changes made before this instant (RFC 3339 date-time with a time "
+                                              "zone). Anything else: 400.",
+                               "schema": ref("schemas", "TimestampInput"), "example": "2027-01-01T00:00:00Z"}
+parameters["Resource-Filter"] = {"name": "resource", "in": "query", "required": False,
+                                 "description": "Only changes to this kind of resource. Anything else: 400.",
+                                 "schema": {"type": "string", "enum": AUDIT_RESOURCES}, "example": "objective"}
+parameters["If-Match"] = {
+    "name": "If-Match", "in": "header", "required": False,
+    "description": "`*` or a comma-separated list of strong entity tags: the write happens only if one of them is "
+                   "the item's current ETag (the one GET gives); otherwise 412 `precondition-failed` and nothing "
+                   "changes. `W/` tags never match, and nothing matches an item that does not exist (`*` included). "
+                   "Malformed: 400 `invalid-header`. Without it, the write is not conditional.",
+    "schema": {"type": "string", "minLength": 1}, "example": PLAN_ETAG}
+parameters["If-None-Match-Create"] = {
+    "name": "If-None-Match", "in": "header", "required": False,
+    "description": "`*`: create only. If the year has priorities already, 412 `precondition-failed` and nothing "
+                   "changes. Other values are ignored.",
+    "schema": {"type": "string", "minLength": 1}, "example": "*"}
 parameters["If-None-Match"] = {"name": "If-None-Match", "in": "header", "required": False,
                                "description": "One entity tag, a comma-separated list, or `*`; `W/` tags compare weakly. A match gives 304.",
                                "schema": {"type": "string", "minLength": 1}, "example": "\"3f2a9c1d8e7b6a50\""}
@@ -1092,6 +1496,36 @@ responses["SubmitBadRequest"] = problem_response(
         ("malformed-body", ("malformed-body", "The body is empty.", f"{SURVEY_PATH}/responses")),
         ("idempotency-key", ("invalid-parameter", "Idempotency-Key must be 1 to 255 characters.",
                              f"{SURVEY_PATH}/responses", None, {}, "Idempotency-Key too long"))]))
+IF_MATCH_DETAIL = "If-Match must be * or a comma-separated list of entity tags."
+responses["WriteBadRequest"] = problem_response(
+    "Bad Request: the body is empty or not JSON (`malformed-body`), or the If-Match header is malformed "
+    "(`invalid-header`).", narrow(["malformed-body", "invalid-header"]), OrderedDict([
+        ("malformed-body", ("malformed-body", "The body is empty.", plan_path("goals", "quality"))),
+        ("invalid-header", ("invalid-header", IF_MATCH_DETAIL, plan_path("goals", "quality")))]))
+responses["InvalidHeader"] = problem_response(
+    "Bad Request: the If-Match header is malformed.",
+    typed_problem(["invalid-header"], "A 400 `/problems/invalid-header`.", [problem_example(
+        "invalid-header", IF_MATCH_DETAIL, plan_path("goals", "quality"))]),
+    OrderedDict([("invalid-header", ("invalid-header", IF_MATCH_DETAIL, plan_path("objectives", "reduce-blight")))]))
+responses["PreconditionFailed"] = problem_response(
+    "Precondition Failed: If-Match names no current ETag of the item (or the item does not exist), or "
+    "`If-None-Match: *` was sent and the item exists. Nothing changed; `etag` is the current ETag.",
+    "PreconditionFailedProblem", OrderedDict([
+        ("stale", ("precondition-failed", ex_precondition["detail"], ex_precondition["instance"], None,
+                   {"etag": PLAN_ETAG}, "Another write came first")),
+        ("missing", ("precondition-failed", "If-Match was sent, but the plan has no priorities for 2022.",
+                     plan_path("priorities", "2022"), None, {"etag": None}, "If-Match on a year without priorities")),
+        ("exists", ("precondition-failed", "If-None-Match: * was sent, but the plan has priorities for 2021.",
+                    plan_path("priorities", "2021"), None, {"etag": "\"52d0f1a4b8e3c976\""},
+                    "If-None-Match: * on a year with priorities"))]))
+responses["InUse"] = problem_response(
+    "Conflict: the item is in use (`referenced_by` says by what): a goal with objectives, or an objective that "
+    "priorities or survey responses refer to or that an open survey of the plan asks for. Nothing is deleted; "
+    "archive it instead.", "InUseProblem", OrderedDict([
+        ("goal", ("in-use", ex_in_use_goal["detail"], ex_in_use_goal["instance"], None,
+                  {"referenced_by": goal_references}, "A goal with objectives")),
+        ("objective", ("in-use", ex_in_use_objective["detail"], ex_in_use_objective["instance"], None,
+                       {"referenced_by": objective_references}, "An objective in use"))]))
 responses["Unauthorized"] = problem_response(
     "Unauthorized: no `Authorization: Bearer <key>` header, a malformed one, or an unknown or revoked key.",
     typed_problem(["unauthorized"], "A 401 `/problems/unauthorized`.", [problem_example(
@@ -1127,6 +1561,8 @@ for name, methods in ALLOW.items():
                                              f"{first} is not served here; this resource allows {methods}.",
                                              {"Read": f"/v1/plans/{PLAN_ID}", "ReadPost": "/v1/keys",
                                               "ReadPatch": f"/v1/surveys/{SURVEY_NEW}", "Delete": f"/v1/keys/{PARTNER_KEY_ID}",
+                                              "ReadPut": plan_path("priorities", "2021"),
+                                              "ReadPatchDelete": plan_path("goals", "quality"),
                                               "Post": f"{SURVEY_PATH}/responses/batch"}[name]))]),
         extra_headers=(f"Allow-{name}",))
 responses["NotAcceptable"] = problem_response(
@@ -1220,7 +1656,9 @@ responses["ServiceUnavailable"] = problem_response(
 ERR = {
     "304": ("304", "NotModified"), "304t": ("304", "TalliesNotModified"),
     "400q": ("400", "InvalidParameter"), "400b": ("400", "MalformedBody"), "400s": ("400", "SubmitBadRequest"),
+    "400w": ("400", "WriteBadRequest"), "400h": ("400", "InvalidHeader"),
     "401": ("401", "Unauthorized"), "403": ("403", "Forbidden"), "404": ("404", "NotFound"),
+    "409u": ("409", "InUse"), "412": ("412", "PreconditionFailed"),
     "406": ("406", "NotAcceptable"),
     "409s": ("409", "SubmitConflict"), "409n": ("409", "SurveyNotOpen"), "409v": ("409", "AlreadyVoided"),
     "409h": ("409", "SurveyHasResponses"), "415": ("415", "UnsupportedMediaType"),
@@ -1237,12 +1675,14 @@ def errs(*keys):
 # ----------------------------------------------------------------- paths
 paths = OrderedDict()
 TAGS = OrderedDict([
-    ("Plans", "The strategic plan: its goals, objectives and yearly priorities."),
+    ("Plans", "The strategic plans: their goals, objectives, yearly priorities and history. Anyone reads them; "
+              "admins edit them and see draft plans."),
     ("Surveys", "Community surveys about the plan; admins create and change them."),
     ("Responses", "Survey responses: partners submit them (one at a time or in batches) and read their own; admins "
                   "read all of them, as JSON or CSV, and void them."),
     ("Tallies", "Live survey results for dashboards."),
     ("Keys", "API keys for partners and admins (admin only)."),
+    ("Audit", "The log of every recorded change (admin only)."),
     ("Health", "Liveness and readiness probes."),
     ("Documentation", "This OpenAPI document and the interactive docs page."),
 ])
@@ -1297,8 +1737,9 @@ def ex(summary, value):
 
 def route(path, *, tag, name, get_id, summary, description, content_type, schema, examples,
           cache="Cache-Control-Public", path_params=(), query=(), collection=False, s503=False,
-          ok_description="OK.", allow="Read"):
-    """A public read route from the in-memory data: GET, HEAD and OPTIONS."""
+          ok_description="OK.", allow="Read", security=None):
+    """A public read route from the in-memory data: GET, HEAD and OPTIONS (security: an optional key, which
+    makes a 401 possible)."""
     item = OrderedDict()
     item["summary"] = summary
     if path_params:
@@ -1316,59 +1757,242 @@ def route(path, *, tag, name, get_id, summary, description, content_type, schema
         keys.append("404")
     if s503:
         keys.append("503")
+    if security:
+        keys.append("401")
     media = OrderedDict([("schema", schema)])
     if examples:
         media["examples"] = examples
     get_resp = OrderedDict([("200", ok(ok_description, ok_headers, {content_type: media}))])
     get_resp.update(errs(*keys))
-    item["get"] = operation(tag, get_id, summary, description, qparams + common, get_resp)
+    item["get"] = operation(tag, get_id, summary, description, qparams + common, get_resp, security=security)
     head_resp = OrderedDict([("200", ok("OK: the headers a GET would send, without the body.", ok_headers))])
     head_resp.update(errs(*keys))
     item["head"] = operation(tag, "head" + name, f"Headers of: {summary[0].lower() + summary[1:]}",
                              "Same as GET without the body (error responses carry no body either).",
-                             qparams + common, head_resp)
+                             qparams + common, head_resp, security=security)
     item["options"] = options_op(tag, name, allow)
     paths[path] = item
     return item
 
-route("/v1/plans", tag="Plans", name="Plans", get_id="listPlans", summary="List plans",
-      description="Summaries of all plans, newest first, paginated.", content_type="application/json",
-      schema=ref("schemas", "PlanCollection"), examples={"all": ex("All plans", page([plan_summary]))},
-      query=("Limit", "Cursor"), collection=True, s503=True)
-route("/v1/plans/{plan}", tag="Plans", name="Plan", get_id="getPlan", summary="Get a whole plan",
-      description="The whole plan: purpose, mission, goals with their objectives, and yearly priorities. `current` gives the newest adopted plan.",
-      content_type="application/json", schema=ref("schemas", "Plan"),
-      examples={"independence-2021": ex("The 2021 Strategic Plan Update", plan_doc)},
-      path_params=("Plan",), s503=True)
-route("/v1/plans/{plan}/goals", tag="Plans", name="Goals", get_id="listGoals", summary="List a plan's goals",
-      description="The plan's goals in plan order, each with its objectives, paginated.",
-      content_type="application/json", schema=ref("schemas", "GoalCollection"),
-      examples={"all": ex("All goals", page(goal_docs)),
-                "first-page": ex("First page with limit=2", page(goal_docs[:2], 2, GOALS_CURSOR,
-                                 f"/v1/plans/{PLAN_ID}/goals?limit=2&cursor={GOALS_CURSOR}"))},
-      path_params=("Plan",), query=("Limit", "Cursor"), collection=True, s503=True)
-route("/v1/plans/{plan}/goals/{goal}", tag="Plans", name="Goal", get_id="getGoal", summary="Get a goal",
-      description="One goal with its objectives.", content_type="application/json", schema=ref("schemas", "Goal"),
-      examples={"quality": ex("The Quality goal", goal_by_id["quality"])},
-      path_params=("Plan", "Goal"), s503=True)
-route("/v1/plans/{plan}/objectives", tag="Plans", name="Objectives", get_id="listObjectives",
-      summary="List a plan's objectives",
-      description="The plan's objectives in plan order (position 1..14), optionally of one goal, paginated.",
-      content_type="application/json", schema=ref("schemas", "ObjectiveCollection"),
-      examples={"quality": ex("goal=quality", page([o for o in objective_docs if o["goal"] == "quality"])),
-                "first-page": ex("First page with limit=5", page(objective_docs[:5], 5, OBJ_CURSOR,
-                                 f"/v1/plans/{PLAN_ID}/objectives?limit=5&cursor={OBJ_CURSOR}"))},
-      path_params=("Plan",), query=("Goal-Filter", "Limit", "Cursor"), collection=True, s503=True)
-route("/v1/plans/{plan}/objectives/{objective}", tag="Plans", name="Objective", get_id="getObjective",
-      summary="Get an objective", description="One objective of the plan.", content_type="application/json",
-      schema=ref("schemas", "Objective"), examples={"reduce-blight": ex("Reduce blight", obj_by_title["Reduce blight"])},
-      path_params=("Plan", "Objective"), s503=True)
-route("/v1/plans/{plan}/priorities", tag="Plans", name="Priorities", get_id="listPriorities",
+LIST_HEADERS = ["Cache-Control-Private-No-Store", "Link", "X-Request-Id", "Vary", *CORS]
+
+# The plan routes: anyone reads them; a key is optional (an admin key shows draft plans).
+PLAN_READ = ("Anyone reads it; an `Authorization` header is optional: with an admin key, draft plans are seen "
+             "too (otherwise a draft plan and everything under it is 404), and an Authorization header that is "
+             "not a live key gets 401. The answer varies on Authorization: `Cache-Control: private, no-cache` when "
+             "the request has one. Served from memory: a write is served at once by the worker that made it, and by "
+             "every other worker within 1 second.")
+FRESH = ("The change is served at once by the worker that made it, and by every other worker within 1 second. It "
+         "is recorded in the history (`GET /v1/audit`, `GET /v1/plans/{plan}/history`) in the same transaction as "
+         "the change: a refused write changes and records nothing.")
+WRITE_ORDER = ("Admin key only. Checks, in order: the key (401, 403), the path (404), If-Match (400, 412), the "
+               "body (415, 400, 422), then conflicts (409).")
+plan_route_defaults = dict(tag="Plans", content_type="application/json", s503=True, cache="Cache-Control-Plan",
+                           security=BEARER_OPTIONAL)
+
+def write_ok(description, schema, examples, location=None):
+    names = ([f"Location-{location}"] if location else []) + ["ETag", "Cache-Control-No-Store", "X-Request-Id",
+                                                              "Vary", *CORS]
+    return ok(description, names, json_media(schema, examples))
+
+def no_content(description):
+    return ok(description, ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS])
+
+plans_item = route(
+    "/v1/plans", name="Plans", get_id="listPlans", summary="List plans",
+    description="Summaries of the plans, by `adopted_on`, newest first (plans without one last), paginated. "
+                "Draft plans are listed to admins only. " + PLAN_READ,
+    schema=ref("schemas", "PlanCollection"), examples={"all": ex("All plans", page([plan_summary]))},
+    query=("Limit", "Cursor"), collection=True, allow="ReadPost", **plan_route_defaults)
+plans_item["post"] = operation(
+    "Plans", "createPlan", "Create a plan",
+    "Admin key only. Creates a plan (a `draft` unless `status` says otherwise) without goals or priorities; every "
+    "fault of the body is reported at once (422). The answer is the plan document, as `GET /v1/plans/{plan}` will "
+    "show it, with the ETag that GET will send. " + FRESH,
+    params("X-Request-Id"),
+    OrderedDict([("201", write_ok("Created: the plan document.", "Plan",
+                                  {"draft": ex("The new draft plan", new_plan_doc)}, "Plan"))]
+                + list(errs("400b", "401", "403", "405ReadPost", "406", "415", "422", "500", "503").items())),
+    security=BEARER, body=json_body("PlanCreate", {"draft": ex("A draft plan", plan_create)}, "The new plan."))
+
+plan_item = route(
+    "/v1/plans/{plan}", name="Plan", get_id="getPlan", summary="Get a whole plan",
+    description="The whole plan: purpose, mission, active goals with their active objectives, and yearly "
+                "priorities. `current` gives the newest adopted plan (never a draft). " + PLAN_READ,
+    schema=ref("schemas", "Plan"), examples={"independence-2021": ex("The 2021 Strategic Plan Update", plan_doc)},
+    path_params=("Plan",), allow="ReadPatch", **plan_route_defaults)
+plan_item["patch"] = operation(
+    "Plans", "updatePlan", "Change a plan",
+    WRITE_ORDER + " Replaces the members sent (`{}` changes and records nothing). `id` may change only while the "
+    "plan has never been adopted; a plan once adopted cannot return to `draft`. Plans are never deleted (DELETE is "
+    "405). The answer is the plan document with the ETag the next GET will send. " + FRESH,
+    params("If-Match", "X-Request-Id"),
+    OrderedDict([("200", write_ok("OK: the changed plan document.", "Plan",
+                                  {"adopted": ex("The plan, adopted", adopted_plan_doc)}))]
+                + list(errs("400w", "401", "403", "404", "405ReadPatch", "406", "412", "415", "422", "500",
+                            "503").items())),
+    security=BEARER, body=json_body("PlanPatch", {"adopt": ex("Adopt the plan", plan_patch)}, "The members to change."))
+
+goals_item = route(
+    "/v1/plans/{plan}/goals", name="Goals", get_id="listGoals", summary="List a plan's goals",
+    description="The plan's goals in plan order, archived ones too, each with its active objectives, paginated. "
+                + PLAN_READ,
+    schema=ref("schemas", "GoalCollection"),
+    examples={"all": ex("All goals", page(goal_docs)),
+              "first-page": ex("First page with limit=2", page(goal_docs[:2], 2, GOALS_CURSOR,
+                               f"/v1/plans/{PLAN_ID}/goals?limit=2&cursor={GOALS_CURSOR}"))},
+    path_params=("Plan",), query=("Limit", "Cursor"), collection=True, allow="ReadPost", **plan_route_defaults)
+goals_item["post"] = operation(
+    "Plans", "createGoal", "Add a goal to a plan",
+    WRITE_ORDER + " Adds a goal at `position` (last unless set); the goals at and after it move down one. The "
+    "answer is the goal as `GET` will show it, with its ETag. " + FRESH,
+    params("X-Request-Id"),
+    OrderedDict([("201", write_ok("Created: the goal.", "Goal", {"environment": ex("The new goal", new_goal_doc)},
+                                  "Goal"))]
+                + list(errs("400b", "401", "403", "404", "405ReadPost", "406", "415", "422", "500", "503").items())),
+    security=BEARER, body=json_body("GoalCreate", {"environment": ex("A fifth goal", goal_create)}, "The new goal."))
+
+goal_item = route(
+    "/v1/plans/{plan}/goals/{goal}", name="Goal", get_id="getGoal", summary="Get a goal",
+    description="One goal (active or archived) with its active objectives. " + PLAN_READ,
+    schema=ref("schemas", "Goal"), examples={"quality": ex("The Quality goal", goal_by_id["quality"])},
+    path_params=("Plan", "Goal"), allow="ReadPatchDelete", **plan_route_defaults)
+goal_item["patch"] = operation(
+    "Plans", "updateGoal", "Change a goal",
+    WRITE_ORDER + " Replaces the members sent; a new `position` moves the other goals to make room. `id` cannot "
+    "change once the plan was adopted. Archiving a goal leaves it out of the plan document. The answer is the goal "
+    "with the ETag the next GET will send. " + FRESH,
+    params("If-Match", "X-Request-Id"),
+    OrderedDict([("200", write_ok("OK: the changed goal.", "Goal", {"quality": ex("The changed goal", patched_goal_doc)}))]
+                + list(errs("400w", "401", "403", "404", "405ReadPatchDelete", "406", "412", "415", "422", "500",
+                            "503").items())),
+    security=BEARER, body=json_body("GoalPatch", {"statement": ex("A new statement", goal_patch)},
+                                    "The members to change."))
+goal_item["delete"] = operation(
+    "Plans", "deleteGoal", "Delete a goal",
+    "Admin key only. Checks, in order: the key (401, 403), the path (404), If-Match (400, 412), then whether the "
+    "goal has objectives, of any status (409 `in-use`, listing them: delete or move them, or archive the goal "
+    "instead). The goals after it move up one. " + FRESH,
+    params("If-Match", "X-Request-Id"),
+    OrderedDict([("204", no_content("No Content: the goal is deleted."))]
+                + list(errs("400h", "401", "403", "404", "405ReadPatchDelete", "406", "409u", "412", "500",
+                            "503").items())),
+    security=BEARER)
+
+objectives_item = route(
+    "/v1/plans/{plan}/objectives", name="Objectives", get_id="listObjectives", summary="List a plan's objectives",
+    description="The plan's objectives in plan order, archived ones too, optionally of one goal, paginated. "
+                + PLAN_READ,
+    schema=ref("schemas", "ObjectiveCollection"),
+    examples={"quality": ex("goal=quality", page([o for o in objective_docs if o["goal"] == "quality"])),
+              "first-page": ex("First page with limit=5", page(objective_docs[:5], 5, OBJ_CURSOR,
+                               f"/v1/plans/{PLAN_ID}/objectives?limit=5&cursor={OBJ_CURSOR}"))},
+    path_params=("Plan",), query=("Goal-Filter", "Limit", "Cursor"), collection=True, allow="ReadPost",
+    **plan_route_defaults)
+objectives_item["post"] = operation(
+    "Plans", "createObjective", "Add an objective to a goal",
+    WRITE_ORDER + " Adds an objective to a goal of the plan, at `position` in plan order (unset: right after the "
+    "goal's last objective); the objectives at and after it move down one. The answer is the objective as `GET` "
+    "will show it, with its ETag. " + FRESH,
+    params("X-Request-Id"),
+    OrderedDict([("201", write_ok("Created: the objective.", "Objective",
+                                  {"small-businesses": ex("The new objective", new_objective_doc)}, "Objective"))]
+                + list(errs("400b", "401", "403", "404", "405ReadPost", "406", "415", "422", "500", "503").items())),
+    security=BEARER, body=json_body("ObjectiveCreate", {"small-businesses": ex("A third objective of Economy",
+                                                                                objective_create)},
+                                    "The new objective."))
+
+objective_item = route(
+    "/v1/plans/{plan}/objectives/{objective}", name="Objective", get_id="getObjective", summary="Get an objective",
+    description="One objective of the plan, active or archived. " + PLAN_READ,
+    schema=ref("schemas", "Objective"), examples={"reduce-blight": ex("Reduce blight", obj_by_title["Reduce blight"])},
+    path_params=("Plan", "Objective"), allow="ReadPatchDelete", **plan_route_defaults)
+objective_item["patch"] = operation(
+    "Plans", "updateObjective", "Change an objective",
+    WRITE_ORDER + " Replaces the members sent. A new `goal` moves the objective to that goal (without `position`: "
+    "right after the goal's last objective); a new `position` moves the others to make room. `id` cannot change "
+    "once the plan was adopted. An archived objective stays readable here and in the priorities that name it, and "
+    "the tallies keep counting it, but new survey responses may not choose it. The answer is the objective with the "
+    "ETag the next GET will send. " + FRESH,
+    params("If-Match", "X-Request-Id"),
+    OrderedDict([("200", write_ok("OK: the changed objective.", "Objective",
+                                  {"archived": ex("The archived objective", archived_objective_doc)}))]
+                + list(errs("400w", "401", "403", "404", "405ReadPatchDelete", "406", "412", "415", "422", "500",
+                            "503").items())),
+    security=BEARER, body=json_body("ObjectivePatch", {"archive": ex("Archive the objective", objective_patch)},
+                                    "The members to change."))
+objective_item["delete"] = operation(
+    "Plans", "deleteObjective", "Delete an objective",
+    "Admin key only. Checks, in order: the key (401, 403), the path (404), If-Match (400, 412), then whether "
+    "anything refers to the objective: priorities, survey responses, or an open survey of the plan that asks for "
+    "objectives (409 `in-use`, saying what in `detail` and `referenced_by`; archive it instead). The objectives "
+    "after it move up one. " + FRESH,
+    params("If-Match", "X-Request-Id"),
+    OrderedDict([("204", no_content("No Content: the objective is deleted."))]
+                + list(errs("400h", "401", "403", "404", "405ReadPatchDelete", "406", "409u", "412", "500",
+                            "503").items())),
+    security=BEARER)
+
+route("/v1/plans/{plan}/priorities", name="Priorities", get_id="listPriorities",
       summary="List a plan's priorities",
-      description="The plan's yearly priorities, by year descending then rank ascending, optionally of one year, paginated.",
-      content_type="application/json", schema=ref("schemas", "PriorityCollection"),
-      examples={"2021": ex("year=2021", page(priority_docs))},
-      path_params=("Plan",), query=("Year-Filter", "Limit", "Cursor"), collection=True, s503=True)
+      description="The plan's yearly priorities, by year descending then rank ascending, optionally of one year, "
+                  "paginated. " + PLAN_READ,
+      schema=ref("schemas", "PriorityCollection"), examples={"2021": ex("year=2021", page(priority_docs))},
+      path_params=("Plan",), query=("Year-Filter", "Limit", "Cursor"), collection=True, **plan_route_defaults)
+
+priority_year_item = route(
+    "/v1/plans/{plan}/priorities/{year}", name="PriorityYear", get_id="getPriorityYear",
+    summary="Get a year's priorities",
+    description="The ranked priorities of one year, as an entry of the plan's `priorities`. 404 when the plan has "
+                "none for that year. " + PLAN_READ,
+    schema=ref("schemas", "PriorityYear"), examples={"2021": ex("The 2021 priorities", plan_doc["priorities"][0])},
+    path_params=("Plan", "Year"), allow="ReadPut", **plan_route_defaults)
+priority_year_item["put"] = operation(
+    "Plans", "putPriorityYear", "Set a year's priorities",
+    WRITE_ORDER + " Creates the year's ranked list (201) or replaces it (200): rank is the index in `objectives` "
+    "plus one, and each must be an active objective of the plan. `If-None-Match: *` creates only (412 if the year "
+    "has a list); If-Match on a year without a list is 412. The answer is the year's list as `GET` will show it, "
+    "with its ETag. " + FRESH,
+    params("If-Match", "If-None-Match-Create", "X-Request-Id"),
+    OrderedDict([
+        ("200", write_ok("OK: the year's list, replaced.", "PriorityYear",
+                         {"2021": ex("The 2021 priorities", plan_doc["priorities"][0])})),
+        ("201", write_ok("Created: the year's list.", "PriorityYear",
+                         {"2022": ex("The 2022 priorities", priorities_2022_doc)}, "Priorities")),
+    ] + list(errs("400w", "401", "403", "404", "405ReadPut", "406", "412", "415", "422", "500", "503").items())),
+    security=BEARER, body=json_body("PrioritiesPut", {"2022": ex("Three priorities for 2022", priorities_put)},
+                                    "The year's ranked list."))
+
+history_item = OrderedDict()
+history_item["summary"] = "A plan's history"
+history_item["parameters"] = params("Plan")
+HISTORY_QUERY = ("Changes-Since", "Changes-Until", "Limit", "Cursor")
+history_errors = errs("400q", "401", "404", "405Read", "406", "500", "503")
+history_item["get"] = operation(
+    "Plans", "listPlanHistory", "List a plan's changes",
+    "Every recorded change to the plan and to its goals, objectives and years' priorities, newest first, "
+    "paginated: the entries of the audit log about them, without `actor` and `request_id`. Each entry is recorded "
+    "in the same transaction as its change (changes made with plain SQL too, row by row), so the history has every "
+    "committed change and nothing of a refused write. It is read from the database: a change shows here as soon as "
+    "it and the transactions before it have committed. Filter by time (`since` inclusive, `until` exclusive). "
+    "Anyone reads it; an `Authorization` header is optional: with an admin key the history of a draft plan is seen "
+    "too (otherwise 404, as for a plan that does not exist), and an Authorization header that is not a live key "
+    "gets 401. Never cached, no ETag.",
+    params(*HISTORY_QUERY, "X-Request-Id"),
+    OrderedDict([("200", ok("OK: a page of the plan's history.", LIST_HEADERS, json_media("HistoryCollection", {
+        "page": ex("A page with limit=1", page(history_entries[:1], 1, HISTORY_CURSOR,
+                                              plan_path(f"history?limit=1&cursor={HISTORY_CURSOR}"))),
+        "all": ex("Two entries", page(history_entries))})))]
+                + list(history_errors.items())),
+    security=BEARER_OPTIONAL)
+history_item["head"] = operation(
+    "Plans", "headPlanHistory", "Headers of: list a plan's changes",
+    "Same as GET without the body (error responses carry no body either).", params(*HISTORY_QUERY, "X-Request-Id"),
+    OrderedDict([("200", ok("OK: the headers a GET would send, without the body.", LIST_HEADERS))]
+                + list(history_errors.items())),
+    security=BEARER_OPTIONAL)
+history_item["options"] = options_op("Plans", "PlanHistory", "Read")
+paths["/v1/plans/{plan}/history"] = history_item
 
 # /v1/surveys: the public list, and POST (admin).
 surveys_item = route(
@@ -1381,10 +2005,12 @@ surveys_item = route(
 surveys_item["post"] = operation(
     "Surveys", "createSurvey", "Create a survey",
     "Admin key only. Creates a survey with its questions; every fault of the body is reported at once (422). "
-    "It is served by every worker (GET, tallies, submissions) within about half a second.",
+    "It is served by every worker (GET, tallies, submissions) within about half a second. The ETag header is the "
+    "one `GET /v1/surveys/{survey}` will give. The creation is recorded in the audit log (`GET /v1/audit`) in the "
+    "same transaction.",
     params("X-Request-Id"),
     OrderedDict([("201", ok("Created: the survey as admins see it.",
-                            ["Location-Survey", "Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+                            ["Location-Survey", "ETag-Survey", "Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
                             json_media("SurveyAdmin", {"budget-2027": ex("The new survey", survey_admin_doc)})))]
                 + list(errs("400b", "401", "403", "405ReadPost", "406", "415", "422", "500", "503").items())),
     security=BEARER, body=json_body("SurveyCreate", {"budget-2027": ex("A survey with one question of each type",
@@ -1398,18 +2024,22 @@ survey_item = route(
 survey_item["patch"] = operation(
     "Surveys", "updateSurvey", "Change a survey",
     "Admin key only. Replaces the members sent; `questions` can change only while the survey has no responses "
-    "(409 after). The answer is the survey as admins see it, not cached and without ETag.",
-    params("X-Request-Id"),
-    OrderedDict([("200", ok("OK: the changed survey.", ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+    "(409 after). With If-Match, the change happens only if it names the current ETag of `GET "
+    "/v1/surveys/{survey}` (412 `precondition-failed` otherwise; a malformed If-Match is 400 `invalid-header`). "
+    "The answer is the survey as admins see it, not cached; its ETag header is the one `GET /v1/surveys/{survey}` "
+    "now gives (for the next If-Match). The change is recorded in the audit log (`GET /v1/audit`) in the same "
+    "transaction; a refused write records nothing.",
+    params("If-Match", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: the changed survey.", ["ETag-Survey", "Cache-Control-No-Store", "X-Request-Id", "Vary",
+                                                        *CORS],
                             json_media("SurveyAdmin", {"closed": ex("The seed survey", seed_survey_admin_doc)})))]
-                + list(errs("400b", "401", "403", "404", "405ReadPatch", "406", "409h", "415", "422", "500",
+                + list(errs("400w", "401", "403", "404", "405ReadPatch", "406", "409h", "412", "415", "422", "500",
                             "503").items())),
     security=BEARER, body=json_body("SurveyPatch", {"close": ex("Close the survey early",
                                                                 schemas["SurveyPatch"]["examples"][0])},
                                     "The members to change."))
 
 # /v1/surveys/{survey}/responses
-LIST_HEADERS = ["Cache-Control-Private-No-Store", "Link", "X-Request-Id", "Vary", *CORS]
 responses_item = OrderedDict()
 responses_item["summary"] = "Responses to a survey"
 responses_item["parameters"] = params("Survey")
@@ -1594,6 +2224,34 @@ key_item["delete"] = operation(
 key_item["options"] = options_op("Keys", "Key", "Delete")
 paths["/v1/keys/{key}"] = key_item
 
+audit_item = OrderedDict()
+audit_item["summary"] = "The audit log"
+AUDIT_QUERY = ("Resource-Filter", "Changes-Since", "Changes-Until", "Limit", "Cursor")
+audit_errors = errs("400q", "401", "403", "405Read", "406", "500", "503")
+audit_item["get"] = operation(
+    "Audit", "listAudit", "List recorded changes",
+    "Admin key only. Every recorded change, newest first: plans, goals, objectives, priorities, surveys, keys "
+    "(created, revoked) and voided responses, whether made over the API (the actor is the key) or with plain SQL "
+    "(the actor is the database role). Each entry is recorded in the same transaction as its change, so the log "
+    "has every committed change and nothing of a refused one; a change shows here at once on the worker that "
+    "made it and on the others within 1 second. Filter by `resource` and by time (`since` inclusive, `until` "
+    "exclusive). Never cached, no ETag.",
+    params(*AUDIT_QUERY, "X-Request-Id"),
+    OrderedDict([("200", ok("OK: a page of the audit log.", LIST_HEADERS, json_media("AuditCollection", {
+        "page": ex("A page with limit=1", page(audit_entries[:1], 1, AUDIT_CURSOR,
+                                              f"/v1/audit?limit=1&cursor={AUDIT_CURSOR}")),
+        "all": ex("Three entries", page(audit_entries))})))]
+                + list(audit_errors.items())),
+    security=BEARER)
+audit_item["head"] = operation(
+    "Audit", "headAudit", "Headers of: list recorded changes",
+    "Same as GET without the body (error responses carry no body either).", params(*AUDIT_QUERY, "X-Request-Id"),
+    OrderedDict([("200", ok("OK: the headers a GET would send, without the body.", LIST_HEADERS))]
+                + list(audit_errors.items())),
+    security=BEARER)
+audit_item["options"] = options_op("Audit", "Audit", "Read")
+paths["/v1/audit"] = audit_item
+
 route("/healthz", tag="Health", name="Health", get_id="getHealth", summary="Liveness probe",
       description="200 while the service answers; does not touch the database.", content_type="application/json",
       schema=ref("schemas", "Health"), examples={"ok": ex("Alive", {"status": "ok"})}, cache="Cache-Control-No-Store")
@@ -1619,8 +2277,9 @@ route("/docs/swagger-ui-bundle.js", tag="Documentation", name="DocsScript", get_
 description = f"""JSON API over the strategic plan of the City of Independence, Missouri:
 **Independence for All**, the 2021 Strategic Plan Update (4 goals, 14 objectives, the City
 Council's 2021 priorities) and the community surveys about it. Anyone reads the plan, the
-surveys and their public tallies; partners holding an API key submit survey responses; admins
-manage keys and surveys, read and void responses.
+surveys and their public tallies and the plans' history; partners holding an API key submit
+survey responses; admins edit the plans (draft plans are theirs alone), manage keys and surveys,
+read and void responses, and read the audit log of every change.
 
 ## Conventions
 - **Media types**: `application/json` (UTF-8); errors are RFC 9457 problem documents,
@@ -1635,23 +2294,49 @@ manage keys and surveys, read and void responses.
   revoked key gets 401 with `error="invalid_token"`; a valid key without the right gets 403
   `/problems/forbidden`. **Admin** keys do everything; **partner** keys submit responses (to any
   survey, or only to the surveys the key is limited to and whose `partners` list it) and read their
-  own. The first admin key is made with `civic-admin create-key` (`make admin-key`).
+  own. The first admin key is made with `civic-admin create-key` (`make admin-key`). The plan
+  routes (`/v1/plans` and below) take a key optionally: an admin key also shows draft plans (to
+  anyone else a draft plan and everything under it is 404), and an `Authorization` header that is
+  not a live key gets 401.
 - **Ids** are slugs (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 100 characters). The plan id `current`
   names the newest adopted plan. Responses have UUIDs, keys `key_` and 16 hex digits.
 - **Caching**: the public read routes send a strong `ETag` and `Cache-Control` (`public, max-age=60`;
-  `no-store` on `/healthz` and `/readyz`); `If-None-Match` (one tag, a list, `W/` tags compared weakly,
+  `no-store` on `/healthz` and `/readyz`; `private, no-cache` on a plan route read with a key, and
+  plan routes send `Vary: Authorization`); `If-None-Match` (one tag, a list, `W/` tags compared weakly,
   or `*`) that matches gives 304 with an empty body. Tallies send an ETag that changes exactly when
   the numbers do, with `Cache-Control: no-cache` (`private, no-cache` when not public): public tallies
-  are cached by each worker for 250 ms, so they are at most that old. Keys and responses (pages and
-  single ones) and every write answer are never cached (`private, no-store` or `no-store`) and carry
-  no ETag; problems and OPTIONS answers are `no-store`.
+  are cached by each worker for 250 ms, so they are at most that old. Keys, responses (pages and
+  single ones), the audit log, a plan's history and every write answer are never cached
+  (`private, no-store` or `no-store`), and the reads among them carry no ETag. The writes of plans,
+  goals, objectives, a year's priorities and surveys send the ETag the next GET of the item will
+  show (for the next If-Match). Problems and OPTIONS answers are `no-store`.
 - **HEAD** works on every GET route: same headers, no body.
 - **Pagination**: collections take `limit` (1..200, default 50) and `cursor` (opaque, from the
   previous page) plus their own filters. Unknown, repeated or invalid parameters and bad cursors
   get 400 `/problems/invalid-parameter`. The body is `{{"items", "limit", "next_cursor", "next"}}`;
   when there is a next page, `Link: <next>; rel="next"` is sent too.
 - **Writes**: bodies are checked whole; 422 `/problems/invalid-body` lists every fault in `errors`,
-  each with a JSON Pointer. Unknown members are faults, server-owned ones (`id`, `status`, ...) included.
+  each with a JSON Pointer (`""` for the whole body). Unknown members are faults, server-owned ones
+  included. A write is checked in this order: what the request itself carries (a missing or
+  malformed key 401, a malformed If-Match 400 `/problems/invalid-header`, the body's media type
+  and syntax 415 and 400), then in the database the key (401 unknown or revoked, 403), the path
+  (404), If-Match (412), the body's content (422) and conflicts (409); a refused write changes
+  nothing and records nothing. Successful writes answer with the item as GET
+  will show it (201 with `Location` when created); a DELETE answers 204.
+- **Preconditions**: PATCH, PUT and DELETE of plans, goals, objectives, a year's priorities and
+  surveys honour `If-Match`: `*` or a list of strong entity tags, compared with the ETag GET gives
+  for the item. When none matches (weak tags never do; nothing matches an item that does not exist),
+  412 `/problems/precondition-failed` with the current ETag in `etag`, and nothing changes. A
+  malformed If-Match is 400 `/problems/invalid-header`. `If-None-Match: *` on a PUT of a year's
+  priorities creates only. Writes without If-Match are not conditional.
+- **Freshness**: the plan routes are served from memory. After a write commits, the worker that
+  made it serves the change on its next request, and every other worker within 1 second. The
+  audit log and the history are read from the database.
+- **History**: every change to plans, goals, objectives, priorities, surveys and keys (created,
+  revoked), and every voided response, is recorded in the same transaction as the change, so a
+  failed write records nothing; changes made with plain SQL are recorded too, row by row, with the
+  database role as the actor. Admins read all of it at `GET /v1/audit`; anyone reads a plan's
+  part, without actors and request ids, at `GET /v1/plans/{{plan}}/history`.
 - **Exactly once**: a response is stored once per API key, survey and `external_id`; resending the
   same body gives 200 and the stored response, other answers 409 `/problems/duplicate-response`.
   `Idempotency-Key` (1..255 characters, kept 24 hours per API key) on a single submission replays
@@ -1661,7 +2346,7 @@ manage keys and surveys, read and void responses.
   otherwise replaced by a generated 32-hex-digit id; problems repeat it as `request_id`.
 - **Methods**: each path answers the methods its OPTIONS lists in `Allow`; other methods get 405
   with `Allow`. Unknown paths get 404.
-- **CORS**: every response has `Vary: Origin`. Origins listed in `CIVIC_CORS_ORIGINS` get
+- **CORS**: every response has `Vary: Origin` (and `Authorization`). Origins listed in `CIVIC_CORS_ORIGINS` get
   `Access-Control-Allow-Origin` and `Access-Control-Expose-Headers`; their preflights (OPTIONS)
   for one of the path's methods get `Access-Control-Allow-Methods`, `-Allow-Headers` and `-Max-Age: 600`.
 

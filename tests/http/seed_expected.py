@@ -83,11 +83,11 @@ def _build():
         for oid, otitle in objs:
             position += 1
             obj = {"id": oid, "plan": PLAN_ID, "goal": gid,
-                   "position": position, "title": otitle}
+                   "position": position, "title": otitle, "status": "active"}
             objectives.append(obj)
             goal_objectives.append(obj)
         goals.append({"id": gid, "plan": PLAN_ID, "position": goal_position,
-                      "title": gtitle, "statement": statement,
+                      "title": gtitle, "statement": statement, "status": "active",
                       "objectives": goal_objectives})
     return goals, objectives
 

@@ -132,9 +132,9 @@ def test_preflight_from_allowed_origin_is_a_204_allowing_get(api, tokens, cors_o
 
 
 def test_preflight_allows_the_routes_methods(api, tokens, cors_origin):
-    r = preflight(api, PLAN, cors_origin)
+    r = preflight(api, PLAN, cors_origin, method="PATCH")
     assert sorted(t.upper() for t in tokens(r, "Access-Control-Allow-Methods")) == [
-        "GET", "HEAD", "OPTIONS"]
+        "GET", "HEAD", "OPTIONS", "PATCH"]
 
 
 def test_preflight_is_cached_for_600_seconds(api, cors_origin):
@@ -175,12 +175,16 @@ def test_preflight_from_a_look_alike_origin_gets_no_cors_headers(api, origin):
 
 # --- plain OPTIONS --------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/v1/plans", PLAN,
-                                  PLAN + "/goals/quality", PLAN + "/objectives"])
-def test_plain_options_is_a_204_with_allow(api, tokens, path):
+@pytest.mark.parametrize("path,writes", [
+    ("/healthz", []), ("/readyz", []), ("/v1/plans", ["POST"]), (PLAN, ["PATCH"]),
+    (PLAN + "/goals/quality", ["DELETE", "PATCH"]), (PLAN + "/objectives", ["POST"]),
+    (PLAN + "/priorities", []), (PLAN + "/priorities/2021", ["PUT"]),
+])
+def test_plain_options_is_a_204_with_allow(api, tokens, path, writes):
     r = api.options(path)
     assert r.status_code == 204
-    assert sorted(t.upper() for t in tokens(r, "Allow")) == ["GET", "HEAD", "OPTIONS"]
+    assert sorted(t.upper() for t in tokens(r, "Allow")) == sorted(
+        ["GET", "HEAD", "OPTIONS"] + writes)
 
 
 @pytest.mark.parametrize("path", ["/v1/surveys", "/v1/surveys/" + seed.SURVEY_ID])

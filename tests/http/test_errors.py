@@ -10,13 +10,24 @@ PLAN = "/v1/plans/" + seed.PLAN_ID
 READ_ONLY_ROUTES = [
     "/healthz",
     "/readyz",
-    "/v1/plans",
-    PLAN,
-    PLAN + "/goals",
-    PLAN + "/goals/quality",
-    PLAN + "/objectives",
-    PLAN + "/objectives/reduce-blight",
     PLAN + "/priorities",
+    PLAN + "/history",
+    "/v1/audit",
+]
+# The plan's routes take admin writes (issue 4); these methods stay not
+# allowed on them.
+PLAN_ROUTES_AND_OTHER_METHODS = [
+    (path, method)
+    for path, methods in [
+        ("/v1/plans", ["PUT", "PATCH", "DELETE"]),
+        (PLAN, ["POST", "PUT", "DELETE"]),
+        (PLAN + "/goals", ["PUT", "PATCH", "DELETE"]),
+        (PLAN + "/goals/quality", ["POST", "PUT"]),
+        (PLAN + "/objectives", ["PUT", "PATCH", "DELETE"]),
+        (PLAN + "/objectives/reduce-blight", ["POST", "PUT"]),
+        (PLAN + "/priorities/2021", ["POST", "PATCH", "DELETE"]),
+    ]
+    for method in methods
 ]
 # Survey routes gain admin writes in issue 3 (POST /v1/surveys, PATCH
 # /v1/surveys/{survey}); the methods below stay not allowed.
@@ -104,9 +115,10 @@ def test_other_methods_on_read_routes_are_a_405_problem_with_allow(api, problem,
     assert sorted(t.upper() for t in tokens(r, "Allow")) == ["GET", "HEAD", "OPTIONS"]
 
 
-@pytest.mark.parametrize("path,method", SURVEY_ROUTES_AND_OTHER_METHODS)
-def test_methods_a_survey_route_lacks_are_a_405_problem_with_allow(api, problem, tokens,
-                                                                   path, method):
+@pytest.mark.parametrize("path,method", SURVEY_ROUTES_AND_OTHER_METHODS +
+                         PLAN_ROUTES_AND_OTHER_METHODS)
+def test_methods_a_route_lacks_are_a_405_problem_with_allow(api, problem, tokens,
+                                                            path, method):
     r = api.request(method, path)
     problem(r, 405, "method-not-allowed", path)
     allow = {t.upper() for t in tokens(r, "Allow")}
@@ -114,8 +126,8 @@ def test_methods_a_survey_route_lacks_are_a_405_problem_with_allow(api, problem,
     assert method not in allow
 
 
-def test_post_with_a_json_body_is_still_a_405(api, problem):
-    r = api.request("POST", PLAN + "/objectives", json={"title": "Build a moon base"})
+def test_put_with_a_json_body_is_still_a_405(api, problem):
+    r = api.request("PUT", PLAN + "/objectives", json={"title": "Build a moon base"})
     problem(r, 405, "method-not-allowed", PLAN + "/objectives")
 
 
