@@ -345,10 +345,30 @@ BEGIN
 END
 $$;
 
--- The plan p_plan, locked for a write; NULL when there is none.
-CREATE FUNCTION api_plan_lock(p_plan text) RETURNS plans
-LANGUAGE sql AS $$
-	SELECT * FROM plans WHERE slug = p_plan FOR UPDATE
+/*
+ * The start of every write to plan p_plan: the admin behind p_hash (whom
+ * the change is recorded under) and the plan, locked, in p; or the
+ * problem (401, 403, 404) in status and body.
+ */
+CREATE FUNCTION api_plan_write(p_hash bytea, p_request text, p_plan text,
+    OUT p plans, OUT status integer, OUT body text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		status := a.status;
+		body := a.body;
+		RETURN;
+	END IF;
+	SELECT * INTO p FROM plans x WHERE x.slug = p_plan FOR UPDATE;
+	IF p.id IS NULL THEN
+		status := 404;
+		body := api_no_plan(p_plan);
+	END IF;
+END
 $$;
 
 CREATE FUNCTION api_plan_update(p_hash bytea, p_request text, p_plan text,
@@ -357,22 +377,17 @@ RETURNS TABLE (status integer, body text, location text, etag text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-	a	record;
+	w	record;
 	p	plans;
 	cur	record;
 	e	jsonb;
 BEGIN
-	a := api_actor(p_hash, p_request);
-	IF a.status IS NOT NULL THEN
-		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+	w := api_plan_write(p_hash, p_request, p_plan);
+	IF w.status IS NOT NULL THEN
+		RETURN QUERY SELECT w.status, w.body, NULL::text, NULL::text;
 		RETURN;
 	END IF;
-	p := api_plan_lock(p_plan);
-	IF p.id IS NULL THEN
-		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
-		    NULL::text;
-		RETURN;
-	END IF;
+	p := w.p;
 	SELECT * INTO cur FROM api_plan WHERE id = p.id;
 	IF NOT api_if_match(p_if_match, api_etag(cur.document)) THEN
 		RETURN QUERY SELECT * FROM api_precondition_failed(
@@ -481,22 +496,17 @@ RETURNS TABLE (status integer, body text, location text, etag text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-	a	record;
+	w	record;
 	p	plans;
 	e	jsonb;
 	v_id	bigint;
 BEGIN
-	a := api_actor(p_hash, p_request);
-	IF a.status IS NOT NULL THEN
-		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+	w := api_plan_write(p_hash, p_request, p_plan);
+	IF w.status IS NOT NULL THEN
+		RETURN QUERY SELECT w.status, w.body, NULL::text, NULL::text;
 		RETURN;
 	END IF;
-	p := api_plan_lock(p_plan);
-	IF p.id IS NULL THEN
-		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
-		    NULL::text;
-		RETURN;
-	END IF;
+	p := w.p;
 	e := api_goal_faults(p_body, p, NULL::goals);
 	IF jsonb_array_length(e) > 0 THEN
 		RETURN QUERY SELECT * FROM api_invalid_result(e);
@@ -528,24 +538,19 @@ RETURNS TABLE (status integer, body text, location text, etag text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-	a	record;
+	w	record;
 	p	plans;
 	g	goals;
 	cur	record;
 	e	jsonb;
 	refs	jsonb;
 BEGIN
-	a := api_actor(p_hash, p_request);
-	IF a.status IS NOT NULL THEN
-		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+	w := api_plan_write(p_hash, p_request, p_plan);
+	IF w.status IS NOT NULL THEN
+		RETURN QUERY SELECT w.status, w.body, NULL::text, NULL::text;
 		RETURN;
 	END IF;
-	p := api_plan_lock(p_plan);
-	IF p.id IS NULL THEN
-		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
-		    NULL::text;
-		RETURN;
-	END IF;
+	p := w.p;
 	SELECT * INTO g FROM goals WHERE plan_id = p.id AND slug = p_goal;
 	IF NOT FOUND THEN
 		RETURN QUERY SELECT * FROM api_no_item('goal', p_goal, p_plan);
@@ -665,23 +670,18 @@ RETURNS TABLE (status integer, body text, location text, etag text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-	a	record;
+	w	record;
 	p	plans;
 	e	jsonb;
 	v_goal	bigint;
 	v_id	bigint;
 BEGIN
-	a := api_actor(p_hash, p_request);
-	IF a.status IS NOT NULL THEN
-		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+	w := api_plan_write(p_hash, p_request, p_plan);
+	IF w.status IS NOT NULL THEN
+		RETURN QUERY SELECT w.status, w.body, NULL::text, NULL::text;
 		RETURN;
 	END IF;
-	p := api_plan_lock(p_plan);
-	IF p.id IS NULL THEN
-		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
-		    NULL::text;
-		RETURN;
-	END IF;
+	p := w.p;
 	e := api_objective_faults(p_body, p, NULL::objectives);
 	IF jsonb_array_length(e) > 0 THEN
 		RETURN QUERY SELECT * FROM api_invalid_result(e);
@@ -758,7 +758,7 @@ RETURNS TABLE (status integer, body text, location text, etag text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-	a	record;
+	w	record;
 	p	plans;
 	o	objectives;
 	cur	record;
@@ -766,17 +766,12 @@ DECLARE
 	refs	jsonb;
 	v_goal	bigint;
 BEGIN
-	a := api_actor(p_hash, p_request);
-	IF a.status IS NOT NULL THEN
-		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+	w := api_plan_write(p_hash, p_request, p_plan);
+	IF w.status IS NOT NULL THEN
+		RETURN QUERY SELECT w.status, w.body, NULL::text, NULL::text;
 		RETURN;
 	END IF;
-	p := api_plan_lock(p_plan);
-	IF p.id IS NULL THEN
-		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
-		    NULL::text;
-		RETURN;
-	END IF;
+	p := w.p;
 	SELECT * INTO o FROM objectives WHERE plan_id = p.id AND
 	    slug = p_objective;
 	IF NOT FOUND THEN
@@ -893,24 +888,19 @@ RETURNS TABLE (status integer, body text, location text, etag text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-	a	record;
+	w	record;
 	p	plans;
 	cur	record;
 	d	record;
 	e	jsonb;
 	v_new	boolean;
 BEGIN
-	a := api_actor(p_hash, p_request);
-	IF a.status IS NOT NULL THEN
-		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+	w := api_plan_write(p_hash, p_request, p_plan);
+	IF w.status IS NOT NULL THEN
+		RETURN QUERY SELECT w.status, w.body, NULL::text, NULL::text;
 		RETURN;
 	END IF;
-	p := api_plan_lock(p_plan);
-	IF p.id IS NULL THEN
-		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
-		    NULL::text;
-		RETURN;
-	END IF;
+	p := w.p;
 	SELECT * INTO cur FROM api_priority_set aps WHERE aps.plan_id = p.id
 	    AND aps.year = p_year;
 	v_new := cur.path IS NULL;

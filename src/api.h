@@ -63,7 +63,9 @@ int		resource_collection_send(struct http_request *,
 
 /* rpc.c: what every write and authenticated read shares. */
 struct dbq;
+const char	*path_id(const char *, const char *, char *, size_t);
 int		survey_from_path(const char *, char *, size_t);
+int		if_match_read(struct http_request *, char *, size_t);
 const struct resource	*survey_by_slug(const char *);
 const struct resource	*survey_resource(const char *, char *, size_t);
 int		auth_key_hash(struct http_request *,
@@ -73,6 +75,7 @@ void		dbq_send_result(struct http_request *, struct dbq *);
 void		dbq_send_list(struct http_request *, struct dbq *,
 		    const char *, const char *,
 		    char *(*)(struct http_request *, json_t *, size_t *));
+void		dbq_page_keys(struct dbq *, int, int, const int64_t *);
 int		dbq_page_params(struct http_request *, struct dbq *,
 		    const struct query *, const char *, size_t, int64_t *,
 		    int *);

@@ -44,20 +44,10 @@ plans_history(struct http_request *req)
 static int
 history_plan(const char *path, char *out, size_t len)
 {
-	const char	*p, *end;
-	size_t		 n;
+	const char	*rest;
 
-	if (strncmp(path, "/v1/plans/", 10) != 0)
-		return (-1);
-	p = path + 10;
-	if ((end = strchr(p, '/')) == NULL || strcmp(end, "/history") != 0)
-		return (-1);
-	n = (size_t)(end - p);
-	if (n == 0 || n >= len)
-		return (-1);
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return (slug_valid(out) ? 0 : -1);
+	rest = path_id(path, "/v1/plans/", out, len);
+	return (rest != NULL && strcmp(rest, "/history") == 0 ? 0 : -1);
 }
 
 /* Append name=value (encoded) to the page's parameters in q->text. */
@@ -164,15 +154,7 @@ audit_prepare(struct http_request *req, struct dbq *q)
 	dbq_param(q, 3, until, 0, 0);
 	(void)snprintf(num, sizeof(num), "%ld", q->limit);
 	dbq_param(q, 4, num, 0, 0);
-	if (has_cursor) {
-		(void)snprintf(num, sizeof(num), "%lld", (long long)keys[0]);
-		dbq_param(q, 5, num, 0, 0);
-		(void)snprintf(num, sizeof(num), "%lld", (long long)keys[1]);
-		dbq_param(q, 6, num, 0, 0);
-	} else {
-		dbq_param(q, 5, NULL, 0, 0);
-		dbq_param(q, 6, NULL, 0, 0);
-	}
+	dbq_page_keys(q, 5, has_cursor, keys);
 	query_cleanup(&qs);
 	return (1);
 

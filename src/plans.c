@@ -182,16 +182,9 @@ plans_write(struct http_request *req, struct dbq *q,
 	long		 year;
 	int		 has_if_match, del, i;
 
-	has_if_match = 0;
-	if (http_request_header(req, "if-match", &hv)) {
-		if (etag_if_match(hv, if_match, sizeof(if_match)) == -1) {
-			api_error(req, PROBLEM_INVALID_HEADER, "If-Match must "
-			    "be * or a list of entity tags, such as "
-			    "\"0123456789abcdef\".");
-			return (0);
-		}
-		has_if_match = 1;
-	}
+	if ((has_if_match = if_match_read(req, if_match,
+	    sizeof(if_match))) == -1)
+		return (0);
 
 	del = req->method == HTTP_METHOD_DELETE;
 	text = NULL;

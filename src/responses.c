@@ -266,15 +266,7 @@ list_prepare(struct http_request *req, struct dbq *q)
 	dbq_param(q, 2, num, 0, 0);
 	dbq_param(q, 3, desc ? "true" : "false", 0, 0);
 	dbq_param(q, 4, since, 0, 0);
-	if (has_cursor) {
-		(void)snprintf(num, sizeof(num), "%lld", (long long)keys[0]);
-		dbq_param(q, 5, num, 0, 0);
-		(void)snprintf(num, sizeof(num), "%lld", (long long)keys[1]);
-		dbq_param(q, 6, num, 0, 0);
-	} else {
-		dbq_param(q, 5, NULL, 0, 0);
-		dbq_param(q, 6, NULL, 0, 0);
-	}
+	dbq_page_keys(q, 5, has_cursor, keys);
 	query_cleanup(&qs);
 	return (1);
 

@@ -11,24 +11,55 @@
 #include "api.h"
 #include "dbq.h"
 
-/* The {survey} of /v1/surveys/{survey}/..., into out. */
-int
-survey_from_path(const char *path, char *out, size_t len)
+/*
+ * The id that follows prefix in path, into out: the rest of the path after
+ * it, or NULL when there is none, or it is not an id.
+ */
+const char *
+path_id(const char *path, const char *prefix, char *out, size_t len)
 {
 	const char	*p, *end;
 	size_t		 n;
 
-	if (strncmp(path, "/v1/surveys/", 12) != 0)
-		return (-1);
-	p = path + 12;
+	n = strlen(prefix);
+	if (strncmp(path, prefix, n) != 0)
+		return (NULL);
+	p = path + n;
 	if ((end = strchr(p, '/')) == NULL)
 		end = p + strlen(p);
 	n = (size_t)(end - p);
 	if (n == 0 || n >= len)
-		return (-1);
+		return (NULL);
 	memcpy(out, p, n);
 	out[n] = '\0';
-	return (slug_valid(out) ? 0 : -1);
+	return (slug_valid(out) ? end : NULL);
+}
+
+/* The {survey} of /v1/surveys/{survey}/..., into out. */
+int
+survey_from_path(const char *path, char *out, size_t len)
+{
+	return (path_id(path, "/v1/surveys/", out, len) != NULL ? 0 : -1);
+}
+
+/*
+ * If-Match, read for the database (etag_if_match) into buf: 1 when the
+ * request has one, 0 when not; answers 400 and returns -1 when it is
+ * malformed.
+ */
+int
+if_match_read(struct http_request *req, char *buf, size_t len)
+{
+	const char	*hv;
+
+	if (!http_request_header(req, "if-match", &hv))
+		return (0);
+	if (etag_if_match(hv, buf, len) == -1) {
+		api_error(req, PROBLEM_INVALID_HEADER, "If-Match must be * or "
+		    "a list of entity tags, such as \"0123456789abcdef\".");
+		return (-1);
+	}
+	return (1);
 }
 
 /*
@@ -248,6 +279,24 @@ dbq_send_list(struct http_request *req, struct dbq *q, const char *path,
 	http_response_header(req, "cache-control", "private, no-store");
 	http_response(req, HTTP_STATUS_OK, out, len);
 	free(out);
+}
+
+/* Parameters i and i + 1: the cursor's two keys, or NULL without one. */
+void
+dbq_page_keys(struct dbq *q, int i, int has_cursor, const int64_t *keys)
+{
+	char	num[32];
+	int	k;
+
+	for (k = 0; k < 2; k++) {
+		if (has_cursor) {
+			(void)snprintf(num, sizeof(num), "%lld",
+			    (long long)keys[k]);
+			dbq_param(q, i + k, num, 0, 0);
+		} else {
+			dbq_param(q, i + k, NULL, 0, 0);
+		}
+	}
 }
 
 /*

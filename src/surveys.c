@@ -47,7 +47,6 @@ static int
 survey_write_prepare(struct http_request *req, struct dbq *q)
 {
 	json_t		*body;
-	const char	*hv;
 	char		 slug[CIVIC_ID_MAX + 1], if_match[512], *text;
 	unsigned char	 hash[APIKEY_HASH_LEN];
 	int		 create, has_if_match;
@@ -65,15 +64,9 @@ survey_write_prepare(struct http_request *req, struct dbq *q)
 		return (0);
 	}
 	has_if_match = 0;
-	if (!create && http_request_header(req, "if-match", &hv)) {
-		if (etag_if_match(hv, if_match, sizeof(if_match)) == -1) {
-			api_error(req, PROBLEM_INVALID_HEADER, "If-Match must "
-			    "be * or a list of entity tags, such as "
-			    "\"0123456789abcdef\".");
-			return (0);
-		}
-		has_if_match = 1;
-	}
+	if (!create && (has_if_match = if_match_read(req, if_match,
+	    sizeof(if_match))) == -1)
+		return (0);
 	if ((body = body_json(req)) == NULL)
 		return (0);
 	text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
