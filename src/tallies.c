@@ -171,7 +171,7 @@ tallies_prepare(struct http_request *req, struct dbq *q)
 	if (tallies_public(r->json)) {
 		dbq_param(q, 0, NULL, 0, 1);
 	} else {
-		http_response_header(req, "vary", "Authorization");
+		/* Vary names Authorization already (api_headers). */
 		if (http_request_header(req, "authorization", &field)) {
 			if (auth_key_hash(req, hash) == -1)
 				return (0);
