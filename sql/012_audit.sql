@@ -112,8 +112,8 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 /*
- * Deferred, at commit: record a changed row, unless the transaction
- * recorded its changes through the API.  TG_ARGV[0] is the resource.
+ * Deferred, at commit: record a changed row, unless the transaction is an
+ * API write (api_actor) that recorded its changes.  TG_ARGV[0] is the resource.
  * Secrets' hashes are never recorded; a row whose only change is a
  * timestamp of bookkeeping is not a change.
  */
@@ -124,7 +124,8 @@ DECLARE
 	n	jsonb;
 	r	jsonb;
 BEGIN
-	IF EXISTS (SELECT 1 FROM audit_log WHERE txid = pg_current_xact_id()
+	IF current_setting('civic.key_id', true) <> '' AND EXISTS (SELECT 1
+	    FROM audit_log WHERE txid = pg_current_xact_id()
 	    AND source = 'api') THEN
 		RETURN NULL;
 	END IF;
@@ -198,6 +199,27 @@ CREATE CONSTRAINT TRIGGER responses_audit_update AFTER UPDATE
 CREATE CONSTRAINT TRIGGER responses_audit_delete AFTER DELETE
 	ON responses DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	EXECUTE FUNCTION audit_row('response');
+
+-- TRUNCATE fires no row trigger: it is refused on the recorded tables.
+CREATE FUNCTION audit_no_truncate() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'TRUNCATE of % would go unrecorded: DELETE instead',
+	    TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+DO $$
+DECLARE
+	t	text;
+BEGIN
+	FOREACH t IN ARRAY '{plans,goals,objectives,priority_sets,priorities,surveys,survey_questions,survey_partners,api_keys,api_key_surveys,responses}'::text[]
+	LOOP
+		EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR '
+		    'EACH STATEMENT EXECUTE FUNCTION audit_no_truncate()',
+		    t || '_no_truncate', t);
+	END LOOP;
+END
+$$;
 
 CREATE FUNCTION api_no_plan(p_plan text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$

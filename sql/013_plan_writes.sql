@@ -388,6 +388,10 @@ BEGIN
 		RETURN;
 	END IF;
 	p := w.p;
+	IF p_body ? 'id' THEN
+		-- Ids change one at a time, as plans are made.
+		PERFORM pg_advisory_xact_lock(hashtext('civic plans'));
+	END IF;
 	SELECT * INTO cur FROM api_plan WHERE id = p.id;
 	IF NOT api_if_match(p_if_match, api_etag(cur.document)) THEN
 		RETURN QUERY SELECT * FROM api_precondition_failed(
@@ -517,7 +521,8 @@ BEGIN
 	VALUES (p.id, COALESCE(p_body->>'id', api_free_slug(api_slugify(
 	    p_body->>'title'), ARRAY(SELECT slug::text FROM goals
 	    WHERE plan_id = p.id))),
-	    (SELECT count(*) + 1 FROM goals WHERE plan_id = p.id),
+	    (SELECT COALESCE(max(position), 0) + 1 FROM goals
+	    WHERE plan_id = p.id),
 	    p_body->>'title', COALESCE(p_body->>'statement', ''),
 	    COALESCE(p_body->>'status', 'active'))
 	RETURNING id INTO v_id;
@@ -695,7 +700,8 @@ BEGIN
 	VALUES (p.id, v_goal, COALESCE(p_body->>'id', api_free_slug(
 	    api_slugify(p_body->>'title'), ARRAY(SELECT slug::text
 	    FROM objectives WHERE plan_id = p.id))),
-	    (SELECT count(*) + 1 FROM objectives WHERE plan_id = p.id),
+	    (SELECT COALESCE(max(position), 0) + 1 FROM objectives
+	    WHERE plan_id = p.id),
 	    p_body->>'title', COALESCE(p_body->>'status', 'active'))
 	RETURNING id INTO v_id;
 	PERFORM api_place('objectives', p.id, v_id, COALESCE(
@@ -811,6 +817,21 @@ BEGIN
 	IF jsonb_array_length(e) > 0 THEN
 		RETURN QUERY SELECT * FROM api_invalid_result(e);
 		RETURN;
+	END IF;
+	-- Answers name objectives by id: one they name keeps it.
+	IF (p_body->>'id') <> o.slug THEN
+		SELECT jsonb_agg(r) INTO refs
+		FROM jsonb_array_elements(api_objective_refs(o)) AS r
+		WHERE r->>'type' <> 'priorities';
+		IF refs IS NOT NULL THEN
+			RETURN QUERY SELECT 409, api_problem(409, 'in-use',
+			    'In Use', format('Objective %L is named by survey '
+			    'responses, or may be by an open survey: its id '
+			    'cannot change (its title can).', p_objective),
+			    jsonb_build_object('referenced_by', refs)),
+			    NULL::text, NULL::text;
+			RETURN;
+		END IF;
 	END IF;
 	SELECT id INTO v_goal FROM goals WHERE plan_id = p.id AND
 	    slug = p_body->>'goal';
@@ -954,6 +975,15 @@ BEGIN
 	a := api_actor(p_hash, p_request);
 	IF a.status IS NOT NULL THEN
 		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	-- A draft plan is for admins only: so are surveys, once it is
+	-- published.
+	IF jsonb_typeof(p_body) = 'object' AND EXISTS (SELECT 1 FROM plans
+	    WHERE slug = p_body->>'plan' AND plans.status = 'draft') THEN
+		RETURN QUERY SELECT * FROM api_invalid_result(api_fault('/plan',
+		    format('Plan %s is a draft: a survey needs a published '
+		    'plan.', p_body->'plan')));
 		RETURN;
 	END IF;
 	SELECT * INTO r FROM api_survey_create(p_hash, p_body);

@@ -3,7 +3,8 @@
 -- parsing the values and finding objectives the plan lacks in one
 -- statement, and going straight to api_store_response when there is no
 -- Idempotency-Key, no fault and the survey is open, gave 2,944-2,993
--- submissions/s against 2,763 before (+7 %).  Behaviour is unchanged.
+-- submissions/s against 2,763 before (+7 %).  An archived objective (011)
+-- is refused here too, as the service's snapshot refuses it.
 
 CREATE OR REPLACE FUNCTION api_store_response(p_key bigint, p_partner text,
     p_survey bigint, p_slug text, p_plan bigint, p_external_id text,
@@ -24,16 +25,19 @@ BEGIN
 	SELECT array_agg(v.question), array_agg(v.value),
 	    string_agg(v.value, ', ') FILTER (WHERE v.objective AND
 		NOT EXISTS (SELECT 1 FROM objectives o WHERE
-		o.plan_id = p_plan AND o.slug = v.value))
+		o.plan_id = p_plan AND o.slug = v.value
+		AND o.status = 'active'))
 	INTO v_questions, v_values, v_missing
 	FROM jsonb_to_recordset(p_values) AS v (question text, value text,
 	    objective boolean);
 	IF v_missing IS NOT NULL THEN
 		RETURN QUERY SELECT 422, api_problem(422, 'invalid-body',
-		    'Invalid Body', 'Unknown objectives: ' || v_missing,
+		    'Invalid Body', 'Unknown or archived objectives: ' ||
+		    v_missing,
 		    jsonb_build_object('errors', jsonb_build_array(
 		    jsonb_build_object('pointer', '/answers', 'detail',
-		    'Unknown objectives: ' || v_missing)))), NULL::text;
+		    'Unknown or archived objectives: ' || v_missing)))),
+		    NULL::text;
 		RETURN;
 	END IF;
 

@@ -99,7 +99,8 @@ utf8_length(const char *s)
 
 /*
  * An RFC 3339 date-time with a zone ("2021-01-10T14:30:00Z",
- * "2021-01-10T08:30:00.5-06:00").  Its instant goes into *when.
+ * "2021-01-10T08:30:00.5-06:00"), with at most nine digits of fraction
+ * (the database reads no more).  Its instant goes into *when.
  */
 int
 answers_timestamp(const char *s, time_t *when)
@@ -108,7 +109,7 @@ answers_timestamp(const char *s, time_t *when)
 	struct tm		 tm;
 	const char		*p;
 	int			 y, mo, d, h, mi, sec, zh, zm, sign;
-	size_t			 i;
+	size_t			 i, n;
 
 	/* Exactly two (or four) digits per field: no blanks, no signs. */
 	for (i = 0; i < sizeof(shape) - 1; i++) {
@@ -125,11 +126,12 @@ answers_timestamp(const char *s, time_t *when)
 	sec = NUM2(17);
 #undef NUM2
 
+	/* A fraction of 1 to 9 digits (PostgreSQL keeps microseconds). */
 	p = s + sizeof(shape) - 1;
 	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-		if (p[-1] == '.')
+		for (p++, n = 0; *p >= '0' && *p <= '9'; p++)
+			n++;
+		if (n == 0 || n > 9)
 			return (-1);
 	}
 

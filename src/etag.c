@@ -89,7 +89,8 @@ etag_none_match(const char *field, const char *etag)
  * quoted and joined by commas.  Weak tags never match (If-Match compares
  * strongly), nor can a tag with characters ours never have: both are left
  * out, so a list of only such tags fails the precondition.  Returns 0, or
- * -1 when the field is not "*" or a list of entity tags.
+ * -1 when the field is not "*" or a list of entity tags, or lists more
+ * than outlen holds.
  */
 int
 etag_if_match(const char *field, char *out, size_t outlen)
@@ -148,8 +149,10 @@ etag_if_match(const char *field, char *out, size_t outlen)
 		if (*p != ',' && *p != '\0')
 			return (-1);
 
-		if (weak || !ours || used + len + 2 > outlen)
+		if (weak || !ours)
 			continue;
+		if (used + len + 2 > outlen)
+			return (-1);	/* more tags than we compare */
 		if (used > 0)
 			out[used++] = ',';
 		memcpy(out + used, start, len);

@@ -56,7 +56,8 @@ if_match_read(struct http_request *req, char *buf, size_t len)
 		return (0);
 	if (etag_if_match(hv, buf, len) == -1) {
 		api_error(req, PROBLEM_INVALID_HEADER, "If-Match must be * or "
-		    "a list of entity tags, such as \"0123456789abcdef\".");
+		    "a list of entity tags, such as \"0123456789abcdef\" (at "
+		    "most %zu bytes of them).", len - 1);
 		return (-1);
 	}
 	return (1);

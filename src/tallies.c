@@ -221,10 +221,15 @@ tallies_finish(struct http_request *req, struct dbq *q)
 		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
 		return;
 	}
-	/* The ETag names the numbers (the version), not the read time. */
-	(void)snprintf(out.etag, sizeof(out.etag), "\"%08x-%lld\"",
+	/*
+	 * The ETag names the numbers (the version) and what names them (the
+	 * published data: the survey, its plan's objectives), not the read
+	 * time.
+	 */
+	(void)snprintf(out.etag, sizeof(out.etag), "\"%08x-%lld-%lld\"",
 	    cursor_scope(slug, NULL), (long long)json_integer_value(
-	    json_object_get(got, "version")));
+	    json_object_get(got, "version")), (long long)(app_content() != NULL ?
+	    app_content()->revision : 0));
 	json_decref(doc);
 	json_decref(got);
 

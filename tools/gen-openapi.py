@@ -235,7 +235,7 @@ def tallies_example():
 tallies_doc = tallies_example()
 choice_tally = OrderedDict([("id", "district"), ("type", "choice"), ("answered", 2),
                             ("counts", OrderedDict([("1", 0), ("2", 1), ("3", 1), ("4", 0)]))])
-TALLIES_ETAG = "\"f03b36f4-7\""
+TALLIES_ETAG = "\"f03b36f4-7-12\""
 
 # ----------------------------------------------------------------- issue 4 examples
 PLAN_NEW = "independence-2026"
@@ -1258,12 +1258,13 @@ header("ETag", "ETag", {"description": "Strong entity tag of the representation:
                         "required": True, "schema": {"type": "string", "pattern": "^\"[0-9a-f]{16}\"$",
                                                      "examples": ["\"3f2a9c1d8e7b6a50\""]}})
 header("ETag-Survey", "ETag", {"description": "The strong entity tag `GET /v1/surveys/{survey}` now gives (of the "
-                               "public survey, not of this body): send it in If-Match to change the survey again.",
+                               "public survey, not of this body, which adds the partners): send it in If-Match to change the survey again.",
                                "required": True, "schema": {"type": "string", "pattern": "^\"[0-9a-f]{16}\"$",
                                                             "examples": ["\"7c41d09e2fa8b356\""]}})
-header("ETag-Tallies", "ETag", {"description": "Strong entity tag of the tallies: a hash of the survey id and the "
-                                "counters' `version`, so it changes exactly when a number does.",
-                                "required": True, "schema": {"type": "string", "pattern": "^\"[0-9a-f]{8}-[0-9]+\"$",
+header("ETag-Tallies", "ETag", {"description": "Strong entity tag of the tallies: a hash of the survey id, the "
+                                "counters' `version` and the revision of the published data (the survey and its "
+                                "plan's objectives), so it changes when a number does or when what they count does.",
+                                "required": True, "schema": {"type": "string", "pattern": "^\"[0-9a-f]{8}-[0-9]+-[0-9]+\"$",
                                                              "examples": [TALLIES_ETAG]}})
 header("Cache-Control-Public", "Cache-Control", {"description": "Read routes may be cached for 60 seconds.", "required": True,
                                                  "schema": {"type": "string", "const": "public, max-age=60",
@@ -2005,6 +2006,7 @@ surveys_item = route(
 surveys_item["post"] = operation(
     "Surveys", "createSurvey", "Create a survey",
     "Admin key only. Creates a survey with its questions; every fault of the body is reported at once (422). "
+    "The survey's plan must be published (adopted or archived): a draft plan is 422 at `/plan`. "
     "It is served by every worker (GET, tallies, submissions) within about half a second. The ETag header is the "
     "one `GET /v1/surveys/{survey}` will give. The creation is recorded in the audit log (`GET /v1/audit`) in the "
     "same transaction.",

@@ -566,3 +566,18 @@ def test_a_bad_history_parameter_is_400_naming_it(chronicle, q, parameter):
     path = e.history_path(chronicle.plan)
     body = p.problem(p.get(path + "?" + q), 400, "invalid-parameter", path)
     assert parameter in [x.get("parameter") for x in body.get("errors", [])], body
+
+
+def test_truncating_a_recorded_table_is_refused():
+    before = e.audit_head()
+    with pytest.raises(AssertionError) as err:
+        p.psql("TRUNCATE priorities, priority_sets")
+    assert "unrecorded" in str(err.value)
+    assert e.audit_head() == before
+    assert p.db_count("priority_sets") >= 1
+
+
+def test_a_time_with_more_than_nine_fraction_digits_is_a_400_naming_it():
+    path = e.history_path("independence-2021")
+    r = p.get(path + "?until=2020-01-01T00:00:00." + "1" * 150 + "Z")
+    assert p.problem(r, 400, "invalid-parameter", path)

@@ -1174,3 +1174,53 @@ def test_a_write_changes_the_plan_document_and_its_etag_on_every_worker_within_a
 
     p.spread_over_workers(check)
     assert len(waited) == 9, waited
+
+
+# --- found in review: surveys of drafts, renames, long If-Match lists, tallies' tag ----
+
+def test_a_survey_on_a_draft_plan_is_422_at_plan_and_nothing_is_written():
+    w = e.build(shape=(1,))
+    before = p.db_fingerprint()
+    r = p.post("/v1/surveys", p.survey_body(plan=w.plan), ADMIN)
+    assert e.covers(p.invalid_body(r, "/v1/surveys"), "/plan"), r.content[:300]
+    assert p.db_fingerprint() == before
+
+
+def test_renaming_an_objective_an_open_survey_may_name_is_409():
+    # Archived straight from draft, the plan was never adopted: its ids may
+    # change, but not one that answers may name.
+    w = e.build(shape=(2,), status="archived")
+    survey = objectives_survey(w.plan)
+    path = e.objective_path(w.plan, "o1")
+    before = e.state()
+    problem = p.problem(p.patch(path, {"id": "o1-renamed"}, ADMIN), 409, "in-use", path)
+    assert problem["referenced_by"] == [
+        {"type": "open-survey", "survey": "/v1/surveys/" + survey["id"]}]
+    assert e.state() == before
+    # Its title can change.
+    r = p.patch(path, {"title": "Retitled"}, ADMIN)
+    assert r.status_code == 200, (r.status_code, r.content[:300])
+
+
+def test_an_if_match_list_longer_than_the_service_compares_is_a_400():
+    w = e.build(shape=(1,))
+    path = e.goal_path(w.plan, "g1")
+    _, etag = e.fetch(path)
+    tags = ", ".join(['"%016x"' % i for i in range(40)] + [etag])
+    before = e.state()
+    p.problem(p.patch(path, {"title": "x"}, ADMIN, headers={"If-Match": tags}), 400,
+              "invalid-header", path)
+    assert e.state() == before
+
+
+def test_the_tallies_etag_changes_when_the_plan_gains_an_objective():
+    w = e.build(shape=(1,), adopted=True)
+    survey = objectives_survey(w.plan)
+    path = "/v1/surveys/%s/tallies" % survey["id"]
+    first = p.get(path)
+    assert first.status_code == 200
+    e.create_objective(w.plan, "g1", id="o-new", title="New objective")
+    doc = e.wait_for(lambda: p.get(path).json(),
+                     lambda d: "o-new" in json.dumps(d), 2.0, "the new objective in the tallies")
+    r = p.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert r.status_code == 200 and r.headers["ETag"] != first.headers["ETag"], doc

@@ -741,6 +741,7 @@ static const char *const bad_times[] = {
 	" 2021-01-10T14:30:00Z",	/* leading text */
 	"x2021-01-10T14:30:00Z",
 	"1969-12-31T23:59:59Z",
+	"2021-01-10T14:30:00.1234567890Z",	/* ten digits of fraction */
 };
 
 Test(answers, timestamp_table_of_bad_inputs)

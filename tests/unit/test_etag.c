@@ -284,11 +284,12 @@ Test(etag, if_match_refuses_what_is_not_a_list_of_tags)
 		    "accepted [%s]", bad[i]);
 }
 
-Test(etag, if_match_drops_tags_that_do_not_fit)
+Test(etag, if_match_refuses_more_tags_than_fit)
 {
 	char	out[24];
 
-	cr_assert_eq(etag_if_match(TAG ", \"ffffffffffffffff\"", out,
-	    sizeof(out)), 0);
+	cr_assert_eq(etag_if_match(TAG, out, sizeof(out)), 0);
 	cr_assert_str_eq(out, TAG);
+	cr_assert_eq(etag_if_match(TAG ", \"ffffffffffffffff\"", out,
+	    sizeof(out)), -1);
 }
