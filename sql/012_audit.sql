@@ -81,34 +81,40 @@ BEGIN
 END
 $$;
 
--- The API path of a row of table p_table, when it has one.
+-- The API path of a row of table p_table, when it has one.  PL/pgSQL, so
+-- that each query is planned once per connection, not at every row.
 CREATE FUNCTION audit_path(p_table text, r jsonb) RETURNS text
-LANGUAGE sql STABLE AS $$
-	SELECT CASE p_table
-	WHEN 'plans' THEN '/v1/plans/' || (r->>'slug')
-	WHEN 'goals' THEN (SELECT '/v1/plans/' || p.slug || '/goals/' ||
-	    (r->>'slug') FROM plans p WHERE p.id = (r->>'plan_id')::bigint)
-	WHEN 'objectives' THEN (SELECT '/v1/plans/' || p.slug ||
-	    '/objectives/' || (r->>'slug') FROM plans p
-	    WHERE p.id = (r->>'plan_id')::bigint)
-	WHEN 'priority_sets' THEN (SELECT '/v1/plans/' || p.slug ||
-	    '/priorities/' || (r->>'year') FROM plans p
-	    WHERE p.id = (r->>'plan_id')::bigint)
-	WHEN 'priorities' THEN (SELECT '/v1/plans/' || p.slug ||
-	    '/priorities/' || (r->>'year') FROM plans p
-	    WHERE p.id = (r->>'plan_id')::bigint)
-	WHEN 'surveys' THEN '/v1/surveys/' || (r->>'slug')
-	WHEN 'survey_questions' THEN (SELECT '/v1/surveys/' || s.slug
-	    FROM surveys s WHERE s.id = (r->>'survey_id')::bigint)
-	WHEN 'survey_partners' THEN (SELECT '/v1/surveys/' || s.slug
-	    FROM surveys s WHERE s.id = (r->>'survey_id')::bigint)
-	WHEN 'api_keys' THEN '/v1/keys/' || (r->>'public_id')
-	WHEN 'api_key_surveys' THEN (SELECT '/v1/keys/' || k.public_id
-	    FROM api_keys k WHERE k.id = (r->>'key_id')::bigint)
-	WHEN 'responses' THEN (SELECT '/v1/surveys/' || s.slug ||
-	    '/responses/' || (r->>'public_id') FROM surveys s
-	    WHERE s.id = (r->>'survey_id')::bigint)
-	END
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	v_plan	text;
+BEGIN
+	IF p_table = 'plans' THEN
+		RETURN '/v1/plans/' || (r->>'slug');
+	ELSIF p_table IN ('goals', 'objectives', 'priority_sets',
+	    'priorities') THEN
+		SELECT '/v1/plans/' || slug INTO v_plan FROM plans
+		WHERE id = (r->>'plan_id')::bigint;
+		RETURN v_plan || CASE p_table
+		    WHEN 'goals' THEN '/goals/' || (r->>'slug')
+		    WHEN 'objectives' THEN '/objectives/' || (r->>'slug')
+		    ELSE '/priorities/' || (r->>'year') END;
+	ELSIF p_table = 'surveys' THEN
+		RETURN '/v1/surveys/' || (r->>'slug');
+	ELSIF p_table IN ('survey_questions', 'survey_partners') THEN
+		RETURN (SELECT '/v1/surveys/' || slug FROM surveys
+		    WHERE id = (r->>'survey_id')::bigint);
+	ELSIF p_table = 'api_keys' THEN
+		RETURN '/v1/keys/' || (r->>'public_id');
+	ELSIF p_table = 'api_key_surveys' THEN
+		RETURN (SELECT '/v1/keys/' || public_id FROM api_keys
+		    WHERE id = (r->>'key_id')::bigint);
+	ELSIF p_table = 'responses' THEN
+		RETURN (SELECT '/v1/surveys/' || slug || '/responses/' ||
+		    (r->>'public_id') FROM surveys
+		    WHERE id = (r->>'survey_id')::bigint);
+	END IF;
+	RETURN NULL;
+END
 $$;
 
 /*
@@ -196,9 +202,25 @@ CREATE CONSTRAINT TRIGGER responses_audit_update AFTER UPDATE
 	WHEN (OLD.voided_at IS DISTINCT FROM NEW.voided_at OR
 	    OLD.void_reason IS DISTINCT FROM NEW.void_reason)
 	EXECUTE FUNCTION audit_row('response');
-CREATE CONSTRAINT TRIGGER responses_audit_delete AFTER DELETE
-	ON responses DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-	EXECUTE FUNCTION audit_row('response');
+-- No API call deletes responses, so a DELETE (a clean-up in psql, of
+-- thousands of rows maybe) is recorded at once, in one set-based INSERT.
+CREATE FUNCTION audit_responses_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO audit_log (source, key_id, request_id, plan_id, resource,
+	    path, action, before, after)
+	SELECT 'row', NULLIF(current_setting('civic.key_id', true),
+	    '')::bigint, NULLIF(current_setting('civic.request_id', true), ''),
+	    s.plan_id, 'response', '/v1/surveys/' || s.slug || '/responses/' ||
+	    o.public_id, 'delete', (to_jsonb(o) - 'body_hash')::json, NULL
+	FROM gone o LEFT JOIN surveys s ON s.id = o.survey_id
+	ORDER BY o.id;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER responses_audit_delete AFTER DELETE ON responses
+	REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
+	EXECUTE FUNCTION audit_responses_deleted();
 
 -- TRUNCATE fires no row trigger: it is refused on the recorded tables.
 CREATE FUNCTION audit_no_truncate() RETURNS trigger

@@ -581,3 +581,20 @@ def test_a_time_with_more_than_nine_fraction_digits_is_a_400_naming_it():
     path = e.history_path("independence-2021")
     r = p.get(path + "?until=2020-01-01T00:00:00." + "1" * 150 + "Z")
     assert p.problem(r, 400, "invalid-parameter", path)
+
+
+def test_responses_deleted_in_sql_are_recorded_one_entry_each():
+    survey = p.make_survey()
+    partner = p.create_key()
+    ids = [p.submit_ok(survey["id"], p.response_body(), partner["key"])["id"]
+           for _ in range(3)]
+    quoted = ", ".join(p.sql_text(i) for i in ids[:2])
+    p.psql("BEGIN; DELETE FROM response_answers WHERE response_id IN (SELECT id FROM "
+           "responses WHERE public_id IN (%s)); DELETE FROM responses WHERE public_id "
+           "IN (%s); COMMIT" % (quoted, quoted))
+    found = [x for x in e.audit_page(query(resource="response", limit=50))["items"]
+             if x["action"] == "delete" and (x["before"] or {}).get("public_id") in ids]
+    assert sorted(x["path"] for x in found) == sorted(
+        "/v1/surveys/%s/responses/%s" % (survey["id"], i) for i in ids[:2])
+    assert {x["actor"]["type"] for x in found} == {"database"}
+    assert all(x["after"] is None and "body_hash" not in x["before"] for x in found)
