@@ -70,6 +70,11 @@ init_cluster() {
 		else
 			echo "fsync = on"
 			echo "synchronous_commit = on"
+			# Group commit: with many sessions committing at once,
+			# a committer waits up to 100 us for others to flush
+			# with it.  Each commit is still on disk before it is
+			# acknowledged.
+			echo "commit_delay = 100"
 		fi
 	} | as_pg tee -a "$data/postgresql.conf" >/dev/null
 	echo "$mode" | as_pg tee "$dir/mode" >/dev/null
