@@ -71,10 +71,12 @@ const struct resource	*survey_resource(const char *, char *, size_t);
 int		auth_key_hash(struct http_request *,
 		    unsigned char [APIKEY_HASH_LEN]);
 json_t		*body_json(struct http_request *);
+char		*body_text(struct http_request *);
 void		dbq_send_result(struct http_request *, struct dbq *);
 void		dbq_send_list(struct http_request *, struct dbq *,
 		    const char *, const char *,
 		    char *(*)(struct http_request *, json_t *, size_t *));
+void		dbq_text_param(struct dbq *, const char *, const char *);
 void		dbq_page_keys(struct dbq *, int, int, const int64_t *);
 int		dbq_page_params(struct http_request *, struct dbq *,
 		    const struct query *, const char *, size_t, int64_t *,

@@ -50,21 +50,6 @@ history_plan(const char *path, char *out, size_t len)
 	return (rest != NULL && strcmp(rest, "/history") == 0 ? 0 : -1);
 }
 
-/* Append name=value (encoded) to the page's parameters in q->text. */
-static void
-text_param(struct dbq *q, const char *name, const char *value)
-{
-	size_t	len;
-
-	if (value == NULL)
-		return;
-	len = strlen(q->text);
-	(void)snprintf(q->text + len, sizeof(q->text) - len, "%s%s=",
-	    len > 0 ? "&" : "", name);
-	len = strlen(q->text);
-	query_encode(value, q->text + len, sizeof(q->text) - len);
-}
-
 static int
 audit_prepare(struct http_request *req, struct dbq *q)
 {
@@ -123,9 +108,9 @@ audit_prepare(struct http_request *req, struct dbq *q)
 
 	/* The page's own parameters, for its cursor and its next link. */
 	q->text[0] = '\0';
-	text_param(q, "resource", resource);
-	text_param(q, "since", since);
-	text_param(q, "until", until);
+	dbq_text_param(q, "resource", resource);
+	dbq_text_param(q, "since", since);
+	dbq_text_param(q, "until", until);
 
 	if (history)
 		(void)snprintf(path, sizeof(path), "/v1/plans/%s/history",

@@ -31,7 +31,6 @@ keys_prepare(struct http_request *req, struct dbq *q)
 {
 	struct query	 qs;
 	struct problem	 p;
-	json_t		*body;
 	unsigned char	 hash[APIKEY_HASH_LEN], secret_hash[APIKEY_HASH_LEN];
 	char		 key[APIKEY_LEN + 1], id[APIKEY_ID_LEN + 1];
 	char		 prefix[13], *text;
@@ -46,10 +45,10 @@ keys_prepare(struct http_request *req, struct dbq *q)
 		return (0);
 
 	if (req->method == HTTP_METHOD_POST) {
-		if ((body = body_json(req)) == NULL)
+		if ((text = body_text(req)) == NULL)
 			return (0);
 		if (apikey_generate(key, id) == -1) {
-			json_decref(body);
+			free(text);
 			api_error(req, PROBLEM_INTERNAL, "No randomness.");
 			return (0);
 		}
@@ -60,8 +59,6 @@ keys_prepare(struct http_request *req, struct dbq *q)
 		q->json = json_string(key);
 		explicit_bzero(key, sizeof(key));
 
-		text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-		json_decref(body);
 		q->query = "SELECT status, body, location FROM "
 		    "api_key_post($1, $2, $3::jsonb, $4, $5, $6)";
 		dbq_param(q, 0, hash, sizeof(hash), 1);

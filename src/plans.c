@@ -78,22 +78,6 @@ plan_path_parse(const char *path, struct plan_path *pp)
 	return (0);
 }
 
-/* A year in a path: 1900 to 2999, four digits; -1 if not. */
-static int
-year_parse(const char *s, long *year)
-{
-	int	i;
-
-	for (i = 0; i < 4; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return (-1);
-	}
-	if (s[4] != '\0')
-		return (-1);
-	*year = strtol(s, NULL, 10);
-	return (*year >= 1900 && *year <= 2999 ? 0 : -1);
-}
-
 /* The methods a plan route serves. */
 static int
 plan_methods(const struct plan_path *pp)
@@ -176,8 +160,8 @@ static int
 plans_write(struct http_request *req, struct dbq *q,
     const struct plan_path *pp, const unsigned char *hash)
 {
-	json_t		*body;
 	const char	*hv;
+	struct problem	 p;
 	char		 if_match[IF_MATCH_MAX], *text;
 	long		 year;
 	int		 has_if_match, del, i;
@@ -188,16 +172,8 @@ plans_write(struct http_request *req, struct dbq *q,
 
 	del = req->method == HTTP_METHOD_DELETE;
 	text = NULL;
-	if (!del) {
-		if ((body = body_json(req)) == NULL)
-			return (0);
-		text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-		json_decref(body);
-		if (text == NULL) {
-			api_error(req, PROBLEM_INTERNAL, "Out of memory.");
-			return (0);
-		}
-	}
+	if (!del && (text = body_text(req)) == NULL)
+		return (0);
 
 	dbq_param(q, 0, hash, APIKEY_HASH_LEN, 1);
 	dbq_param(q, 1, api_request_id(req), 0, 0);
@@ -231,7 +207,7 @@ plans_write(struct http_request *req, struct dbq *q,
 		dbq_param(q, i++, pp->item, 0, 0);
 		dbq_param(q, i++, has_if_match ? if_match : NULL, 0, 0);
 	} else if (pp->depth == 3 && strcmp(pp->kind, "priorities") == 0 &&
-	    year_parse(pp->item, &year) == 0) {
+	    query_int("year", pp->item, 1900, 2999, &year, &p) == 0) {
 		q->query = "SELECT status, body, location, etag FROM "
 		    "api_priorities_put($1, $2, $3, $4::integer, $5, "
 		    "$6::boolean, $7::jsonb)";

@@ -243,12 +243,9 @@ list_prepare(struct http_request *req, struct dbq *q)
 	}
 
 	/* The page's own parameters, for its cursor and its next link. */
-	(void)snprintf(q->text, sizeof(q->text), "%s%s%s",
-	    desc ? "" : "order=asc", (since != NULL && !desc) ? "&" : "",
-	    since != NULL ? "since=" : "");
-	if (since != NULL)
-		query_encode(since, q->text + strlen(q->text),
-		    sizeof(q->text) - strlen(q->text));
+	q->text[0] = '\0';
+	dbq_text_param(q, "order", desc ? NULL : "asc");
+	dbq_text_param(q, "since", since);
 
 	(void)snprintf(path, sizeof(path), "/v1/surveys/%s/responses", slug);
 	keys[0] = keys[1] = 0;
@@ -491,7 +488,6 @@ responses_void(struct http_request *req)
 static int
 void_prepare(struct http_request *req, struct dbq *q)
 {
-	json_t		*body;
 	char		 slug[CIVIC_ID_MAX + 1], id[64], *text;
 	unsigned char	 hash[APIKEY_HASH_LEN];
 
@@ -507,10 +503,8 @@ void_prepare(struct http_request *req, struct dbq *q)
 		    req->path);
 		return (0);
 	}
-	if ((body = body_json(req)) == NULL)
+	if ((text = body_text(req)) == NULL)
 		return (0);
-	text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(body);
 
 	q->query = "SELECT status, body, location FROM "
 	    "api_response_void_recorded($1, $2, $3, $4, $5::jsonb)";

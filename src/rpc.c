@@ -145,6 +145,25 @@ body_json(struct http_request *req)
 }
 
 /*
+ * The request body as compact JSON text for an SQL function (free() it);
+ * answers 415, 400 or 500 and returns NULL when there is none to send.
+ */
+char *
+body_text(struct http_request *req)
+{
+	json_t	*j;
+	char	*text;
+
+	if ((j = body_json(req)) == NULL)
+		return (NULL);
+	text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(j);
+	if (text == NULL)
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+	return (text);
+}
+
+/*
  * Send what an SQL function answered: status, a JSON body (a problem
  * document for errors, given our instance and request id) and Location.
  */
@@ -280,6 +299,24 @@ dbq_send_list(struct http_request *req, struct dbq *q, const char *path,
 	http_response_header(req, "cache-control", "private, no-store");
 	http_response(req, HTTP_STATUS_OK, out, len);
 	free(out);
+}
+
+/*
+ * Append name=value (value encoded; nothing when it is NULL) to the page's
+ * other parameters in q->text, which bind its cursor and make its next link.
+ */
+void
+dbq_text_param(struct dbq *q, const char *name, const char *value)
+{
+	size_t	len;
+
+	if (value == NULL)
+		return;
+	len = strlen(q->text);
+	(void)snprintf(q->text + len, sizeof(q->text) - len, "%s%s=",
+	    len > 0 ? "&" : "", name);
+	len = strlen(q->text);
+	query_encode(value, q->text + len, sizeof(q->text) - len);
 }
 
 /* Parameters i and i + 1: the cursor's two keys, or NULL without one. */

@@ -46,7 +46,6 @@ surveys_item(struct http_request *req)
 static int
 survey_write_prepare(struct http_request *req, struct dbq *q)
 {
-	json_t		*body;
 	char		 slug[CIVIC_ID_MAX + 1], if_match[512], *text;
 	unsigned char	 hash[APIKEY_HASH_LEN];
 	int		 create, has_if_match;
@@ -67,10 +66,8 @@ survey_write_prepare(struct http_request *req, struct dbq *q)
 	if (!create && (has_if_match = if_match_read(req, if_match,
 	    sizeof(if_match))) == -1)
 		return (0);
-	if ((body = body_json(req)) == NULL)
+	if ((text = body_text(req)) == NULL)
 		return (0);
-	text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-	json_decref(body);
 
 	dbq_param(q, 0, hash, sizeof(hash), 1);
 	dbq_param(q, 1, api_request_id(req), 0, 0);
