@@ -479,7 +479,23 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION api_goal_result(p_plan bigint, p_id bigint,
+-- A goal's or an objective's path and item, as served.
+CREATE FUNCTION api_item_doc(p_resource text, p_id bigint, OUT path text,
+    OUT body json)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF p_resource = 'goal' THEN
+		SELECT g.path, g.body INTO path, body FROM api_goal g
+		WHERE g.id = p_id;
+	ELSE
+		SELECT o.path, o.body INTO path, body FROM api_objective o
+		WHERE o.id = p_id;
+	END IF;
+END
+$$;
+
+-- The answer to a write of a goal or an objective, recorded.
+CREATE FUNCTION api_item_result(p_resource text, p_plan bigint, p_id bigint,
     p_status integer, p_action text, p_before json)
 RETURNS TABLE (status integer, body text, location text, etag text)
 LANGUAGE plpgsql AS $$
@@ -487,8 +503,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	d	record;
 BEGIN
-	SELECT * INTO d FROM api_goal WHERE id = p_id;
-	PERFORM api_audit('goal', d.path, p_plan, p_action, p_before, d.body);
+	d := api_item_doc(p_resource, p_id);
+	PERFORM api_audit(p_resource, d.path, p_plan, p_action, p_before,
+	    d.body);
 	RETURN QUERY SELECT p_status, d.body::text,
 	    CASE WHEN p_status = 201 THEN d.path END, api_etag(d.body);
 END
@@ -531,7 +548,7 @@ BEGIN
 		    (p_body->>'position')::integer);
 	END IF;
 
-	RETURN QUERY SELECT * FROM api_goal_result(p.id, v_id, 201, 'create',
+	RETURN QUERY SELECT * FROM api_item_result('goal', p.id, v_id, 201, 'create',
 	    NULL);
 END
 $$;
@@ -561,7 +578,7 @@ BEGIN
 		RETURN QUERY SELECT * FROM api_no_item('goal', p_goal, p_plan);
 		RETURN;
 	END IF;
-	SELECT * INTO cur FROM api_goal WHERE id = g.id;
+	cur := api_item_doc('goal', g.id);
 	IF NOT api_if_match(p_if_match, api_etag(cur.body)) THEN
 		RETURN QUERY SELECT * FROM api_precondition_failed(
 		    format('Goal %L', p_goal), api_etag(cur.body));
@@ -605,7 +622,7 @@ BEGIN
 		    (p_body->>'position')::integer);
 	END IF;
 
-	RETURN QUERY SELECT * FROM api_goal_result(p.id, g.id, 200, 'update',
+	RETURN QUERY SELECT * FROM api_item_result('goal', p.id, g.id, 200, 'update',
 	    cur.body);
 END
 $$;
@@ -653,22 +670,6 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION api_objective_result(p_plan bigint, p_id bigint,
-    p_status integer, p_action text, p_before json)
-RETURNS TABLE (status integer, body text, location text, etag text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-DECLARE
-	d	record;
-BEGIN
-	SELECT * INTO d FROM api_objective WHERE id = p_id;
-	PERFORM api_audit('objective', d.path, p_plan, p_action, p_before,
-	    d.body);
-	RETURN QUERY SELECT p_status, d.body::text,
-	    CASE WHEN p_status = 201 THEN d.path END, api_etag(d.body);
-END
-$$;
-
 CREATE FUNCTION api_objective_create(p_hash bytea, p_request text,
     p_plan text, p_body jsonb)
 RETURNS TABLE (status integer, body text, location text, etag text)
@@ -708,7 +709,7 @@ BEGIN
 	    (p_body->>'position')::integer, api_after_goal(p.id, v_goal,
 	    v_id)));
 
-	RETURN QUERY SELECT * FROM api_objective_result(p.id, v_id, 201,
+	RETURN QUERY SELECT * FROM api_item_result('objective', p.id, v_id, 201,
 	    'create', NULL);
 END
 $$;
@@ -785,7 +786,7 @@ BEGIN
 		    p_plan);
 		RETURN;
 	END IF;
-	SELECT * INTO cur FROM api_objective WHERE id = o.id;
+	cur := api_item_doc('objective', o.id);
 	IF NOT api_if_match(p_if_match, api_etag(cur.body)) THEN
 		RETURN QUERY SELECT * FROM api_precondition_failed(
 		    format('Objective %L', p_objective), api_etag(cur.body));
@@ -849,7 +850,7 @@ BEGIN
 		    api_after_goal(p.id, v_goal, o.id));
 	END IF;
 
-	RETURN QUERY SELECT * FROM api_objective_result(p.id, o.id, 200,
+	RETURN QUERY SELECT * FROM api_item_result('objective', p.id, o.id, 200,
 	    'update', cur.body);
 END
 $$;
