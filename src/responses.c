@@ -4,9 +4,9 @@
  *
  * A body is checked here, against the survey's questions as published
  * (answers.c); the database then does the rest in one transaction and one
- * round trip (api_submit_response, sql/006): the key, the survey's window
- * and the key's rights, the Idempotency-Key, exactly-once storage by
- * external_id, and the tally counters.
+ * round trip (api_submit, sql/015, and api_submit_response, sql/006): the
+ * key, the survey's window and the key's rights, the Idempotency-Key,
+ * exactly-once storage by external_id, and the tally counters.
  */
 
 #include <stdio.h>
@@ -146,7 +146,7 @@ submit_prepare(struct http_request *req, struct dbq *q)
 		return (0);
 	}
 
-	q->query = "SELECT status, body, location FROM api_submit_response("
+	q->query = "SELECT status, body, location FROM api_submit("
 	    "$1, $2, $3, $4::jsonb, $5::timestamptz, $6, $7, $8, $9::jsonb, "
 	    "$10::jsonb)";
 	dbq_param(q, 0, hash, sizeof(hash), 1);
