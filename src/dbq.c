@@ -9,6 +9,17 @@
  * an SQL function that does the whole transaction), so no connection ever
  * goes back to the pool inside a transaction.
  *
+ * Admission is first come, first served: at most dbq_slots() requests of a
+ * worker hold a pooled connection at once, and the others wait in a queue
+ * of our own, each handed the slot of the one that finishes.  Kore's own
+ * wait queue puts a woken request back at its tail when a newcomer took
+ * the connection first, and some requests then waited seconds.  One
+ * connection of the pool stays for the content watcher (app.c).  The pool
+ * is small on purpose (pgsql_conn_max in conf/app.conf): PostgreSQL on a
+ * few cores stores more responses per second with a dozen sessions than
+ * with sixty.  When more than pgsql_queue_limit requests wait, a new one
+ * gets 503 with Retry-After at once instead of a growing wait.
+ *
  * A pooled connection can be stale after the database restarted: the first
  * query on it fails.  Such a connection is reset (a short blocking
  * reconnect) and the query sent again on the next; the functions we call
@@ -23,23 +34,32 @@
 
 #include "dbq.h"
 
+static int	dbq_admit(struct http_request *);
 static int	dbq_setup(struct http_request *);
 static int	dbq_wait(struct http_request *);
 static int	dbq_finish(struct http_request *);
 static int	dbq_error(struct http_request *);
 static void	dbq_free(struct http_request *);
+static void	dbq_leave(struct dbq *);
+static u_int32_t dbq_slots(void);
 
-#define DBQ_SETUP	0
-#define DBQ_WAIT	1
-#define DBQ_FINISH	2
-#define DBQ_ERROR	3
+#define DBQ_ADMIT	0
+#define DBQ_SETUP	1
+#define DBQ_WAIT	2
+#define DBQ_FINISH	3
+#define DBQ_ERROR	4
 
 static struct http_state	dbq_states[] = {
+	KORE_HTTP_STATE(dbq_admit),
 	KORE_HTTP_STATE(dbq_setup),
 	KORE_HTTP_STATE(dbq_wait),
 	KORE_HTTP_STATE(dbq_finish),
 	KORE_HTTP_STATE(dbq_error),
 };
+
+static TAILQ_HEAD(, dbq)	dbq_queue = TAILQ_HEAD_INITIALIZER(dbq_queue);
+static u_int32_t		dbq_queued;	/* requests in dbq_queue */
+static u_int32_t		dbq_running;	/* slots held */
 
 /*
  * Set parameter i to a copy of len bytes of value (len 0: a C string; value
@@ -78,15 +98,80 @@ dbq_handle(struct http_request *req, int (*prepare)(struct http_request *,
 	if (!http_state_exists(req)) {
 		q = http_state_create(req, sizeof(*q), dbq_free);
 		q->finish = finish;
+		q->req = req;
 		kore_pgsql_init(&q->sql);
 		kore_pgsql_bind_request(&q->sql, req);
 		if (!prepare(req, q))
 			return (KORE_RESULT_OK);
-		req->fsm_state = DBQ_SETUP;
+		req->fsm_state = DBQ_ADMIT;
 	}
 
 	return (http_state_run(dbq_states,
 	    sizeof(dbq_states) / sizeof(dbq_states[0]), req));
+}
+
+/* Queries a worker runs at once: its pool, less one for the watcher. */
+static u_int32_t
+dbq_slots(void)
+{
+	return (pgsql_conn_max > 1 ? pgsql_conn_max - 1u : 1u);
+}
+
+/* Take a free slot, or wait for one in turn (woken holding it). */
+static int
+dbq_admit(struct http_request *req)
+{
+	struct dbq	*q = http_state_get(req);
+
+	if (!q->admitted) {
+		if (q->waiting)
+			return (HTTP_STATE_RETRY);
+		if (dbq_running >= dbq_slots() || dbq_queued > 0) {
+			if (dbq_queued >= pgsql_queue_limit) {
+				api_error(req, PROBLEM_UNAVAILABLE, "Too many "
+				    "requests are waiting for the database; "
+				    "retry shortly.");
+				return (HTTP_STATE_COMPLETE);
+			}
+			TAILQ_INSERT_TAIL(&dbq_queue, q, wait);
+			q->waiting = 1;
+			dbq_queued++;
+			http_request_sleep(req);
+			return (HTTP_STATE_RETRY);
+		}
+		q->admitted = 1;
+		dbq_running++;
+	}
+
+	req->fsm_state = DBQ_SETUP;
+	return (HTTP_STATE_CONTINUE);
+}
+
+/* Give up q's slot (or its place in the queue): the next in line gets it. */
+static void
+dbq_leave(struct dbq *q)
+{
+	struct dbq	*next;
+
+	if (q->waiting) {
+		TAILQ_REMOVE(&dbq_queue, q, wait);
+		q->waiting = 0;
+		dbq_queued--;
+		return;
+	}
+	if (!q->admitted)
+		return;
+	q->admitted = 0;
+
+	if ((next = TAILQ_FIRST(&dbq_queue)) != NULL) {
+		TAILQ_REMOVE(&dbq_queue, next, wait);
+		dbq_queued--;
+		next->waiting = 0;
+		next->admitted = 1;
+		http_request_wakeup(next->req);
+	} else {
+		dbq_running--;
+	}
 }
 
 static int
@@ -121,6 +206,8 @@ dbq_wait(struct http_request *req)
 	case KORE_PGSQL_STATE_WAIT:
 		return (HTTP_STATE_RETRY);
 	case KORE_PGSQL_STATE_COMPLETE:
+		/* The connection is back in the pool. */
+		dbq_leave(q);
 		req->fsm_state = DBQ_FINISH;
 		break;
 	case KORE_PGSQL_STATE_ERROR:
@@ -196,6 +283,7 @@ dbq_free(struct http_request *req)
 	if (q == NULL)
 		return;
 	kore_pgsql_cleanup(&q->sql);
+	dbq_leave(q);
 	if (q->result != NULL)
 		PQclear(q->result);
 	for (i = 0; i < DBQ_PARAMS_MAX; i++)

@@ -3,12 +3,18 @@
 #ifndef CIVIC_DBQ_H
 #define CIVIC_DBQ_H
 
+#include <sys/queue.h>
+
 #include <kore/pgsql.h>
 
 #define DBQ_PARAMS_MAX		12
 
 struct dbq {
 	struct kore_pgsql	 sql;
+	struct http_request	*req;
+	TAILQ_ENTRY(dbq)	 wait;		/* in the admission queue */
+	int			 admitted;	/* holds a slot */
+	int			 waiting;	/* in the admission queue */
 	PGresult		*result;	/* the rows, for finish() */
 	const char		*query;
 	int			 nparams;
