@@ -84,6 +84,7 @@ int		dbq_page_params(struct http_request *, struct dbq *,
 
 /* tallies.c: live tallies for dashboards. */
 void		tallies_invalidate(void);
+void		tallies_touch(void);
 
 /* docs.c: the OpenAPI document and the docs page, from CIVIC_DOCS_DIR. */
 int		docs_load(const char *, char *, size_t);

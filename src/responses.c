@@ -193,7 +193,7 @@ submit_finish(struct http_request *req, struct dbq *q)
 	if (req->status == HTTP_STATUS_CREATED ||
 	    (req->status == HTTP_STATUS_OK &&
 	    strstr(req->path, "/void") != NULL))
-		tallies_invalidate();
+		tallies_touch();
 }
 
 static int
@@ -315,7 +315,7 @@ batch_finish(struct http_request *req, struct dbq *q)
 {
 	dbq_send_result(req, q);
 	if (req->status == HTTP_STATUS_OK)
-		tallies_invalidate();
+		tallies_touch();
 }
 
 /* A batch whose envelope is wrong: a 422 naming /responses. */

@@ -6,10 +6,18 @@
  * from the survey and its counters' version, which changes whenever a
  * number changes: a dashboard polling with If-None-Match gets 304 until
  * then.  When the results are public, each worker keeps the document for
- * TALLY_FRESH_MS and answers from memory in between; once it is older, one
- * request refreshes it while the others are still answered from memory
- * (for at most TALLY_STALE_MS).  A poll every second sees numbers well
- * under a second old, and its revalidations cost no query.
+ * TALLY_FRESH_MS and answers from memory in between; once it is older, or
+ * this worker stored a response, one request refreshes it while the others
+ * are still answered from memory (stale-while-revalidate), so that a
+ * worker sends at most one tally query at a time however many dashboards
+ * poll.  A refresh not back within TALLY_REFRESH_MS is tried again by the
+ * next request; past TALLY_STALE_MS the cached numbers are not served at
+ * all.  A poll every second sees numbers a few hundred milliseconds old,
+ * and its revalidations cost no query.
+ *
+ * Everything goes to the database only with a key (results not public) or
+ * on the first read.  When this worker reloads the published data, the
+ * cache is dropped: the results may have stopped being public.
  */
 
 #include <string.h>
@@ -18,7 +26,8 @@
 #include "dbq.h"
 
 #define TALLY_FRESH_MS		250
-#define TALLY_STALE_MS		1000	/* served while one request refreshes */
+#define TALLY_REFRESH_MS	1000	/* a refresh given up after this */
+#define TALLY_STALE_MS		10000	/* served while one request refreshes */
 #define TALLY_CACHE_MAX		16
 
 int	tallies_get(struct http_request *);
@@ -31,11 +40,12 @@ struct tally_cache {
 	struct doc	doc;
 	uint64_t	fetched;
 	uint64_t	refreshing;	/* when a refresh started, or 0 */
+	int		touched;	/* a response was stored since */
 };
 
 static struct tally_cache	tally_cache[TALLY_CACHE_MAX];
 
-/* Forget every cached tally: this worker just changed the numbers. */
+/* Forget every cached tally: the published data changed. */
 void
 tallies_invalidate(void)
 {
@@ -45,6 +55,16 @@ tallies_invalidate(void)
 		tally_cache[i].fetched = 0;
 		tally_cache[i].refreshing = 0;
 	}
+}
+
+/* This worker changed the numbers: the next read refreshes them. */
+void
+tallies_touch(void)
+{
+	size_t	i;
+
+	for (i = 0; i < TALLY_CACHE_MAX; i++)
+		tally_cache[i].touched = 1;
 }
 
 /* The cache entry for slug, or NULL. */
@@ -65,7 +85,7 @@ tally_entry(const char *slug)
  * The cached document for slug if it may be served now: fresh, or stale
  * (up to TALLY_STALE_MS) while another request refreshes it.  A stale hit
  * with no refresh under way makes this request the refresher (NULL): one
- * query per worker per TALLY_FRESH_MS however many dashboards poll.
+ * query per worker at a time however many dashboards poll.
  */
 static struct tally_cache *
 tally_servable(const char *slug)
@@ -78,10 +98,10 @@ tally_servable(const char *slug)
 
 	now = kore_time_ms();
 	age = now - tc->fetched;
-	if (age <= TALLY_FRESH_MS)
+	if (age <= TALLY_FRESH_MS && !tc->touched)
 		return (tc);
 	if (age <= TALLY_STALE_MS && tc->refreshing != 0 &&
-	    now - tc->refreshing < TALLY_STALE_MS)
+	    now - tc->refreshing < TALLY_REFRESH_MS)
 		return (tc);
 	tc->refreshing = now;
 	return (NULL);
@@ -105,6 +125,7 @@ tally_store(const char *slug, struct doc *doc)
 	tc->doc = *doc;
 	tc->fetched = kore_time_ms();
 	tc->refreshing = 0;
+	tc->touched = 0;
 	memset(doc, 0, sizeof(*doc));
 }
 

@@ -382,8 +382,9 @@ PROBLEMS = OrderedDict([
         "The `Idempotency-Key` was used (by the same API key, within 24 hours) with another request body.")),
     ("internal-error", (500, "Internal Server Error", "An unexpected failure inside the service.")),
     ("service-unavailable", (503, "Service Unavailable",
-        "The database is unreachable (`/readyz` and every route that needs it), or the plan data has never "
-        "been loaded (plan and survey routes). Sent with `Retry-After: 1`.")),
+        "The database is unreachable (`/readyz` and every route that needs it), or too many requests "
+        "(1,000 per worker) are already waiting for it, or the plan data has never been loaded (plan and "
+        "survey routes). Sent with `Retry-After: 1`.")),
 ])
 
 def problem_example(slug, detail, instance, errors=None, **extra):
@@ -1646,12 +1647,14 @@ responses["InternalError"] = problem_response(
         "internal-error", "The request could not be completed.", f"/v1/plans/{PLAN_ID}")]),
     OrderedDict([("internal-error", ("internal-error", "The request could not be completed.", f"/v1/plans/{PLAN_ID}"))]))
 responses["ServiceUnavailable"] = problem_response(
-    "Service Unavailable: the database is unreachable or the plan data has not been loaded yet. Retry after the Retry-After delay.",
+    "Service Unavailable: the database is unreachable or too busy (too many requests waiting for it), or the plan data has not been loaded yet. Retry after the Retry-After delay.",
     typed_problem(["service-unavailable"], "A 503 `/problems/service-unavailable`.", [problem_example(
         "service-unavailable", "The plan data is not loaded yet.", "/v1/plans")]),
     OrderedDict([("service-unavailable", ("service-unavailable", "The plan data is not loaded yet.", "/v1/plans")),
                  ("database", ("service-unavailable", "The database is not reachable; retry shortly.", "/v1/keys", None,
-                               {}, "Database unreachable"))]),
+                               {}, "Database unreachable")),
+                 ("busy", ("service-unavailable", "Too many requests are waiting for the database; retry shortly.",
+                           "/v1/surveys/community-survey-2020-21/responses", None, {}, "Database busy"))]),
     extra_headers=("Retry-After",))
 
 ERR = {
@@ -2307,7 +2310,9 @@ read and void responses, and read the audit log of every change.
   plan routes send `Vary: Authorization`); `If-None-Match` (one tag, a list, `W/` tags compared weakly,
   or `*`) that matches gives 304 with an empty body. Tallies send an ETag that changes exactly when
   the numbers do, with `Cache-Control: no-cache` (`private, no-cache` when not public): public tallies
-  are cached by each worker for 250 ms, so they are at most that old. Keys, responses (pages and
+  are cached by each worker for 250 ms; past that (or after a response is stored), one request
+  refreshes them while the others get the cached numbers, so they are a few hundred milliseconds old,
+  and never more than 10 seconds while the database is slow to answer. Keys, responses (pages and
   single ones), the audit log, a plan's history and every write answer are never cached
   (`private, no-store` or `no-store`), and the reads among them carry no ETag. The writes of plans,
   goals, objectives, a year's priorities and surveys send the ETag the next GET of the item will
