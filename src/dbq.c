@@ -13,8 +13,8 @@
  * worker hold a pooled connection at once, and the others wait in a queue
  * of our own, each handed the slot of the one that finishes.  Kore's own
  * wait queue puts a woken request back at its tail when a newcomer took
- * the connection first, and some requests then waited seconds.  One
- * connection of the pool stays for the content watcher (app.c).  The pool
+ * the connection first, and some requests then waited seconds.  Two
+ * connections of the pool stay for background queries.  The pool
  * is small on purpose (pgsql_conn_max in conf/app.conf): PostgreSQL on a
  * few cores stores more responses per second with a dozen sessions than
  * with sixty.  When more than pgsql_queue_limit requests wait, a new one
@@ -42,6 +42,9 @@ static int	dbq_error(struct http_request *);
 static void	dbq_free(struct http_request *);
 static void	dbq_leave(struct dbq *);
 static u_int32_t dbq_slots(void);
+
+/* Connections kept for the content watcher (app.c) and tally refreshes. */
+#define DBQ_RESERVED	2u
 
 #define DBQ_ADMIT	0
 #define DBQ_SETUP	1
@@ -110,11 +113,15 @@ dbq_handle(struct http_request *req, int (*prepare)(struct http_request *,
 	    sizeof(dbq_states) / sizeof(dbq_states[0]), req));
 }
 
-/* Queries a worker runs at once: its pool, less one for the watcher. */
+/*
+ * Queries a worker's requests run at once: its pool, less DBQ_RESERVED for
+ * the background queries.
+ */
 static u_int32_t
 dbq_slots(void)
 {
-	return (pgsql_conn_max > 1 ? pgsql_conn_max - 1u : 1u);
+	return (pgsql_conn_max > DBQ_RESERVED ? pgsql_conn_max - DBQ_RESERVED :
+	    1u);
 }
 
 /* Take a free slot, or wait for one in turn (woken holding it). */

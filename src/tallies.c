@@ -5,19 +5,22 @@
  * read costs the same however many responses there are.  The ETag is made
  * from the survey and its counters' version, which changes whenever a
  * number changes: a dashboard polling with If-None-Match gets 304 until
- * then.  When the results are public, each worker keeps the document for
- * TALLY_FRESH_MS and answers from memory in between; once it is older, or
- * this worker stored a response, one request refreshes it while the others
- * are still answered from memory (stale-while-revalidate), so that a
- * worker sends at most one tally query at a time however many dashboards
- * poll.  A refresh not back within TALLY_REFRESH_MS is tried again by the
- * next request; past TALLY_STALE_MS the cached numbers are not served at
- * all.  A poll every second sees numbers a few hundred milliseconds old,
- * and its revalidations cost no query.
+ * then.
  *
- * Everything goes to the database only with a key (results not public) or
- * on the first read.  When this worker reloads the published data, the
- * cache is dropped: the results may have stopped being public.
+ * Public tallies are answered from each worker's memory.  The first read
+ * of a survey's tallies asks the database and keeps the document; while
+ * the survey is read (within TALLY_HOT_MS of its last read), the worker
+ * itself refreshes it in the background, TALLY_FRESH_MS after the last
+ * refresh began or at once when it stored a response, one query at a time
+ * per survey.  No reader waits for the database: a poll every second sees
+ * numbers at most TALLY_FRESH_MS and one query old.  When the database is
+ * slow to answer, the cached numbers are still served up to TALLY_STALE_MS
+ * old; past that, and for a survey no longer read, readers ask the
+ * database themselves.
+ *
+ * Results that are not public go to the database on every read, with the
+ * reader's key.  When this worker reloads the published data, the cache
+ * is dropped: the results may have stopped being public.
  */
 
 #include <string.h>
@@ -26,24 +29,32 @@
 #include "dbq.h"
 
 #define TALLY_FRESH_MS		250
-#define TALLY_REFRESH_MS	1000	/* a refresh given up after this */
-#define TALLY_STALE_MS		10000	/* served while one request refreshes */
+#define TALLY_HOT_MS		5000	/* refreshed while read this recently */
+#define TALLY_STALE_MS		10000	/* never served older */
+#define TALLY_TICK_MS		50
 #define TALLY_CACHE_MAX		16
 
 int	tallies_get(struct http_request *);
 
 static int	tallies_prepare(struct http_request *, struct dbq *);
 static void	tallies_finish(struct http_request *, struct dbq *);
+static int	tally_render(const char *, const char *, struct doc *);
+static void	tally_tick(void *, u_int64_t);
+static void	tally_refreshed(struct kore_pgsql *, void *);
 
 struct tally_cache {
-	char		slug[CIVIC_ID_MAX + 1];
-	struct doc	doc;
-	uint64_t	fetched;
-	uint64_t	refreshing;	/* when a refresh started, or 0 */
-	int		touched;	/* a response was stored since */
+	char			slug[CIVIC_ID_MAX + 1];
+	struct doc		doc;
+	uint64_t		fetched;	/* 0: nothing to serve */
+	uint64_t		read;		/* last served */
+	int			touched;	/* a response stored since */
+	int			refreshing;	/* sql in use */
+	uint64_t		started;	/* of the refresh */
+	struct kore_pgsql	sql;
 };
 
 static struct tally_cache	tally_cache[TALLY_CACHE_MAX];
+static int			tally_ticking;
 
 /* Forget every cached tally: the published data changed. */
 void
@@ -51,13 +62,11 @@ tallies_invalidate(void)
 {
 	size_t	i;
 
-	for (i = 0; i < TALLY_CACHE_MAX; i++) {
+	for (i = 0; i < TALLY_CACHE_MAX; i++)
 		tally_cache[i].fetched = 0;
-		tally_cache[i].refreshing = 0;
-	}
 }
 
-/* This worker changed the numbers: the next read refreshes them. */
+/* This worker changed the numbers: refresh them at the next tick. */
 void
 tallies_touch(void)
 {
@@ -82,51 +91,148 @@ tally_entry(const char *slug)
 }
 
 /*
- * The cached document for slug if it may be served now: fresh, or stale
- * (up to TALLY_STALE_MS) while another request refreshes it.  A stale hit
- * with no refresh under way makes this request the refresher (NULL): one
- * query per worker at a time however many dashboards poll.
+ * The cached document for slug if it may be served now: fresh, or kept
+ * fresh by tally_tick() and not past TALLY_STALE_MS.
  */
 static struct tally_cache *
 tally_servable(const char *slug)
 {
 	struct tally_cache	*tc;
 	uint64_t		 now, age;
+	int			 hot;
 
 	if ((tc = tally_entry(slug)) == NULL || tc->fetched == 0)
 		return (NULL);
 
 	now = kore_time_ms();
 	age = now - tc->fetched;
-	if (age <= TALLY_FRESH_MS && !tc->touched)
+	hot = now - tc->read <= TALLY_HOT_MS;
+	if ((age <= TALLY_FRESH_MS && !tc->touched) ||
+	    (hot && age <= TALLY_STALE_MS)) {
+		tc->read = now;
 		return (tc);
-	if (age <= TALLY_STALE_MS && tc->refreshing != 0 &&
-	    now - tc->refreshing < TALLY_REFRESH_MS)
-		return (tc);
-	tc->refreshing = now;
+	}
 	return (NULL);
 }
 
+/* Keep doc (taken over) as slug's tallies, as they were at when. */
 static void
-tally_store(const char *slug, struct doc *doc)
+tally_store(const char *slug, struct doc *doc, uint64_t when)
 {
 	struct tally_cache	*tc;
 	size_t			 i;
 
 	if ((tc = tally_entry(slug)) == NULL) {
-		tc = &tally_cache[0];
-		for (i = 1; i < TALLY_CACHE_MAX; i++) {
-			if (tally_cache[i].fetched < tc->fetched)
+		/* A free entry, or the one read longest ago (not busy). */
+		tc = NULL;
+		for (i = 0; i < TALLY_CACHE_MAX; i++) {
+			if (tally_cache[i].refreshing)
+				continue;
+			if (tc == NULL || tally_cache[i].read < tc->read)
 				tc = &tally_cache[i];
 		}
+		if (tc == NULL) {
+			doc_cleanup(doc);
+			return;
+		}
+		tc->read = kore_time_ms();
 	}
 	doc_cleanup(&tc->doc);
 	(void)snprintf(tc->slug, sizeof(tc->slug), "%s", slug);
 	tc->doc = *doc;
-	tc->fetched = kore_time_ms();
-	tc->refreshing = 0;
-	tc->touched = 0;
+	tc->fetched = when;
 	memset(doc, 0, sizeof(*doc));
+
+	if (!tally_ticking) {
+		kore_timer_add(tally_tick, TALLY_TICK_MS, NULL, 0);
+		tally_ticking = 1;
+	}
+}
+
+/*
+ * Every TALLY_TICK_MS: refresh the surveys being read whose numbers are
+ * older than TALLY_FRESH_MS or that this worker changed, without a
+ * request.  A busy pool (the requests' queries come first) or a database
+ * error means another try at the next tick.
+ */
+static void
+tally_tick(void *arg, u_int64_t now)
+{
+	struct tally_cache	*tc;
+	size_t			 i;
+
+	(void)arg;
+
+	for (i = 0; i < TALLY_CACHE_MAX; i++) {
+		tc = &tally_cache[i];
+		if (tc->refreshing || tc->doc.body == NULL ||
+		    tc->fetched == 0 || now - tc->read > TALLY_HOT_MS)
+			continue;
+		/* A tick early: served numbers stay within TALLY_FRESH_MS. */
+		if (now - tc->fetched + TALLY_TICK_MS < TALLY_FRESH_MS &&
+		    !tc->touched)
+			continue;
+
+		kore_pgsql_init(&tc->sql);
+		kore_pgsql_bind_callback(&tc->sql, tally_refreshed, tc);
+		if (!kore_pgsql_setup(&tc->sql, API_DB, KORE_PGSQL_ASYNC) ||
+		    !kore_pgsql_query_params(&tc->sql, "SELECT status, body "
+		    "FROM api_tallies(NULL, $1)", 0, 1, tc->slug,
+		    (int)strlen(tc->slug), 0)) {
+			kore_pgsql_cleanup(&tc->sql);
+			return;
+		}
+		tc->touched = 0;
+		tc->refreshing = 1;
+		tc->started = now;
+	}
+}
+
+static void
+tally_refreshed(struct kore_pgsql *sql, void *arg)
+{
+	struct tally_cache	*tc = arg;
+	struct doc		 out;
+	char			 slug[CIVIC_ID_MAX + 1];
+
+	switch (sql->state) {
+	case KORE_PGSQL_STATE_WAIT:
+		break;
+	case KORE_PGSQL_STATE_RESULT:
+		/*
+		 * Stored only while the survey's results are public (and
+		 * the entry still names it: it may have been dropped).
+		 */
+		(void)snprintf(slug, sizeof(slug), "%s", tc->slug);
+		if (tc->fetched != 0 && kore_pgsql_ntuples(sql) == 1 &&
+		    !strcmp(kore_pgsql_getvalue(sql, 0, 0), "200")) {
+			switch (tally_render(slug, kore_pgsql_getvalue(sql, 0,
+			    1), &out)) {
+			case 1:
+				tally_store(slug, &out, tc->started);
+				break;
+			case 0:
+				doc_cleanup(&out);
+				break;
+			}
+		}
+		kore_pgsql_continue(sql);
+		break;
+	case KORE_PGSQL_STATE_ERROR:
+		if (sql->conn != NULL && PQstatus(sql->conn->db) ==
+		    CONNECTION_BAD)
+			PQreset(sql->conn->db);
+		kore_pgsql_cleanup(sql);
+		tc->refreshing = 0;
+		break;
+	case KORE_PGSQL_STATE_COMPLETE:
+		kore_pgsql_cleanup(sql);
+		tc->refreshing = 0;
+		break;
+	default:
+		kore_pgsql_continue(sql);
+		break;
+	}
 }
 
 /* May anyone see this survey's results now? */
@@ -151,8 +257,8 @@ tallies_public(json_t *survey)
 }
 
 /*
- * Public tallies fresh in this worker's cache are sent from memory, before
- * any per-request state is made: the dashboards' polling path.
+ * Public tallies in this worker's cache are sent from memory, before any
+ * per-request state is made: the dashboards' polling path.
  */
 int
 tallies_get(struct http_request *req)
@@ -207,57 +313,71 @@ tallies_prepare(struct http_request *req, struct dbq *q)
 	return (1);
 }
 
-static void
-tallies_finish(struct http_request *req, struct dbq *q)
+/*
+ * The tallies document of survey slug from api_tallies' body: 1 when
+ * made, and the results are public (out may be cached); 0 when made and
+ * not public; -1 when the survey is gone or memory ran out.
+ */
+static int
+tally_render(const char *slug, const char *body, struct doc *out)
 {
 	const struct resource	*r;
 	json_t			*got, *ids, *doc;
 	json_error_t		 jerr;
-	struct doc		 out;
-	char			 slug[CIVIC_ID_MAX + 1];
-	int			 public;
 
-	if (q->result == NULL || PQntuples(q->result) != 1 ||
-	    strcmp(PQgetvalue(q->result, 0, 0), "200") != 0) {
-		dbq_send_result(req, q);
-		return;
-	}
-	if ((r = survey_resource(req->path, slug, sizeof(slug))) == NULL) {
-		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
-		    req->path);
-		return;
-	}
+	if ((r = survey_by_slug(slug)) == NULL)
+		return (-1);
 
-	got = json_loads(PQgetvalue(q->result, 0, 1), 0, &jerr);
+	got = json_loads(body, 0, &jerr);
 	ids = content_objective_ids(app_content(), r->json, 0);
-
 	doc = tally_build(r->json, ids, json_object_get(got, "counts"),
 	    json_integer_value(json_object_get(got, "total")),
 	    json_integer_value(json_object_get(got, "version")),
 	    json_string_value(json_object_get(got, "as_of")));
-
-	if (doc == NULL || doc_render(&out, doc) == -1) {
+	if (doc == NULL || doc_render(out, doc) == -1) {
 		json_decref(doc);
 		json_decref(got);
-		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
-		return;
+		return (-1);
 	}
 	/*
 	 * The ETag names the numbers (the version) and what names them (the
 	 * published data: the survey, its plan's objectives), not the read
 	 * time.
 	 */
-	(void)snprintf(out.etag, sizeof(out.etag), "\"%08x-%lld-%lld\"",
+	(void)snprintf(out->etag, sizeof(out->etag), "\"%08x-%lld-%lld\"",
 	    cursor_scope(slug, NULL), (long long)json_integer_value(
 	    json_object_get(got, "version")), (long long)(app_content() != NULL ?
 	    app_content()->revision : 0));
 	json_decref(doc);
 	json_decref(got);
+	return (tallies_public(r->json));
+}
 
-	public = tallies_public(r->json);
+static void
+tallies_finish(struct http_request *req, struct dbq *q)
+{
+	struct doc	 out;
+	char		 slug[CIVIC_ID_MAX + 1];
+	int		 public;
+
+	if (q->result == NULL || PQntuples(q->result) != 1 ||
+	    strcmp(PQgetvalue(q->result, 0, 0), "200") != 0) {
+		dbq_send_result(req, q);
+		return;
+	}
+	if (survey_resource(req->path, slug, sizeof(slug)) == NULL) {
+		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
+		    req->path);
+		return;
+	}
+	if ((public = tally_render(slug, PQgetvalue(q->result, 0, 1),
+	    &out)) == -1) {
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+		return;
+	}
 	api_doc(req, &out, CT_JSON, public ? "no-cache" : "private, no-cache");
 	if (public)
-		tally_store(slug, &out);
+		tally_store(slug, &out, kore_time_ms());
 	else
 		doc_cleanup(&out);
 }
