@@ -211,14 +211,17 @@ content_watched(struct kore_pgsql *sql, void *arg)
 		kore_pgsql_continue(sql);
 		break;
 	case KORE_PGSQL_STATE_ERROR:
-		if (sql->conn != NULL && PQstatus(sql->conn->db) ==
-		    CONNECTION_BAD)
-			PQreset(sql->conn->db);
+		/*
+		 * Releases the connection, and calls back once more with
+		 * COMPLETE from inside: clean up once (twice freed the error).
+		 * A broken connection is reset by the next request that fails
+		 * on it (dbq.c).
+		 */
 		kore_pgsql_cleanup(sql);
 		watch_busy = 0;
 		break;
 	case KORE_PGSQL_STATE_COMPLETE:
-		kore_pgsql_cleanup(sql);
+		/* Released by Kore (or by the cleanup above): nothing left. */
 		watch_busy = 0;
 		break;
 	default:

@@ -17,8 +17,9 @@
  * connections of the pool stay for background queries.  The pool
  * is small on purpose (pgsql_conn_max in conf/app.conf): PostgreSQL on a
  * few cores stores more responses per second with a dozen sessions than
- * with sixty.  When more than pgsql_queue_limit requests wait, a new one
- * gets 503 with Retry-After at once instead of a growing wait.
+ * with sixty.  When more than pgsql_queue_limit requests wait (500, under
+ * Kore's own http_request_limit, which answers an empty 503), a new one
+ * gets a 503 problem with Retry-After at once instead of a growing wait.
  *
  * A pooled connection can be stale after the database restarted: the first
  * query on it fails.  Such a connection is reset (a short blocking

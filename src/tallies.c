@@ -32,6 +32,7 @@
 #define TALLY_HOT_MS		5000	/* refreshed while read this recently */
 #define TALLY_STALE_MS		10000	/* never served older */
 #define TALLY_TICK_MS		50
+#define TALLY_GIVEUP_MS		6000	/* a refresh that never ended */
 #define TALLY_CACHE_MAX		16
 
 int	tallies_get(struct http_request *);
@@ -54,6 +55,7 @@ struct tally_cache {
 };
 
 static struct tally_cache	tally_cache[TALLY_CACHE_MAX];
+static struct tally_cache	*tally_refreshing;	/* one at a time */
 static int			tally_ticking;
 
 /* Forget every cached tally: the published data changed. */
@@ -115,9 +117,12 @@ tally_servable(const char *slug)
 	return (NULL);
 }
 
-/* Keep doc (taken over) as slug's tallies, as they were at when. */
+/*
+ * Keep doc (taken over) as slug's tallies, as they were at when; reader:
+ * stored for a request, which counts as a read.
+ */
 static void
-tally_store(const char *slug, struct doc *doc, uint64_t when)
+tally_store(const char *slug, struct doc *doc, uint64_t when, int reader)
 {
 	struct tally_cache	*tc;
 	size_t			 i;
@@ -141,6 +146,9 @@ tally_store(const char *slug, struct doc *doc, uint64_t when)
 	(void)snprintf(tc->slug, sizeof(tc->slug), "%s", slug);
 	tc->doc = *doc;
 	tc->fetched = when;
+	tc->touched = 0;
+	if (reader)
+		tc->read = kore_time_ms();
 	memset(doc, 0, sizeof(*doc));
 
 	if (!tally_ticking) {
@@ -152,8 +160,11 @@ tally_store(const char *slug, struct doc *doc, uint64_t when)
 /*
  * Every TALLY_TICK_MS: refresh the surveys being read whose numbers are
  * older than TALLY_FRESH_MS or that this worker changed, without a
- * request.  A busy pool (the requests' queries come first) or a database
- * error means another try at the next tick.
+ * request, one at a time (with the content watcher, at most the two
+ * connections dbq.c leaves to background queries).  A busy pool or a
+ * database error means another try at the next tick.  Kore does not call
+ * the callback of a query whose connection it dropped (a database
+ * restart): a refresh not over after TALLY_GIVEUP_MS is given up.
  */
 static void
 tally_tick(void *arg, u_int64_t now)
@@ -163,9 +174,17 @@ tally_tick(void *arg, u_int64_t now)
 
 	(void)arg;
 
+	if ((tc = tally_refreshing) != NULL) {
+		if (now - tc->started < TALLY_GIVEUP_MS)
+			return;
+		kore_pgsql_cleanup(&tc->sql);
+		tc->refreshing = 0;
+		tally_refreshing = NULL;
+	}
+
 	for (i = 0; i < TALLY_CACHE_MAX; i++) {
 		tc = &tally_cache[i];
-		if (tc->refreshing || tc->doc.body == NULL ||
+		if (tc->doc.body == NULL ||
 		    tc->fetched == 0 || now - tc->read > TALLY_HOT_MS)
 			continue;
 		/* A tick early: served numbers stay within TALLY_FRESH_MS. */
@@ -185,6 +204,8 @@ tally_tick(void *arg, u_int64_t now)
 		tc->touched = 0;
 		tc->refreshing = 1;
 		tc->started = now;
+		tally_refreshing = tc;
+		return;
 	}
 }
 
@@ -209,25 +230,34 @@ tally_refreshed(struct kore_pgsql *sql, void *arg)
 			switch (tally_render(slug, kore_pgsql_getvalue(sql, 0,
 			    1), &out)) {
 			case 1:
-				tally_store(slug, &out, tc->started);
+				tally_store(slug, &out, tc->started, 0);
 				break;
 			case 0:
+				/* No longer public: not served from here. */
 				doc_cleanup(&out);
+				tc->fetched = 0;
 				break;
 			}
 		}
 		kore_pgsql_continue(sql);
 		break;
 	case KORE_PGSQL_STATE_ERROR:
-		if (sql->conn != NULL && PQstatus(sql->conn->db) ==
-		    CONNECTION_BAD)
-			PQreset(sql->conn->db);
+		/*
+		 * Releases the connection, and calls back once more with
+		 * COMPLETE (from inside the cleanup): clean up once.  A broken
+		 * connection is reset by the next request that fails on it
+		 * (dbq.c).
+		 */
 		kore_pgsql_cleanup(sql);
 		tc->refreshing = 0;
+		if (tally_refreshing == tc)
+			tally_refreshing = NULL;
 		break;
 	case KORE_PGSQL_STATE_COMPLETE:
-		kore_pgsql_cleanup(sql);
+		/* Released by Kore (or by the cleanup above): nothing left. */
 		tc->refreshing = 0;
+		if (tally_refreshing == tc)
+			tally_refreshing = NULL;
 		break;
 	default:
 		kore_pgsql_continue(sql);
@@ -377,7 +407,7 @@ tallies_finish(struct http_request *req, struct dbq *q)
 	}
 	api_doc(req, &out, CT_JSON, public ? "no-cache" : "private, no-cache");
 	if (public)
-		tally_store(slug, &out, kore_time_ms());
+		tally_store(slug, &out, kore_time_ms(), 1);
 	else
 		doc_cleanup(&out);
 }

@@ -383,7 +383,7 @@ PROBLEMS = OrderedDict([
     ("internal-error", (500, "Internal Server Error", "An unexpected failure inside the service.")),
     ("service-unavailable", (503, "Service Unavailable",
         "The database is unreachable (`/readyz` and every route that needs it), or too many requests "
-        "(1,000 per worker) are already waiting for it, or the plan data has never been loaded (plan and "
+        "(500 per worker) are already waiting for it, or the plan data has never been loaded (plan and "
         "survey routes). Sent with `Retry-After: 1`.")),
 ])
 
