@@ -2310,9 +2310,9 @@ read and void responses, and read the audit log of every change.
   plan routes send `Vary: Authorization`); `If-None-Match` (one tag, a list, `W/` tags compared weakly,
   or `*`) that matches gives 304 with an empty body. Tallies send an ETag that changes exactly when
   the numbers do, with `Cache-Control: no-cache` (`private, no-cache` when not public): public tallies
-  are cached by each worker for 250 ms; past that (or after a response is stored), one request
-  refreshes them while the others get the cached numbers, so they are a few hundred milliseconds old,
-  and never more than 10 seconds while the database is slow to answer. Keys, responses (pages and
+  are served from each worker's memory, which refreshes them in the background while they are read,
+  so they are at most 250 ms and one query old (never more than 10 seconds while the database is slow
+  to answer). Keys, responses (pages and
   single ones), the audit log, a plan's history and every write answer are never cached
   (`private, no-store` or `no-store`), and the reads among them carry no ETag. The writes of plans,
   goals, objectives, a year's priorities and surveys send the ETag the next GET of the item will
