@@ -39,7 +39,8 @@ int	tallies_get(struct http_request *);
 
 static int	tallies_prepare(struct http_request *, struct dbq *);
 static void	tallies_finish(struct http_request *, struct dbq *);
-static int	tally_render(const char *, const char *, struct doc *);
+static int	tally_render(const struct resource *, const char *,
+		    const char *, struct doc *);
 static void	tally_tick(void *, u_int64_t);
 static void	tally_refreshed(struct kore_pgsql *, void *);
 
@@ -49,7 +50,6 @@ struct tally_cache {
 	uint64_t		fetched;	/* 0: nothing to serve */
 	uint64_t		read;		/* last served */
 	int			touched;	/* a response stored since */
-	int			refreshing;	/* sql in use */
 	uint64_t		started;	/* of the refresh */
 	struct kore_pgsql	sql;
 };
@@ -131,7 +131,7 @@ tally_store(const char *slug, struct doc *doc, uint64_t when, int reader)
 		/* A free entry, or the one read longest ago (not busy). */
 		tc = NULL;
 		for (i = 0; i < TALLY_CACHE_MAX; i++) {
-			if (tally_cache[i].refreshing)
+			if (&tally_cache[i] == tally_refreshing)
 				continue;
 			if (tc == NULL || tally_cache[i].read < tc->read)
 				tc = &tally_cache[i];
@@ -178,7 +178,6 @@ tally_tick(void *arg, u_int64_t now)
 		if (now - tc->started < TALLY_GIVEUP_MS)
 			return;
 		kore_pgsql_cleanup(&tc->sql);
-		tc->refreshing = 0;
 		tally_refreshing = NULL;
 	}
 
@@ -202,7 +201,6 @@ tally_tick(void *arg, u_int64_t now)
 			return;
 		}
 		tc->touched = 0;
-		tc->refreshing = 1;
 		tc->started = now;
 		tally_refreshing = tc;
 		return;
@@ -213,6 +211,7 @@ static void
 tally_refreshed(struct kore_pgsql *sql, void *arg)
 {
 	struct tally_cache	*tc = arg;
+	const struct resource	*r;
 	struct doc		 out;
 	char			 slug[CIVIC_ID_MAX + 1];
 
@@ -226,9 +225,10 @@ tally_refreshed(struct kore_pgsql *sql, void *arg)
 		 */
 		(void)snprintf(slug, sizeof(slug), "%s", tc->slug);
 		if (tc->fetched != 0 && kore_pgsql_ntuples(sql) == 1 &&
-		    !strcmp(kore_pgsql_getvalue(sql, 0, 0), "200")) {
-			switch (tally_render(slug, kore_pgsql_getvalue(sql, 0,
-			    1), &out)) {
+		    !strcmp(kore_pgsql_getvalue(sql, 0, 0), "200") &&
+		    (r = survey_by_slug(slug)) != NULL) {
+			switch (tally_render(r, slug, kore_pgsql_getvalue(sql,
+			    0, 1), &out)) {
 			case 1:
 				tally_store(slug, &out, tc->started, 0);
 				break;
@@ -249,13 +249,11 @@ tally_refreshed(struct kore_pgsql *sql, void *arg)
 		 * (dbq.c).
 		 */
 		kore_pgsql_cleanup(sql);
-		tc->refreshing = 0;
 		if (tally_refreshing == tc)
 			tally_refreshing = NULL;
 		break;
 	case KORE_PGSQL_STATE_COMPLETE:
 		/* Released by Kore (or by the cleanup above): nothing left. */
-		tc->refreshing = 0;
 		if (tally_refreshing == tc)
 			tally_refreshing = NULL;
 		break;
@@ -344,19 +342,16 @@ tallies_prepare(struct http_request *req, struct dbq *q)
 }
 
 /*
- * The tallies document of survey slug from api_tallies' body: 1 when
+ * The tallies document of survey r (slug) from api_tallies' body: 1 when
  * made, and the results are public (out may be cached); 0 when made and
- * not public; -1 when the survey is gone or memory ran out.
+ * not public; -1 when memory ran out.
  */
 static int
-tally_render(const char *slug, const char *body, struct doc *out)
+tally_render(const struct resource *r, const char *slug, const char *body,
+    struct doc *out)
 {
-	const struct resource	*r;
 	json_t			*got, *ids, *doc;
 	json_error_t		 jerr;
-
-	if ((r = survey_by_slug(slug)) == NULL)
-		return (-1);
 
 	got = json_loads(body, 0, &jerr);
 	ids = content_objective_ids(app_content(), r->json, 0);
@@ -386,21 +381,22 @@ tally_render(const char *slug, const char *body, struct doc *out)
 static void
 tallies_finish(struct http_request *req, struct dbq *q)
 {
-	struct doc	 out;
-	char		 slug[CIVIC_ID_MAX + 1];
-	int		 public;
+	const struct resource	*r;
+	struct doc		 out;
+	char			 slug[CIVIC_ID_MAX + 1];
+	int			 public;
 
 	if (q->result == NULL || PQntuples(q->result) != 1 ||
 	    strcmp(PQgetvalue(q->result, 0, 0), "200") != 0) {
 		dbq_send_result(req, q);
 		return;
 	}
-	if (survey_resource(req->path, slug, sizeof(slug)) == NULL) {
+	if ((r = survey_resource(req->path, slug, sizeof(slug))) == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
 		    req->path);
 		return;
 	}
-	if ((public = tally_render(slug, PQgetvalue(q->result, 0, 1),
+	if ((public = tally_render(r, slug, PQgetvalue(q->result, 0, 1),
 	    &out)) == -1) {
 		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
 		return;
