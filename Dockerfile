@@ -74,8 +74,9 @@ COPY docs/ docs/
 # -o: node_modules comes from the docs-deps stage; never let make re-run `npm ci` here.
 # /out is the runtime image's file tree (the admin tool ships when the Makefile builds it).
 RUN make -j"$(nproc)" -o node_modules/.package-lock.json build docs-assets \
-    && mkdir -p /out/app/build /out/app/conf /out/usr/local/bin \
+    && mkdir -p /out/app/build /out/app/conf /out/app/tools /out/usr/local/bin \
     && cp build/civicplan.so /out/app/build/ \
+    && cp tools/serve.sh /out/app/tools/ \
     && cp -R build/docs /out/app/build/docs \
     && cp conf/app.conf /out/app/conf/ \
     && if [ -x build/civic-admin ]; then cp build/civic-admin /out/usr/local/bin/; fi \
@@ -104,7 +105,8 @@ COPY --from=build /out/ /
 ENV CIVIC_BIND=0.0.0.0 \
     CIVIC_PORT=8888 \
     CIVIC_WORKERS=2 \
-    CIVIC_DOCS_DIR=/app/build/docs
+    CIVIC_DOCS_DIR=/app/build/docs \
+    CIVIC_VAR=/tmp/civicplan
 EXPOSE 8888
 
 # Liveness only (/healthz does not touch the database); no curl in the image, so bash's
@@ -112,7 +114,8 @@ EXPOSE 8888
 HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${CIVIC_PORT} && printf 'GET /healthz HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 
-# Not root: kore needs -n (no chroot) and -r (no privilege drop); the config's pidfile is
-# under /tmp. stdbuf -oL: kore logs with printf and never flushes.
+# Not root: tools/serve.sh runs kore with -n (no chroot) and -r (no privilege drop), with
+# its configuration and pidfile in CIVIC_VAR (the root file system is read-only; /tmp is
+# the container's own), and line-buffered output (kore logs with printf).
 USER civic
-CMD ["stdbuf", "-oL", "kore", "-f", "-n", "-r", "-c", "conf/app.conf"]
+CMD ["tools/serve.sh"]

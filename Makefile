@@ -22,22 +22,28 @@ TEST_PORT	?= 8899
 export CIVIC_BIND CIVIC_PORT RUN_PG_DIR RUN_PG_PORT TEST_PG_DIR \
 	TEST_PG_PORT TEST_PORT
 
-BUILD		= build
+BUILD		?= build
 MODULE		= $(BUILD)/civicplan.so
 ADMIN_BIN	= $(BUILD)/civic-admin
-DOCS_OUT	= $(BUILD)/docs
+DOCS_OUT	= build/docs
 
-KORE_FEATURES	:= $(shell cat /usr/share/kore/features 2>/dev/null)
-
+# CFLAGS is the caller's (make CFLAGS=-O0 keeps everything below).  The
+# flags the module cannot do without are in CIVIC_CFLAGS, and Kore's own
+# feature flags (they change the layout of Kore's structs) are read from
+# $(KORE_FLAGS) when a file is compiled: after deps-build installed Kore,
+# never when this Makefile is parsed.  Every object depends on that file,
+# which changes only when the flags do.
 CFLAGS		?= -O2 -g
-CFLAGS		+= -std=c11 -D_GNU_SOURCE -fPIC -fstack-protector-all
-CFLAGS		+= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS		+= -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual
-CFLAGS		+= -Wsign-compare -Wtype-limits
-CFLAGS		+= -I/usr/include/postgresql
+CIVIC_CFLAGS	= -std=c11 -D_GNU_SOURCE -fPIC -fstack-protector-all
+CIVIC_CFLAGS	+= -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes
+CIVIC_CFLAGS	+= -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual
+CIVIC_CFLAGS	+= -Wsign-compare -Wtype-limits
+CIVIC_CFLAGS	+= -I/usr/include/postgresql
 ifneq ($(CI),)
-CFLAGS		+= -Werror
+CIVIC_CFLAGS	+= -Werror
 endif
+KORE_FLAGS	= $(BUILD)/kore.flags
+COMPILE		= $(CC) $(CIVIC_CFLAGS) $(CFLAGS) $$(head -n 1 $(KORE_FLAGS))
 
 # Sources that include no Kore header: the unit tests build them alone.
 PURE_SRCS	= src/problem.c src/etag.c src/cursor.c src/query.c \
@@ -54,26 +60,39 @@ LDLIBS		= -ljansson -lpq -lcrypto
 UNIT_SRCS	= $(wildcard tests/unit/test_*.c)
 UNIT_BIN	= $(BUILD)/unit-tests
 
-.PHONY: all build run stop test unit bench image-test deps-run deps-test \
-	deps-bench docs-assets db-up admin-key clean
+.PHONY: all build run stop test unit bench image-test deps-build deps-run \
+	deps-test deps-bench docs-assets db-up admin-key clean
 
 all: build
 
 build: $(MODULE) $(ADMIN_BIN)
 
-$(BUILD)/obj/%.o: src/%.c src/civic.h src/api.h src/dbq.h
+# Rewritten on every run (after deps-build), replaced only when it differs:
+# a new Kore, other flags or another compiler rebuild everything, and
+# nothing else does.
+$(KORE_FLAGS): deps-build
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(KORE_FEATURES) -c $< -o $@
+	@test -r /usr/share/kore/features || \
+	    { echo "no /usr/share/kore/features: is Kore installed?" >&2; exit 1; }
+	@{ cat /usr/share/kore/features; \
+	    echo '# $(CC) $(CIVIC_CFLAGS) $(CFLAGS)'; } >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/obj/%.o: src/%.c $(KORE_FLAGS)
+	@mkdir -p $(@D)
+	$(COMPILE) -MMD -MP -c $< -o $@
 
 $(MODULE): $(PURE_OBJS) $(GLUE_OBJS)
-	$(CC) -shared $^ -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) -shared $^ -o $@ $(LDLIBS)
 
-$(UNIT_BIN): $(UNIT_SRCS) $(PURE_OBJS)
-	$(CC) $(CFLAGS) -Isrc $(UNIT_SRCS) $(PURE_OBJS) -o $@ \
+$(UNIT_BIN): $(UNIT_SRCS) $(PURE_OBJS) src/civic.h | deps-test
+	$(COMPILE) -Isrc $(UNIT_SRCS) $(PURE_OBJS) -o $@ \
 	    -lcriterion $(LDLIBS)
 
-$(ADMIN_BIN): tools/civic-admin.c $(PURE_OBJS)
-	$(CC) $(CFLAGS) -Isrc tools/civic-admin.c $(PURE_OBJS) -o $@ $(LDLIBS)
+$(ADMIN_BIN): tools/civic-admin.c $(PURE_OBJS) src/civic.h
+	$(COMPILE) -Isrc tools/civic-admin.c $(PURE_OBJS) -o $@ $(LDLIBS)
+
+-include $(wildcard $(BUILD)/obj/*.d)
 
 # The first admin key: make admin-key NAME="City of Independence"
 admin-key: deps-run $(ADMIN_BIN) db-up
@@ -83,7 +102,7 @@ admin-key: deps-run $(ADMIN_BIN) db-up
 unit: $(UNIT_BIN)
 	./$(UNIT_BIN) --jobs 2
 
-node_modules/.package-lock.json: package.json package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json | deps-run
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -93,12 +112,15 @@ docs-assets: node_modules/.package-lock.json docs/openapi.json docs/index.html
 	cp node_modules/swagger-ui-dist/swagger-ui.css \
 	    node_modules/swagger-ui-dist/swagger-ui-bundle.js $(DOCS_OUT)/
 
-deps-run:
+# Installs come before builds, one at a time (apt holds one lock).
+deps-build:
+	@tools/deps.sh build
+deps-run: deps-build
 	@tools/deps.sh run
-deps-test:
-	@tools/deps.sh run test
-deps-bench:
-	@tools/deps.sh run bench
+deps-test: deps-run
+	@tools/deps.sh test
+deps-bench: deps-run
+	@tools/deps.sh bench
 
 db-up: deps-run
 	@tools/db.sh up

@@ -41,7 +41,7 @@ trap cleanup EXIT
 tools/db.sh up >/dev/null || exit 1
 mkdir -p var
 DATABASE_URL=$(tools/db.sh url) CIVIC_PORT=$PORT CIVIC_DOCS_DIR=build/docs \
-    stdbuf -oL -eL kore -f -n -r -c conf/app.conf >"$LOG" 2>&1 &
+    CIVIC_VAR=var/bench-run tools/serve.sh >"$LOG" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
 	curl -fsS -o /dev/null "$BASE/healthz" 2>/dev/null && break

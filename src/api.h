@@ -9,6 +9,16 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
+/*
+ * Kore's feature flags change the layout of its structs (struct
+ * http_request is 16 bytes shorter without them): a module built without
+ * the flags Kore was built with reads the wrong members, silently.  The
+ * Makefile passes /usr/share/kore/features; this service needs pgsql.
+ */
+#if !defined(KORE_USE_PGSQL)
+#error "Kore's flags are missing (KORE_USE_PGSQL): build with the flags in /usr/share/kore/features, from a Kore built with pgsql"
+#endif
+
 #include "civic.h"
 
 #define API_DB			"db"	/* the pgsql pool's name */

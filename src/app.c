@@ -47,6 +47,7 @@ static struct kore_pgsql watch_sql;
 static int		 watch_busy;
 static u_int64_t	 watch_started;
 
+static void	app_sandbox(void);
 static void	content_watch(void *, u_int64_t);
 static void	content_watched(struct kore_pgsql *, void *);
 
@@ -126,6 +127,34 @@ kore_parent_configure(int argc, char **argv)
 		    "workers will retry", err);
 	}
 	content_tried = time(NULL);
+
+	app_sandbox();
+}
+
+/*
+ * Where the workers live.  Started as root, Kore drops each worker to its
+ * runas user and chroots it into its root directory (tools/serve.sh sets
+ * both: the user civicplan, the instance's var/).  A chrooted worker sees
+ * the database's socket directory from that root, so its conninfo is
+ * rewritten; when the database cannot be reached from inside (TCP needs
+ * the resolver's files), the workers stay outside, still unprivileged.
+ */
+static void
+app_sandbox(void)
+{
+	char	 err[256], *jailed;
+
+	if (skip_chroot)
+		return;
+	if ((jailed = conninfo_chroot(civic_config.conninfo, kore_root_path,
+	    err, sizeof(err))) == NULL) {
+		kore_log(LOG_NOTICE, "workers not chrooted: %s", err);
+		skip_chroot = 1;
+		return;
+	}
+	kore_log(LOG_NOTICE, "workers chrooted into %s", kore_root_path);
+	free(civic_config.conninfo);
+	civic_config.conninfo = jailed;
 }
 
 void

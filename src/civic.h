@@ -162,6 +162,7 @@ char		*csv_responses(json_t *, json_t *, json_t *, size_t *);
 
 /* conninfo.c: the service's libpq connection string. */
 char		*conninfo_build(const char *, char *, size_t);
+char		*conninfo_chroot(const char *, const char *, char *, size_t);
 
 /*
  * content.c: the published data, held in memory.  A snapshot is built once

@@ -125,3 +125,98 @@ conninfo_build(const char *url, char *err, size_t errlen)
 
 	return (buf);
 }
+
+/*
+ * Keywords whose values name files: a worker chrooted away from them could
+ * not read them.
+ */
+static const char *const conn_files[] = {
+	"passfile", "service", "sslcert", "sslkey", "sslrootcert", "sslcrl",
+	"sslcrldir", NULL
+};
+
+/*
+ * The same conninfo as seen from inside a chroot at root: every host must be
+ * a unix socket directory under root, and it becomes a path from root.
+ * Returns a new string (free() it), or NULL with the reason in err when the
+ * database cannot be reached from inside (a TCP host needs the resolver's
+ * files, a file-valued keyword its file).
+ */
+char *
+conninfo_chroot(const char *conninfo, const char *root, char *err,
+    size_t errlen)
+{
+	PQconninfoOption	*opts, *o;
+	const char *const	*f;
+	char			*msg, *buf, *host, *h, *next;
+	size_t			 len, rlen;
+	int			 failed;
+
+	msg = NULL;
+	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
+		(void)snprintf(err, errlen, "conninfo: %s",
+		    msg != NULL ? msg : "cannot be parsed");
+		PQfreemem(msg);
+		return (NULL);
+	}
+
+	rlen = strlen(root);
+	while (rlen > 1 && root[rlen - 1] == '/')
+		rlen--;
+	buf = NULL;
+	host = NULL;
+	len = 0;
+	failed = 0;
+	err[0] = '\0';
+
+	for (o = opts; o->keyword != NULL && err[0] == '\0'; o++) {
+		if (o->val == NULL)
+			continue;
+		for (f = conn_files; *f != NULL; f++) {
+			if (strcmp(o->keyword, *f) == 0)
+				(void)snprintf(err, errlen, "%s names a file",
+				    *f);
+		}
+		if (strcmp(o->keyword, "hostaddr") == 0)
+			(void)snprintf(err, errlen, "the database is on TCP");
+		if (strcmp(o->keyword, "host") != 0) {
+			failed |= conn_append(&buf, &len, o->keyword, o->val);
+			continue;
+		}
+		if ((host = malloc(strlen(o->val) + 1)) == NULL) {
+			failed = 1;
+			break;
+		}
+		host[0] = '\0';
+		for (h = o->val; h != NULL && err[0] == '\0'; h = next) {
+			if ((next = strchr(h, ',')) != NULL)
+				*next++ = '\0';
+			if (h[0] != '/' || strncmp(h, root, rlen) != 0 ||
+			    (h[rlen] != '/' && h[rlen] != '\0') ||
+			    strstr(h, "/..") != NULL) {
+				(void)snprintf(err, errlen, "host %s is not a "
+				    "socket directory under %s", h, root);
+				break;
+			}
+			if (host[0] != '\0')
+				strcat(host, ",");
+			strcat(host, h[rlen] == '\0' ? "/" : h + rlen);
+		}
+		if (err[0] == '\0')
+			failed |= conn_append(&buf, &len, "host", host);
+		free(host);
+	}
+	if (err[0] == '\0' && host == NULL)
+		(void)snprintf(err, errlen, "no host: libpq's default socket "
+		    "is outside %s", root);
+
+	PQconninfoFree(opts);
+
+	if (err[0] != '\0' || failed || buf == NULL) {
+		free(buf);
+		if (err[0] == '\0')
+			(void)snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	return (buf);
+}

@@ -35,7 +35,7 @@ serve)
 	DATABASE_URL=$(url)
 	export CIVIC_DOCS_DIR=${CIVIC_DOCS_DIR:-build/docs}
 	echo "civicplan: serving on http://${CIVIC_BIND:-127.0.0.1}:${CIVIC_PORT:-8888} (Ctrl-C stops)"
-	exec stdbuf -oL -eL kore -f -n -r -c conf/app.conf
+	exec tools/serve.sh
 	;;
 *)
 	echo "usage: db.sh up|url|serve" >&2

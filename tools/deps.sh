@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 #
 # deps.sh GROUP...: install the Debian packages a task needs, if missing.
-#   run    build and serve: Kore, jansson, libpq, PostgreSQL 15, Node.js (docs assets)
+#   build  the module: Kore, jansson, libpq, gcc, make
+#   run    serve it: PostgreSQL 15, Node.js (docs assets), and the
+#          unprivileged user the workers run as (civicplan)
 #   test   the suite: Criterion, pytest, requests
 #   bench  the benchmark: wrk, pgbench (PostgreSQL contrib)
 set -euo pipefail
 
 declare -A groups=(
-	[run]="kore libjansson-dev libpq-dev libssl-dev gcc make postgresql-15 postgresql-client-15 nodejs npm coreutils curl"
+	[build]="kore libjansson-dev libpq-dev libssl-dev gcc make"
+	[run]="postgresql-15 postgresql-client-15 nodejs npm coreutils curl passwd"
 	[test]="libcriterion-dev python3 python3-pytest python3-requests python3-jsonschema"
 	[bench]="wrk postgresql-contrib"
 )
@@ -28,13 +31,32 @@ for g in "$@"; do
 	done
 done
 
-[ ${#want[@]} -eq 0 ] && exit 0
+install() {
+	[ ${#want[@]} -eq 0 ] && return 0
+	echo "deps: installing ${want[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "deps.sh: missing packages and not root: apt-get install ${want[*]}" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	# Another apt (unattended upgrades, a parallel make) may hold the lock.
+	apt-get -o DPkg::Lock::Timeout=300 update -qq
+	apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
+	    --no-install-recommends "${want[@]}" >/dev/null
+}
 
-echo "deps: installing ${want[*]}"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "deps.sh: missing packages and not root: apt-get install ${want[*]}" >&2
-	exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+# The user Kore's workers run as when the server is started as root
+# (tools/serve.sh): a system account with no shell and no home.
+runas_user() {
+	id civicplan >/dev/null 2>&1 && return 0
+	[ "$(id -u)" -eq 0 ] || return 0
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin civicplan
+	echo "deps: made the system user civicplan (Kore's workers run as it)"
+}
+
+install
+for g in "$@"; do
+	[ "$g" = run ] && runas_user
+done
+exit 0

@@ -52,7 +52,6 @@ init_cluster() {
 	id postgres >/dev/null 2>&1 || die "no postgres user: install postgresql-15"
 	mkdir -p "$dir" "$sock"
 	chown postgres: "$dir" "$sock"
-	chmod 700 "$dir"
 	as_pg test -x "$dir" || die "the postgres user cannot reach $dir (check the permissions of its parents)"
 	as_pg "$PGBIN/initdb" -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 \
 	    --auth-local=trust --auth-host=scram-sha-256 >/dev/null
@@ -87,6 +86,9 @@ start() {
 	fi
 	sock=$(sockdir)
 	mkdir -p "$sock" && chown postgres: "$sock"
+	# The data directory is initdb's (0700); the service's workers, which
+	# run as their own user, reach the socket through these two.
+	chmod 755 "$dir" "$sock"
 	if ! running; then
 		# Right after a crash the first start can fail: retry a few times.
 		for i in 1 2 3; do

@@ -50,7 +50,7 @@ echo "== server on 127.0.0.1:$TEST_PORT"
 mkdir -p var
 DATABASE_URL=$url CIVIC_BIND=127.0.0.1 CIVIC_PORT=$TEST_PORT \
     CIVIC_DOCS_DIR=build/docs CIVIC_CORS_ORIGINS=$ORIGIN \
-    stdbuf -oL -eL kore -f -n -r -c conf/app.conf >"$LOG" 2>&1 &
+    CIVIC_VAR=var/test-run tools/serve.sh >"$LOG" 2>&1 &
 server_pid=$!
 
 for _ in $(seq 1 100); do

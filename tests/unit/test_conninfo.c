@@ -327,3 +327,62 @@ Test(conninfo, multiple_hosts_are_kept)
 	cr_assert_str_eq(value(o, "port"), "5432,5433");
 	PQconninfoFree(o);
 }
+
+/* conninfo_chroot(in, root), which must succeed, parsed back. */
+static PQconninfoOption *
+chroot_parsed(const char *in, const char *root)
+{
+	PQconninfoOption	*opts;
+	char			 err[256], *out, *msg = NULL;
+
+	out = conninfo_chroot(in, root, err, sizeof(err));
+	cr_assert_not_null(out, "'%s' under %s refused: %s", in, root, err);
+	opts = PQconninfoParse(out, &msg);
+	cr_assert_not_null(opts, "output '%s' does not parse", out);
+	free(out);
+	return (opts);
+}
+
+/* conninfo_chroot(in, root) must refuse, with a reason. */
+static void
+chroot_refused(const char *in, const char *root)
+{
+	char	err[256], *out;
+
+	err[0] = '\0';
+	out = conninfo_chroot(in, root, err, sizeof(err));
+	cr_assert_null(out, "'%s' under %s gave '%s'", in, root, out);
+	cr_assert(err[0] != '\0', "no reason for '%s'", in);
+}
+
+Test(conninfo, chroot_makes_socket_directories_relative_to_root)
+{
+	PQconninfoOption	*o;
+
+	o = chroot_parsed("host=/srv/civic/var/pg/sock port=5433 "
+	    "dbname=civicplan user=civicplan options='-c jit=off'",
+	    "/srv/civic/var");
+	cr_assert_str_eq(value(o, "host"), "/pg/sock");
+	cr_assert_str_eq(value(o, "port"), "5433");
+	cr_assert_str_eq(value(o, "dbname"), "civicplan");
+	cr_assert_str_eq(value(o, "options"), "-c jit=off");
+	PQconninfoFree(o);
+
+	o = chroot_parsed("host=/srv/a/s1,/srv/a port=1,2", "/srv/a/");
+	cr_assert_str_eq(value(o, "host"), "/s1,/");
+	PQconninfoFree(o);
+}
+
+Test(conninfo, chroot_refuses_what_the_jail_cannot_reach)
+{
+	chroot_refused("host=db.internal dbname=x", "/srv/civic/var");
+	chroot_refused("host=127.0.0.1 dbname=x", "/srv/civic/var");
+	chroot_refused("host=/srv/civic/var/s hostaddr=10.0.0.1", "/srv/civic/var");
+	chroot_refused("host=/srv/civic/variant/s", "/srv/civic/var");
+	chroot_refused("host=/srv/civic/var/../etc", "/srv/civic/var");
+	chroot_refused("host=/srv/civic/var/s,/tmp/s", "/srv/civic/var");
+	chroot_refused("host=/srv/civic/var/s passfile=/root/.pgpass",
+	    "/srv/civic/var");
+	chroot_refused("dbname=x", "/srv/civic/var");
+	chroot_refused("host='unbalanced", "/srv/civic/var");
+}
