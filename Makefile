@@ -7,6 +7,10 @@
 #	make test	the whole suite on a throwaway cluster and port
 #	make bench	the load benchmark (wrk) on loopback
 #	make image-test	build the container image and check it (podman)
+#
+# Variables: CFLAGS (-O2 -g; the flags the module needs are kept), BUILD
+# (build), CI (set: warnings are errors), TEST_PORT, TEST_PG_PORT, and
+# PYTEST_ADDOPTS (e.g. "-k tallies": a part of the HTTP suite).
 
 CC		?= cc
 PGBIN		?= /usr/lib/postgresql/15/bin
@@ -137,7 +141,8 @@ test: deps-test build docs-assets $(UNIT_BIN) $(ADMIN_BIN)
 bench: deps-bench build docs-assets
 	@bench/run.sh
 
--include mk/image.mk
+# More targets, one file each: mk/image.mk (make image-test), ...
+include $(wildcard mk/*.mk)
 
 clean:
 	rm -rf $(BUILD)
