@@ -163,8 +163,9 @@ tally_store(const char *slug, struct doc *doc, uint64_t when, int reader)
  * request, one at a time (with the content watcher, at most the two
  * connections dbq.c leaves to background queries).  A busy pool or a
  * database error means another try at the next tick.  Kore does not call
- * the callback of a query whose connection it dropped (a database
- * restart): a refresh not over after TALLY_GIVEUP_MS is given up.
+ * the callback of a query whose connection it dropped (the database went
+ * away under it): such a refresh is over, and one not over after
+ * TALLY_GIVEUP_MS is given up.
  */
 static void
 tally_tick(void *arg, u_int64_t now)
@@ -175,7 +176,7 @@ tally_tick(void *arg, u_int64_t now)
 	(void)arg;
 
 	if ((tc = tally_refreshing) != NULL) {
-		if (now - tc->started < TALLY_GIVEUP_MS)
+		if (tc->sql.conn != NULL && now - tc->started < TALLY_GIVEUP_MS)
 			return;
 		kore_pgsql_cleanup(&tc->sql);
 		tally_refreshing = NULL;
@@ -194,6 +195,7 @@ tally_tick(void *arg, u_int64_t now)
 		kore_pgsql_init(&tc->sql);
 		kore_pgsql_bind_callback(&tc->sql, tally_refreshed, tc);
 		if (!kore_pgsql_setup(&tc->sql, API_DB, KORE_PGSQL_ASYNC) ||
+		    dbq_conn_check(&tc->sql) == -1 ||
 		    !kore_pgsql_query_params(&tc->sql, "SELECT status, body "
 		    "FROM api_tallies(NULL, $1)", 0, 1, tc->slug,
 		    (int)strlen(tc->slug), 0)) {

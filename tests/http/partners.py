@@ -486,13 +486,18 @@ def wait_served(survey_id, check=lambda doc: True, gone=False, fail=True):
                 % (survey_id, "gone" if gone else "served as expected", LOAD_WAIT_S))
 
 
+def remember_survey(survey_id):
+    """Delete survey_id when the module ends (cleanup_surveys)."""
+    with _lock:
+        _created_surveys.append(survey_id)
+
+
 def post_survey(body):
     """POST /v1/surveys as admin; the response (a 201's survey is deleted
     when the module ends)."""
     r = post("/v1/surveys", body, ADMIN_KEY)
     if r.status_code == 201:
-        with _lock:
-            _created_surveys.append(body["id"])
+        remember_survey(body["id"])
     return r
 
 
