@@ -19,11 +19,15 @@ same worker.
 import http.client
 import json
 import os
+import re
 import socket
 import time
 import urllib.parse
 
+import threading
+
 import pytest
+from requests.structures import CaseInsensitiveDict
 
 import waiting
 
@@ -91,12 +95,16 @@ def _sockets(pids):
 
 
 class Reply:
-    """A response read off a WorkerConnection."""
+    """A response read off a WorkerConnection (shaped like requests')."""
 
     def __init__(self, status, headers, content):
         self.status_code = status
-        self.headers = headers
+        self.headers = CaseInsensitiveDict(headers)
         self.content = content
+
+    @property
+    def text(self):
+        return self.content.decode("utf-8", "replace")
 
     def json(self):
         return json.loads(self.content.decode("utf-8"))
@@ -107,14 +115,23 @@ class Reply:
 
 class WorkerConnection:
     """One keep-alive connection, served by worker `pid`. It never
-    reconnects: if the server closes it, the next request fails instead of
-    reaching whichever worker accepts a new one."""
+    reconnects to whichever worker accepts a new connection: when it was
+    closed or idle too long (IDLE_S), it is replaced by a new connection to
+    the same worker."""
 
     def __init__(self, conn, pid):
         self.conn = conn
         self.pid = pid
+        self.used = time.monotonic()
 
     def request(self, method, path, body=None, headers=None, key=None):
+        self.send(method, path, body, headers, key)
+        return self.receive()
+
+    def send(self, method, path, body=None, headers=None, key=None):
+        """Send a request without reading its answer (receive() does)."""
+        if self.conn.sock is None or time.monotonic() - self.used > IDLE_S:
+            self._reconnect()
         h = {"Host": "%s:%d" % (HOST, PORT)}
         if key:
             h["Authorization"] = "Bearer " + key
@@ -123,12 +140,29 @@ class WorkerConnection:
             h["Content-Type"] = "application/json"
         h.update(headers or {})
         self.conn.request(method, path, body=body, headers=h)
+
+    def receive(self):
         r = self.conn.getresponse()
         content = r.read()
-        return Reply(r.status, {k.lower(): v for k, v in r.getheaders()}, content)
+        self.used = time.monotonic()
+        return Reply(r.status, r.getheaders(), content)
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
+
+    def _reconnect(self):
+        """A new connection to the same worker (this one may have been
+        closed by the server while idle)."""
+        found = connect_each_worker()
+        if self.pid not in found:
+            pytest.fail("worker %d is gone (workers now: %s)" % (self.pid, sorted(found)))
+        for pid, conns in found.items():
+            for wc in conns:
+                if pid != self.pid:
+                    wc.close()
+        self.conn.close()
+        self.conn = found[self.pid][0].conn
+        self.used = time.monotonic()
 
     def close(self):
         self.conn.close()
@@ -194,5 +228,82 @@ def at_once(conns, method, path):
     replies = []
     for wc in conns:
         r = wc.conn.getresponse()
-        replies.append(Reply(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()))
+        replies.append(Reply(r.status, r.getheaders(), r.read()))
     return replies
+
+
+# Kore 4.1.0 arms its header timeout (http_header_timeout, 10 s) again after
+# each answer: a keep-alive connection idle that long gets an unasked 408 and
+# is closed (http.c: http_start_recv, http_check_timeout). A WorkerConnection
+# idle for IDLE_S is replaced by a new one to the same worker before use.
+IDLE_S = 5
+_kept = []
+_kept_lock = threading.Lock()
+
+
+def workers():
+    """One connection to each worker, ordered by pid, kept from call to call
+    (made again when the workers changed). For one thread at a time."""
+    global _kept
+    with _kept_lock:
+        if not _kept or {w.pid for w in _kept} != worker_pids():
+            for w in _kept:
+                w.close()
+            _kept = each_worker_connections()
+        return list(_kept)
+
+
+# --- the server's log -----------------------------------------------------------------
+
+LOG = os.environ.get("CIVIC_SERVER_LOG")
+
+# Kore 4.1.0 answers a dead worker's client with an empty reply, restarts the
+# worker and only says so in its log; with `worker_death_policy terminate` it
+# even exits 0. The messages are the ones the parent prints in worker_reaper()
+# (/usr/share/kore/src/worker.c) and kore_seccomp_trace() (seccomp.c), as
+# kore_log() formats them ("[parent]: ..."):
+#
+#   worker [wrk 1] (1234) exited with status 11
+#   worker 1 (pid: 1234) (hdlr: civic_plan) gone
+#   worker 1 died from sandbox violation
+#   hdlr civic_plan has caused 1 error(s)
+#   worker policy is 'terminate', stopping
+#   restarting worker 1
+#   seccomp violation, [wrk 1] pid=1234, syscall=262:newfstatat
+#
+# An orderly shutdown prints "worker [wrk 1] exited" (no status), which is not
+# matched. Sanitizer reports (ASan/UBSan builds) count as well.
+DEATH_SIGNS = {
+    "abnormal-exit": r"worker \[[^\]]+\] \(\d+\) exited with status (?!0\b)\d+",
+    "worker-gone": r"worker \d+ \(pid: \d+\) \(hdlr: [^)]*\) gone",
+    "sandbox-violation-death": r"worker \d+ died from sandbox violation",
+    "handler-errors": r"hdlr \S+ has caused \d+ error\(s\)",
+    "terminate-policy": r"worker policy is 'terminate', stopping",
+    "restart": r"restarting worker \d+",
+    "seccomp-violation": r"seccomp violation, ",
+    "keymgr-gone": r"keymgr or acme process gone",
+    "asan": r"ERROR: AddressSanitizer|ERROR: LeakSanitizer",
+    "ubsan": r"\.c:\d+:\d+: runtime error: ",
+}
+_DEATH_RE = re.compile("|".join("(?:%s)" % x for x in DEATH_SIGNS.values()))
+_KORE_LINE = re.compile(rb"^(\[parent\]|\[wrk \d+\]): ", re.M)
+_log_read = 0       # bytes of the log already checked
+
+
+def new_log_trouble():
+    """The lines the server log gained since the last call (whole lines
+    only) that show a dead worker or a sanitizer report. The first call
+    reads it from the start, and fails if it is not a Kore log at all (the
+    wrong or an empty file)."""
+    global _log_read
+    assert os.path.isfile(LOG), "server log %s does not exist" % LOG
+    with open(LOG, "rb") as f:
+        if _log_read == 0:
+            head = f.read(65536)
+            assert _KORE_LINE.search(head), "%s is not Kore's log: %r" % (LOG, head[-2000:])
+        f.seek(_log_read)
+        data = f.read()
+    end = data.rfind(b"\n") + 1
+    _log_read += end
+    text = data[:end].decode("utf-8", "replace")
+    return [line for line in text.splitlines() if _DEATH_RE.search(line)]

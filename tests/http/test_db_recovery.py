@@ -74,7 +74,7 @@ def fill_pools():
     """Make every worker open all the pooled connections its requests may
     hold (as any busy moment does): while a psql session locks the API
     keys, SLOTS requests per worker wait in the database, each on a
-    connection of its own. Returns a connection to each worker."""
+    connection of its own."""
     pools = server.connect_each_worker(per_worker=SLOTS)
     want = SLOTS * len(pools)
     locker = subprocess.Popen(
@@ -104,9 +104,8 @@ def fill_pools():
             r.read()
             assert r.status == 200, (pid, r.status)
     for conns in pools.values():
-        for w in conns[1:]:
+        for w in conns:
             w.close()
-    return [conns[0] for _, conns in sorted(pools.items())]
 
 
 class Database:
@@ -139,18 +138,17 @@ def database():
     finally:
         if db.down:
             db.start()
-        for w in server.each_worker_connections():
+        for w in server.workers():
             waiting.wait_until(lambda: w.get("/readyz"), lambda r: r.status_code == 200,
                                "/readyz 200 on worker %d after the restart" % w.pid)
-            w.close()
 
 
 @pytest.fixture
 def database_down(database):
-    """The cluster crashed; a dict with "db" (the Database), "workers" (a
-    connection to each worker) and "before" (what every worker served just
-    before the crash)."""
-    workers = server.each_worker_connections()
+    """The cluster crashed; a dict with "db" (the Database) and "before"
+    (what every worker served just before the crash). server.workers()
+    gives a connection to each worker."""
+    workers = server.workers()
     # Every worker at the same published data (an earlier write may still
     # be on its way to one of them): these are the bytes to keep.
     before = waiting.wait_until(
@@ -162,9 +160,7 @@ def database_down(database):
         r = w.get("/readyz")
         assert r.status_code == 200, "readyz must be 200 before the crash: %r" % r
     database.crash()
-    yield {"db": database, "workers": workers, "before": before[0]}
-    for w in workers:
-        w.close()
+    yield {"db": database, "before": before[0]}
 
 
 def first_503(conn):
@@ -175,7 +171,7 @@ def first_503(conn):
 
 def test_readyz_is_a_503_problem_with_retry_after_while_the_database_is_down(
         api, problem, database_down):
-    first_503(database_down["workers"][0])
+    first_503(server.workers()[0])
     r = readyz(api)
     problem(r, 503, "service-unavailable", "/readyz")
     assert r.headers.get("Retry-After") == "1"
@@ -184,7 +180,7 @@ def test_readyz_is_a_503_problem_with_retry_after_while_the_database_is_down(
 def test_readyz_stays_503_and_answers_fast_while_the_database_is_down(database_down):
     """Without the database, readyz answers at once (the unix socket refuses
     the connection) and never waits out libpq's connect_timeout (3 s)."""
-    for w in database_down["workers"]:
+    for w in server.workers():
         first_503(w)
         took = []
         for _ in range(10):
@@ -198,14 +194,14 @@ def test_readyz_stays_503_and_answers_fast_while_the_database_is_down(database_d
 
 def test_plan_routes_keep_serving_the_same_bytes_while_the_database_is_down(
         database_down):
-    for w in database_down["workers"]:
+    for w in server.workers():
         first_503(w)
-    for w in database_down["workers"]:
+    for w in server.workers():
         assert documents(w) == database_down["before"], "worker %d" % w.pid
 
 
 def test_healthz_stays_200_while_the_database_is_down(database_down):
-    for w in database_down["workers"]:
+    for w in server.workers():
         first_503(w)
         r = w.get("/healthz")
         assert r.status_code == 200, r
@@ -217,10 +213,10 @@ def test_readyz_is_steadily_200_on_every_worker_within_2_s_of_the_database_resta
     """Polled on each worker in turn until each answers READY_STREAK 200s in
     a row; the time is the latest 503 seen (sent after the restart), which
     a slow test machine can only make smaller."""
-    workers = database_down["workers"]
-    for w in workers:
+    for w in server.workers():
         first_503(w)
     t0 = database_down["db"].start()
+    workers = server.workers()
     seen = {w.pid: waiting.Staleness(t0) for w in workers}
     streak = {w.pid: 0 for w in workers}
 
@@ -250,10 +246,10 @@ def test_every_worker_serves_a_write_within_a_second_of_a_database_restart(datab
     that no request sent to the database since: a survey made right after
     the restart is served by every worker within 1 s of its 201 (README:
     Freshness)."""
-    workers = fill_pools()
-
+    fill_pools()
     database.crash()
     database.start()
+    workers = server.workers()     # (none of these asks the database)
     body = p.survey_body()
     path = "/v1/surveys/" + body["id"]
     created = workers[0].request("POST", "/v1/surveys", body=body, key=p.ADMIN_KEY)
@@ -275,12 +271,8 @@ def test_every_worker_serves_a_write_within_a_second_of_a_database_restart(datab
                 seen[w.pid].stale(sent, r.status_code)
         return seen
 
-    try:
-        waiting.wait_until(poll, lambda s: all(x.bound is not None for x in s.values()),
-                           "the new survey served by every worker")
-    finally:
-        for w in workers:
-            w.close()
+    waiting.wait_until(poll, lambda s: all(x.bound is not None for x in s.values()),
+                       "the new survey served by every worker")
     late = {pid: s for pid, s in seen.items() if s.proven >= FRESHNESS_LIMIT_S}
     assert not late, "workers still without the survey %.1f s after it was made: %r" % (
         FRESHNESS_LIMIT_S, late)
