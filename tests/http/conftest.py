@@ -13,7 +13,8 @@ cluster before running pytest, and sets:
 and these change how the suite runs:
 
   CIVIC_TEST_SHUFFLE      a seed: run the modules, and the tests inside each,
-                          in an order shuffled with it (printed at the top)
+                          in an order shuffled with it (printed in the header
+                          and before the summary)
   CIVIC_TEST_WAIT_S       how long a wait polls before it fails (30 s)
 
 Every request has a timeout, every loop in the tests is bounded in count and
@@ -56,6 +57,12 @@ def pytest_report_header(config):
     if SHUFFLE:
         return "shuffled: CIVIC_TEST_SHUFFLE=%s" % SHUFFLE
     return None
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The seed again (pytest -q prints no header), before the summary."""
+    if SHUFFLE:
+        terminalreporter.write_line("shuffled: CIVIC_TEST_SHUFFLE=%s" % SHUFFLE)
 
 
 def pytest_collection_modifyitems(session, config, items):
