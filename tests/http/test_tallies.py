@@ -311,9 +311,9 @@ def test_polled_tallies_show_a_new_response_within_half_a_second_on_every_worker
         total = p.survey_response_count(survey)
         for w in p.each_worker():
             assert p.ok_json(w.request("GET", path))["total"] == total, w
+        t0 = time.monotonic()   # the write commits after this, and before its answer
         r = submitter.request("POST", p.responses_path(survey), body=p.response_body(),
                               key=partner["key"])
-        t0 = time.monotonic()
         p.ok_json(r, 201)
         seen = p.every_worker_serves(
             path, lambda got: got.status_code == 200 and got.json()["total"] == total + 1, t0,
