@@ -44,14 +44,26 @@ needs_server_pid = pytest.mark.skipif(
 
 def worker_pids():
     """The pids of the server's workers now (the parent's children)."""
+    if not os.path.isdir("/proc/%d" % SERVER_PID):
+        pytest.fail("the server (pid %d) is not running" % SERVER_PID)
     pids = set()
     task_dir = "/proc/%d/task" % SERVER_PID
     try:
         for task in os.listdir(task_dir):
             with open("%s/%s/children" % (task_dir, task)) as f:
                 pids.update(int(x) for x in f.read().split())
+        return pids
     except FileNotFoundError:
-        pytest.fail("the server (pid %d) is not running" % SERVER_PID)
+        pass    # a kernel without /proc/PID/task/TID/children: read every ppid
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == SERVER_PID:
+                pids.add(int(entry))
     return pids
 
 
