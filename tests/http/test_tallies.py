@@ -319,3 +319,49 @@ def test_polled_tallies_show_a_new_response_within_half_a_second_on_every_worker
             path, lambda got: got.status_code == 200 and got.json()["total"] == total + 1, t0,
             what="the new response in the tallies of every worker")
         p.assert_fresh_within(seen, 0.5, "polled tallies")
+
+
+CACHED = 16     # tallies.c: TALLY_CACHE_MAX, the surveys a worker keeps fresh
+
+
+def test_tallies_of_every_survey_read_at_once_show_new_responses_within_half_a_second():
+    """As many surveys as a worker keeps fresh, all read on every worker
+    while one response goes to each: every survey shows it on every worker
+    within 0.5 s. (Refreshed one survey per tick, at most five of them kept
+    up, and the others were served their old numbers for seconds.)"""
+    surveys = [s["id"] for s in p.make_surveys([{}] * CACHED)]
+    partner = p.create_key()
+    workers = p.each_worker()
+    for w in workers:
+        for survey in surveys:
+            assert p.ok_json(w.request("GET", tallies_path(survey)))["total"] == 0
+    sent = {}
+
+    def submit(survey):
+        r = p.submit(survey, p.response_body(), partner["key"], fresh=True)
+        # Committed before its answer: what is stale from here on, with 16
+        # writes sent at once, is stale however long each took to commit.
+        sent[survey] = time.monotonic()
+        return r
+
+    results = p.concurrently(submit, surveys, threads=CACHED)
+    assert [r.status_code for r in results] == [201] * CACHED, results
+    seen = {(w.pid, survey): p.waiting.Staleness(sent[survey])
+            for w in workers for survey in surveys}
+
+    def poll():
+        for w in workers:
+            for survey in surveys:
+                if seen[w.pid, survey].bound is not None:
+                    continue
+                sent = time.monotonic()
+                r = w.request("GET", tallies_path(survey))
+                if r.status_code == 200 and r.json()["total"] == 1:
+                    seen[w.pid, survey].fresh(time.monotonic(), r)
+                else:
+                    seen[w.pid, survey].stale(sent, r)
+        return seen
+
+    p.waiting.wait_until(poll, lambda s: all(x.bound is not None for x in s.values()),
+                         "the new responses in the tallies of every survey on every worker")
+    p.assert_fresh_within(seen, 0.5, "the tallies of %d surveys read at once" % CACHED)
