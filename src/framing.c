@@ -158,10 +158,10 @@ framing_request_len(const struct framing *f, size_t len)
  * may.  RFC 9112, 6.3: a request with both Transfer-Encoding and
  * Content-Length, or with Content-Length fields that differ, is an
  * unrecoverable error, to be answered 400 and the connection closed.  Kore
- * reads no transfer coding, so a Transfer-Encoding alone is refused too
- * (on POST, PUT and PATCH without Content-Length Kore answers 411 itself),
- * and so is a body on a method whose body Kore does not read: its bytes
- * would be read as the next request.
+ * reads no transfer coding: a Transfer-Encoding alone is refused too on the
+ * methods without a body (on POST, PUT and PATCH Kore answers it 411), and
+ * so is a body on those methods, which Kore does not read: its bytes would
+ * be read as the next request.
  */
 const char *
 framing_refusal(const struct framing *f)
