@@ -16,7 +16,7 @@
 
 FUZZ_CC		?= clang-14
 FUZZ_SECONDS	?= 60
-FUZZ_TIMEOUT	?= 10
+FUZZ_TIMEOUT	?= 25
 FUZZ_DIR	?= var/fuzz
 FUZZ_HARNESSES	?= $(patsubst tests/fuzz/%.c,%,$(sort \
 		    $(wildcard tests/fuzz/fuzz_*.c)))

@@ -11,13 +11,14 @@
 #		 corpus/HARNESS/ (seeds and what was found), crashes/HARNESS/
 #		 (the inputs that broke it), logs/HARNESS.log
 #   FUZZ_SECONDS time per harness (60)
-#   FUZZ_TIMEOUT seconds one input may take before it counts as a hang (10)
+#   FUZZ_TIMEOUT seconds one input may take before it counts as a hang (25:
+#		 wall-clock time, on a machine that may be loaded)
 #   FUZZ_ARGS	 more libFuzzer flags (e.g. -max_len=8192)
 set -uo pipefail
 
 FUZZ_DIR=${FUZZ_DIR:-var/fuzz}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}
+FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-25}
 FUZZ_ARGS=${FUZZ_ARGS:-}
 
 # Any sanitizer report is fatal; leaks are looked for.  A quarantine of
@@ -64,7 +65,9 @@ for h in "$@"; do
 	fi
 	execs=${execs:-0}
 	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-	ncrash=$(find "$crashes" -type f -newer "$stamp" | wc -l)
+	# What broke it (crash-, leak-, timeout-, oom-), not a slow-unit-.
+	ncrash=$(find "$crashes" -type f -newer "$stamp" ! -name 'slow-unit-*' |
+	    wc -l)
 	reports=$(grep -c -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|invariant failed|SUMMARY: ' "$log")
 	corpus=$(find "$work" -type f | wc -l)
 
@@ -78,7 +81,8 @@ for h in "$@"; do
 	    "$h" "$execs" "${speed:-?}" "$ncrash" "$corpus" "$status"
 	if [ "$status" != ok ]; then
 		grep -m 5 -E 'ERROR:|runtime error:|invariant failed|SUMMARY:|Test unit written' "$log" | sed 's/^/    /'
-		find "$crashes" -type f -newer "$stamp" | sed 's/^/    input: /'
+		find "$crashes" -type f -newer "$stamp" ! -name 'slow-unit-*' |
+		    sed 's/^/    input: /'
 		echo "    log: $log; again: $bin <input>"
 	fi
 	total_execs=$((total_execs + execs))
