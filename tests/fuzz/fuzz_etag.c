@@ -14,7 +14,7 @@
 #include "civic.h"
 #include "fuzz.h"
 
-#define BIG	1024	/* more than the server's If-Match buffers (512) */
+#define BIG	1024	/* more than any If-Match buffer (512) */
 
 static void
 check_list(const char *field, const char *out, size_t outlen)

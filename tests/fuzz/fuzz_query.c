@@ -97,8 +97,8 @@ reencode(const struct query *q)
 			free(out);
 			return (NULL);
 		}
-		o += (size_t)snprintf(out + o, QUERY_LEN_MAX + 1 - o, "%s%.*s=%s",
-		    i > 0 ? "&" : "", (int)n, enc, enc + n);
+		o += (size_t)snprintf(out + o, QUERY_LEN_MAX + 1 - o,
+		    "%s%.*s=%s", i > 0 ? "&" : "", (int)n, enc, enc + n);
 	}
 	out[o] = '\0';
 	return (out);
