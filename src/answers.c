@@ -24,23 +24,36 @@ static const char *const agreement_levels[] = {
 	NULL
 };
 
-static void
-pointer_escape(const char *in, char *out, size_t len)
+/*
+ * The JSON Pointer of the member key of the object at prefix, whole however
+ * long the key: a new string the caller frees, or NULL if memory ran out.
+ */
+static char *
+pointer_member(const char *prefix, const char *key)
 {
-	size_t	o;
+	const char	*k;
+	char		*out;
+	size_t		 o, len;
 
-	for (o = 0; *in != '\0' && o + 3 < len; in++) {
-		if (*in == '~') {
+	len = strlen(prefix) + 2;
+	for (k = key; *k != '\0'; k++)
+		len += (*k == '~' || *k == '/') ? 2 : 1;
+	if ((out = malloc(len)) == NULL)
+		return (NULL);
+
+	o = strlen(prefix);
+	memcpy(out, prefix, o);
+	out[o++] = '/';
+	for (k = key; *k != '\0'; k++) {
+		if (*k == '~' || *k == '/') {
 			out[o++] = '~';
-			out[o++] = '0';
-		} else if (*in == '/') {
-			out[o++] = '~';
-			out[o++] = '1';
+			out[o++] = *k == '~' ? '0' : '1';
 		} else {
-			out[o++] = *in;
+			out[o++] = *k;
 		}
 	}
 	out[o] = '\0';
+	return (out);
 }
 
 static void
@@ -51,14 +64,16 @@ static void
 fault(json_t *errors, const char *pointer, const char *fmt, ...)
 {
 	va_list	args;
-	char	detail[256];
+	char	detail[256], clean[256];
 
 	va_start(args, fmt);
 	(void)vsnprintf(detail, sizeof(detail), fmt, args);
 	va_end(args);
 
+	/* A "%.100s" may cut a character in two: json_pack() refuses that. */
+	utf8_clean(detail, clean, sizeof(clean));
 	json_array_append_new(errors, json_pack("{s:s, s:s}", "pointer",
-	    pointer, "detail", detail));
+	    pointer, "detail", clean));
 }
 
 static int
@@ -231,7 +246,7 @@ answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
 	};
 	json_t		*answers, *questions, *q, *v, *opts;
 	const char	*key, *qid, *type;
-	char		 ptr[300], esc[250], *canon;
+	char		 ptr[300], *member, *canon;
 	size_t		 i;
 	time_t		 when;
 
@@ -248,13 +263,14 @@ answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
 
 	json_object_foreach(body, key, v) {
 		if (!in_list(key, members)) {
-			pointer_escape(key, esc, sizeof(esc));
-			(void)snprintf(ptr, sizeof(ptr), "/%s", esc);
-			fault(out->errors, ptr, "Unknown member '%.100s'%s.",
+			if ((member = pointer_member("", key)) == NULL)
+				return (-1);
+			fault(out->errors, member, "Unknown member '%.100s'%s.",
 			    key, in_list(key, (const char *const[]){ "id",
 			    "partner", "survey", "created_at", "status",
 			    "voided_at", "void_reason", "counts", NULL }) ?
 			    ": it is set by the server" : "");
+			free(member);
 		}
 	}
 
@@ -302,10 +318,11 @@ answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
 				break;
 		}
 		if (i == json_array_size(questions)) {
-			pointer_escape(key, esc, sizeof(esc));
-			(void)snprintf(ptr, sizeof(ptr), "/answers/%s", esc);
-			fault(out->errors, ptr, "No question '%.100s' in this "
-			    "survey.", key);
+			if ((member = pointer_member("/answers", key)) == NULL)
+				return (-1);
+			fault(out->errors, member, "No question '%.100s' in "
+			    "this survey.", key);
+			free(member);
 		}
 	}
 

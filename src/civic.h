@@ -63,6 +63,7 @@ void		 problem_param(struct problem *, const char *,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 char		*problem_render(const struct problem *, const char *,
 		    const char *, size_t *);
+void		 utf8_clean(const char *, char *, size_t);
 
 /* etag.c: strong entity tags and If-None-Match (RFC 9110, 13.1.2). */
 void		 etag_compute(const void *, size_t, char [CIVIC_ETAG_LEN]);

@@ -97,7 +97,7 @@ problem_param(struct problem *p, const char *param, const char *fmt, ...)
  * Copy s into out as valid UTF-8: a byte that does not start or continue a
  * well-formed sequence (including one cut short by truncation) becomes '?'.
  */
-static void
+void
 utf8_clean(const char *s, char *out, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;

@@ -806,3 +806,72 @@ Test(answers, timestamp_offset_sign_goes_the_right_way)
 	cr_assert_eq(utc - east, 7200);
 	cr_assert_eq(west - utc, 7200);
 }
+
+/*
+ * Found by fuzzing: the pointer of an unknown member was cut to about 250
+ * bytes, so that a long name got a pointer to a member the body lacks.
+ */
+Test(answers, unknown_member_of_300_bytes_gets_its_whole_pointer)
+{
+	struct answers	 a;
+	char		 name[301], body[1024], want[320];
+	const char	*ptrs[2];
+
+	memset(name, 'n', 300);
+	name[0] = '/';
+	name[300] = '\0';
+	(void)snprintf(body, sizeof(body), "{\"%s\":1," EXT "," MIN_ANSWERS
+	    "}", name);
+	(void)snprintf(want, sizeof(want), "/~1%s", name + 1);
+	ptrs[0] = want;
+	ptrs[1] = NULL;
+	check_text(body, &a);
+	assert_pointers(a.errors, ptrs, "top level");
+	answers_cleanup(&a);
+
+	(void)snprintf(body, sizeof(body), "{" EXT ",\"answers\":{"
+	    "\"right-plan\":\"agree\",\"top\":[\"o1\"],\"%s\":1}}", name);
+	(void)snprintf(want, sizeof(want), "/answers/~1%s", name + 1);
+	check_text(body, &a);
+	assert_pointers(a.errors, ptrs, "in answers");
+	answers_cleanup(&a);
+}
+
+/*
+ * Found by fuzzing: a detail quotes at most 100 bytes of what was sent; when
+ * the 100th byte was the first half of a character, the detail was not
+ * UTF-8, json_pack() refused it and the fault was lost: the body was taken.
+ */
+Test(answers, fault_quoting_a_cut_character_is_not_lost)
+{
+	static const char *const member[] = { "/" E5 E5 E5 E5 E5 E5 E5 E5
+	    E5 E5 "x", NULL };
+	static const char *const choice[] = { "/answers/top/0", NULL };
+	struct answers	 a;
+	char		 body[1024], name[256];
+	size_t		 i;
+
+	/* 99 bytes of 'x', then 'é' (2 bytes): "%.100s" cuts it. */
+	for (i = 0; i < 99; i++)
+		name[i] = 'x';
+	(void)snprintf(name + 99, sizeof(name) - 99, "\xc3\xa9");
+
+	(void)snprintf(body, sizeof(body), "{\"%s\":1," EXT "," MIN_ANSWERS
+	    "}", name);
+	check_text(body, &a);
+	cr_assert_eq(json_array_size(a.errors), 1, "unknown member taken");
+	answers_cleanup(&a);
+
+	(void)snprintf(body, sizeof(body), "{" EXT ",\"answers\":{"
+	    "\"right-plan\":\"agree\",\"top\":[\"%s\"]}}", name);
+	check_text(body, &a);
+	assert_pointers(a.errors, choice, "objective");
+	answers_cleanup(&a);
+
+	/* 50 'é' and an 'x': cut after the 50th 'é' is whole, then 'x'. */
+	(void)snprintf(body, sizeof(body), "{\"" E5 E5 E5 E5 E5 E5 E5 E5 E5 E5
+	    "x\":1," EXT "," MIN_ANSWERS "}");
+	check_text(body, &a);
+	assert_pointers(a.errors, member, "whole characters");
+	answers_cleanup(&a);
+}
