@@ -52,6 +52,7 @@ int		app_not_found(struct http_request *);
 /* api.c: every response the service sends goes through here. */
 int		api_headers(struct http_request *);
 int		api_begin(struct http_request *, int, int);
+int		api_header_check(struct http_request *);
 int		accept_json_header(struct http_request *);
 int		api_no_query(struct http_request *);
 void		api_problem(struct http_request *, const struct problem *);
@@ -62,6 +63,10 @@ void		api_doc(struct http_request *, const struct doc *,
 void		api_json(struct http_request *, int, json_t *, const char *);
 const char	*api_request_id(struct http_request *);
 void		api_init_worker(void);
+
+/* conn.c: connections, read before Kore parses their requests. */
+void		conn_accept(struct connection *);
+const char	*conn_nul_header(struct http_request *);
 
 /* resource.c: the published data, from memory. */
 int		resource_item_serve(struct http_request *);

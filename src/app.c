@@ -72,7 +72,8 @@ app_bind(void)
 
 	if ((srv = kore_server_lookup("default")) == NULL)
 		fatalx("conf: no server block named 'default'");
-	if (!kore_server_bind(srv, ip, port, NULL))
+	/* conn_accept: every connection is read through conn.c. */
+	if (!kore_server_bind(srv, ip, port, "conn_accept"))
 		fatalx("cannot listen on %s:%s", ip, port);
 	kore_log(LOG_NOTICE, "civicplan listening on http://%s:%s", ip, port);
 }
@@ -323,6 +324,8 @@ int
 app_not_found(struct http_request *req)
 {
 	api_headers(req);
+	if (api_header_check(req) == -1)
+		return (KORE_RESULT_OK);
 	api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 	    req->path);
 	return (KORE_RESULT_OK);
