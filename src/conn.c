@@ -25,10 +25,15 @@ struct conn_state {
 
 static int	conn_read(struct connection *, size_t *);
 
-/* A new connection of the listener: HTTP, as kore_connection_accept sets. */
+/*
+ * A new connection of the listener: HTTP, as kore_connection_accept sets
+ * it up (or kore_connection_handle, after a TLS handshake, which leaves
+ * the state to the callback).
+ */
 void
 conn_accept(struct connection *c)
 {
+	c->state = CONN_STATE_ESTABLISHED;
 	c->proto = CONN_PROTO_HTTP;
 	if (http_keepalive_time != 0)
 		c->idle_timer.length = http_keepalive_time * 1000;
@@ -53,7 +58,7 @@ conn_header_end(const u_int8_t *buf, size_t len)
 	return ((size_t)(end - buf));
 }
 
-/* net_read, and then: a NUL byte in the header block becomes a space. */
+/* Kore's read, and then: a NUL byte in the header block becomes a space. */
 static int
 conn_read(struct connection *c, size_t *bytes)
 {
@@ -62,7 +67,8 @@ conn_read(struct connection *c, size_t *bytes)
 	size_t			 off, end, i;
 
 	off = nb->s_off;
-	if (!net_read(c, bytes))
+	if (!(c->owner->server->tls ? net_read_tls(c, bytes) :
+	    net_read(c, bytes)))
 		return (KORE_RESULT_ERROR);
 	if (!(c->evt.flags & KORE_EVENT_READ) || nb->cb != http_header_recv)
 		return (KORE_RESULT_OK);
