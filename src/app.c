@@ -31,6 +31,14 @@
 #define CONTENT_GIVEUP_MS	5000	/* a check that never ended */
 
 /*
+ * Kore writes its Server line into every response, its own too (the 400,
+ * 408, 411, 413... that no handler sees): the headers every response
+ * carries ride on it.  It replaces conf/app.conf's http_server_version.
+ */
+#define SERVER_HEADERS		"civicplan\r\n" \
+				"x-content-type-options: nosniff"
+
+/*
  * Debian 12's glibc implements stat() and fstat() with newfstatat, which
  * Kore 4.1.0's allow-list lacks: libpq's first connection needs it.
  */
@@ -75,7 +83,8 @@ app_bind(void)
 
 	if ((srv = kore_server_lookup("default")) == NULL)
 		fatalx("conf: no server block named 'default'");
-	if (!kore_server_bind(srv, ip, port, NULL))
+	/* conn_accept (conn.c) sets each connection up. */
+	if (!kore_server_bind(srv, ip, port, "conn_accept"))
 		fatalx("cannot listen on %s:%s", ip, port);
 	kore_log(LOG_NOTICE, "civicplan listening on http://%s:%s", ip, port);
 }
@@ -110,6 +119,7 @@ kore_parent_configure(int argc, char **argv)
 	}
 
 	app_bind();
+	http_server_version(SERVER_HEADERS);
 
 	if (docs_load(civic_config.docs_dir, err, sizeof(err)) == -1)
 		fatalx("docs: %s", err);
@@ -330,6 +340,8 @@ int
 app_not_found(struct http_request *req)
 {
 	api_headers(req);
+	if (api_header_check(req) == -1)
+		return (KORE_RESULT_OK);
 	api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 	    req->path);
 	return (KORE_RESULT_OK);

@@ -197,13 +197,15 @@ def assert_bare_challenge(response):
         response.headers.get("WWW-Authenticate")
 
 
-def concurrently(fn, args, threads=20):
+def concurrently(fn, args, threads=20, timeout=None):
     """fn(arg) for every arg, on `threads` threads; results in order. Each
     call is one request (bounded by its timeout): when its result is
-    waited for, every call before it has ended, so it has started."""
+    waited for, every call before it has ended, so it has started. A call
+    that is several requests passes a timeout of its own (s)."""
+    limit = timeout or 2 * waiting.WAIT_LIMIT_S
     with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
         futures = [pool.submit(fn, a) for a in args]
-        return [f.result(timeout=2 * waiting.WAIT_LIMIT_S) for f in futures]
+        return [f.result(timeout=limit) for f in futures]
 
 
 def each_worker():
