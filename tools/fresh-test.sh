@@ -36,6 +36,8 @@
 #                         /usr/local/share/ca-certificates; "none" to omit)
 #   FRESH_TEST_LOGS       where the logs are kept (default var/fresh-test)
 #   CI                    passed into the container when set (-Werror)
+#   PYTEST_ADDOPTS        passed into the container when set (a part of the
+#                         suite, e.g. "-k health": for working on this script)
 #
 # Prints one line per phase with its time, and ends with exactly one of
 # "fresh-test: PASS" or "fresh-test: FAIL: <reason>" (exit status 1),
@@ -263,6 +265,7 @@ host)
 *)	fail "FRESH_TEST_NETWORK must be bridge or host" ;;
 esac
 [ -n "${CI:-}" ] && ENVS+=(-e "CI=$CI")
+[ -n "${PYTEST_ADDOPTS:-}" ] && ENVS+=(-e "PYTEST_ADDOPTS=$PYTEST_ADDOPTS")
 mounts=(-v "$WORK/src:/media/src:ro")
 mkdir -p "$CACHE/apt/partial" "$CACHE/npm"
 mounts+=(-v "$CACHE/apt:/var/cache/apt/archives" -v "$CACHE/npm:/root/.npm")
@@ -300,8 +303,17 @@ done_phase "$APP at ${HEAD:0:7}"
 # --- 6. make test -------------------------------------------------------------------
 phase "make test (README)"
 FAIL_LOG=$LOGS/make-test.log
-in_ctr "cd $APP && make test" 2>&1 | tee "$FAIL_LOG" |
-    grep --line-buffered -E '^(== |deps: )' | sed -u 's/^/fresh-test:    /'
+# 2>&1 in the container: one stream, in the order a terminal shows it.
+t0=$SECONDS
+in_ctr "cd $APP && make test 2>&1" | tee "$FAIL_LOG" |
+    while IFS= read -r l; do
+	case $l in
+	'== '* | 'deps: '* | 'npm ci '* | *'Synthesis: '*) ;;
+	"cc "*) [ -z "${cc:-}" ] || continue; cc=1; l="build: $l" ;;
+	*) continue ;;
+	esac
+	printf 'fresh-test:    [%4d s] %s\n' $((SECONDS - t0)) "${l:0:100}"
+    done
 rc=${PIPESTATUS[0]}
 last=$(tail -n 1 "$FAIL_LOG")
 [ "$rc" -eq 0 ] || fail "make test exited $rc: $last"
