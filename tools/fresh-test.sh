@@ -24,7 +24,7 @@
 # and the downloads (.deb files, npm's cache) under FRESH_TEST_CACHE.
 #
 # Environment:
-#   FRESH_TEST_BASE       base image (default localhost/civicplan-fresh-base:bookworm)
+#   FRESH_TEST_BASE       base image (default localhost/civicplan-fresh-base:bookworm-2)
 #   FRESH_TEST_REBUILD=1  debootstrap the base image again even if present
 #   FRESH_TEST_CACHE      host download cache (default /var/cache/civicplan-fresh)
 #   FRESH_TEST_NETWORK    bridge (default) or host; with host the container
@@ -47,7 +47,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
-BASE=${FRESH_TEST_BASE:-localhost/civicplan-fresh-base:bookworm}
+# The tag names the recipe (make_base): a new recipe makes a new image.
+BASE=${FRESH_TEST_BASE:-localhost/civicplan-fresh-base:bookworm-2}
 CACHE=${FRESH_TEST_CACHE:-/var/cache/civicplan-fresh}
 NET=${FRESH_TEST_NETWORK:-bridge}
 CA_DIR=${FRESH_TEST_CA_DIR:-/usr/local/share/ca-certificates}
@@ -122,7 +123,17 @@ cleanup() {
 		pm rm -f -t 5 "$CID" >/dev/null 2>&1 ||
 		    echo "fresh-test: could not remove container $NAME" >&2
 	fi
-	[ -n "$WORK" ] && rm -rf "$WORK"
+	if [ -n "$WORK" ]; then
+		for f in "$WORK"/apt/*.deb; do
+			if [ ! -f "$f" ] || [ -e "$CACHE/apt/${f##*/}" ]; then
+				continue
+			fi
+			ln "$f" "$CACHE/apt/${f##*/}" 2>/dev/null ||
+			    { cp "$f" "$CACHE/apt/.${f##*/}.$$" &&
+			      mv -f "$CACHE/apt/.${f##*/}.$$" "$CACHE/apt/${f##*/}"; }
+		done
+		rm -rf "$WORK"
+	fi
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -210,6 +221,14 @@ make_base() {
 	Components: main
 	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 	EOF
+	# The official image's settings for dpkg and apt: no fsync per file
+	# (a container is thrown away, not recovered), no translations,
+	# compressed package lists.
+	echo 'force-unsafe-io' >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-apt-speedup"
+	echo 'Acquire::Languages "none";' >"$rootfs/etc/apt/apt.conf.d/docker-no-languages"
+	printf '%s\n' 'Acquire::GzipIndexes "true";' \
+	    'Acquire::CompressionTypes::Order:: "gz";' \
+	    >"$rootfs/etc/apt/apt.conf.d/docker-gzip-indexes"
 	rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin \
 	    "$rootfs"/var/cache/apt/archives/*.deb
 	mkdir -p "$rootfs/var/lib/apt/lists/partial"
@@ -267,13 +286,22 @@ esac
 [ -n "${CI:-}" ] && ENVS+=(-e "CI=$CI")
 [ -n "${PYTEST_ADDOPTS:-}" ] && ENVS+=(-e "PYTEST_ADDOPTS=$PYTEST_ADDOPTS")
 mounts=(-v "$WORK/src:/media/src:ro")
-mkdir -p "$CACHE/apt/partial" "$CACHE/npm"
-mounts+=(-v "$CACHE/apt:/var/cache/apt/archives" -v "$CACHE/npm:/root/.npm")
+# The container's apt archive starts with hard links to the .deb files
+# downloaded before (its own directory: apt locks it, and other runs may be
+# going on); new ones go back to the cache at the end.  npm's cache is made
+# for sharing.
+mkdir -p "$CACHE/apt" "$CACHE/npm" "$WORK/apt/partial"
+find "$CACHE/apt" -maxdepth 1 -name '*.deb' -exec cp -l -t "$WORK/apt" {} + 2>/dev/null ||
+    find "$CACHE/apt" -maxdepth 1 -name '*.deb' -exec cp -t "$WORK/apt" {} +
+mounts+=(-v "$WORK/apt:/var/cache/apt/archives" -v "$CACHE/npm:/root/.npm")
 if [ "$CA_DIR" != none ] && compgen -G "$CA_DIR/*.crt" >/dev/null; then
 	mounts+=(-v "$CA_DIR:/usr/local/share/ca-certificates:ro")
 fi
 # PID 1 waits for its children, so that orphans are reaped.
+# CAP_SYS_PTRACE, which a machine's root has and podman's default set has
+# not: root then reads /proc/PID/root of the workers (another user's).
 CID=$(pm run -d --name "$NAME" --hostname fresh-debian --network "$NET" \
+    --cap-add SYS_PTRACE \
     "${mounts[@]}" "$BASE" \
     bash -c 'trap "exit 0" TERM; while :; do sleep 3600 & wait $!; done') ||
     fail "podman run failed"
@@ -493,9 +521,12 @@ def procs():
                 cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
             with open("/proc/%s/status" % pid) as f:
                 st = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
-            root = os.readlink("/proc/%s/root" % pid)
         except OSError:
             continue
+        try:
+            root = os.readlink("/proc/%s/root" % pid)
+        except OSError as e:
+            root = "(unreadable: %s)" % e
         yield int(pid), cmd, st, root
 
 
@@ -503,7 +534,8 @@ kore = [p for p in procs() if p[1].startswith("kore [")]
 parents = [p for p in kore if p[1] == "kore [parent]"]
 workers = [p for p in kore if p[1].startswith("kore [wrk")]
 check(len(parents) == 1, "kore parents: %r" % [p[:2] for p in parents])
-check(len(workers) == 2, "kore workers: %r" % [p[:2] for p in workers])
+check(len(workers) == 2, "kore workers: %r (all kore processes: %r)"
+      % ([p[:2] for p in workers], [p[:2] for p in kore]))
 user = pwd.getpwnam("civicplan")
 for pid, cmd, st, root in workers:
     uids = st["Uid"].split()
