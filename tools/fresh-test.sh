@@ -6,7 +6,7 @@
 # podman: no registry is needed), from a clean clone of the committed HEAD,
 # it runs what README.md tells a new user to run, as root:
 #
-#	apt-get update && apt-get install -y git make ca-certificates
+#	apt-get update && apt-get install -y --no-install-recommends git make ca-certificates
 #	cd /srv && git clone <repository URL> civicplan && cd civicplan
 #	make test
 #	make run
@@ -56,7 +56,7 @@ LOGS=${FRESH_TEST_LOGS:-$ROOT/var/fresh-test}
 NAME=civicplan-fresh-$$
 
 # What README.md says, word for word (checked below, so the two stay one).
-PREREQ='apt-get update && apt-get install -y git make ca-certificates'
+PREREQ='apt-get update && apt-get install -y --no-install-recommends git make ca-certificates'
 CLONE='cd /srv && git clone <repository URL> civicplan && cd civicplan'
 APP=/srv/civicplan
 ADMIN_KEY_CMD='make admin-key NAME="City of Independence"'
