@@ -35,6 +35,7 @@
 #                         given to the container's ca-certificates (default
 #                         /usr/local/share/ca-certificates; "none" to omit)
 #   FRESH_TEST_LOGS       where the logs are kept (default var/fresh-test)
+#   FRESH_TEST_REF        the commit to clone (default HEAD)
 #   CI                    passed into the container when set (-Werror)
 #   PYTEST_ADDOPTS        passed into the container when set (a part of the
 #                         suite, e.g. "-k health": for working on this script)
@@ -147,9 +148,11 @@ for line in "$PREREQ" "$CLONE" "make test" "make run" "$ADMIN_KEY_CMD"; do
 	grep -qF -- "$line" README.md ||
 	    fail "README.md no longer says: $line (update it and this script together)"
 done
-[ -z "$(git status --porcelain --untracked-files=no)" ] ||
-    say "note: uncommitted changes are not tested (the clone is of HEAD)"
-HEAD=$(git rev-parse HEAD) || fail "not a git repository"
+REF=${FRESH_TEST_REF:-HEAD}
+HEAD=$(git rev-parse --verify -q "$REF^{commit}") || fail "no commit $REF here"
+if [ "$REF" = HEAD ] && [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+	say "note: uncommitted changes are not tested (the clone is of HEAD)"
+fi
 
 # --- 1. podman, runc, debootstrap on the host ---------------------------------
 phase "host tools"
@@ -255,14 +258,26 @@ fi
 flock -u 8
 done_phase "$BASE, $how"
 
-# --- 3. the source: a bundle of HEAD, cloned inside ---------------------------
+# --- 3. the source: a bundle of HEAD (or FRESH_TEST_REF), cloned inside ---------
 phase "source"
 mkdir -p "$WORK/src"
-refs=(HEAD)
-branch=$(git symbolic-ref -q HEAD) && refs+=("$branch")
-git bundle create "$WORK/src/civicplan.bundle" "${refs[@]}" >"$WORK/bundle.log" 2>&1 ||
-    { FAIL_LOG=$WORK/bundle.log; fail "git bundle failed"; }
-done_phase "HEAD $(git rev-parse --short HEAD)"
+FAIL_LOG=$WORK/bundle.log
+if [ "$REF" = HEAD ]; then
+	refs=(HEAD)
+	branch=$(git symbolic-ref -q HEAD) && refs+=("$branch")
+	git bundle create "$WORK/src/civicplan.bundle" "${refs[@]}" >"$FAIL_LOG" 2>&1 ||
+	    fail "git bundle failed"
+else
+	# Another commit: a shared clone here (it sees every object of this
+	# repository), its HEAD on that commit, bundled as it is.
+	{ git clone -q --shared --no-checkout "$ROOT" "$WORK/ref" &&
+	  git -C "$WORK/ref" update-ref refs/heads/fresh-test "$HEAD" &&
+	  git -C "$WORK/ref" symbolic-ref HEAD refs/heads/fresh-test &&
+	  git -C "$WORK/ref" bundle create "$WORK/src/civicplan.bundle" \
+	    HEAD refs/heads/fresh-test; } >"$FAIL_LOG" 2>&1 || fail "git bundle of $REF failed"
+fi
+FAIL_LOG=
+done_phase "$REF, commit ${HEAD:0:7}"
 
 # --- 4. the container -----------------------------------------------------------
 phase "container"
@@ -322,7 +337,7 @@ FAIL_LOG=$LOGS/clone.log
 in_ctr "${CLONE/<repository URL>//media/src/civicplan.bundle}" >"$FAIL_LOG" 2>&1 ||
     fail "git clone failed"
 got=$(in_ctr "git -C $APP rev-parse HEAD") || fail "no clone in $APP"
-[ "$got" = "$HEAD" ] || fail "the clone is at $got, not HEAD $HEAD"
+[ "$got" = "$HEAD" ] || fail "the clone is at $got, not $REF $HEAD"
 [ -z "$(in_ctr "ls -A $APP/var $APP/build $APP/node_modules 2>/dev/null")" ] ||
     fail "the clone is not clean"
 FAIL_LOG=
