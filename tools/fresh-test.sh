@@ -141,6 +141,12 @@ trap cleanup EXIT
 trap 'fail "interrupted"' INT TERM
 
 mkdir -p "$LOGS"
+# One run at a time per log directory: a second waits for the first.
+exec 7>"$LOGS/.lock"
+if ! flock -n 7; then
+	say "another fresh-test holds $LOGS/.lock; waiting for it"
+	flock 7
+fi
 rm -f "$LOGS"/*.log
 
 # --- the README says what this runs ------------------------------------------
