@@ -322,13 +322,17 @@ def test_polled_tallies_show_a_new_response_within_half_a_second_on_every_worker
 
 
 CACHED = 16     # tallies.c: TALLY_CACHE_MAX, the surveys a worker keeps fresh
+STARVED_S = 3.0
 
 
-def test_tallies_of_every_survey_read_at_once_show_new_responses_within_half_a_second():
+def test_tallies_of_every_survey_read_at_once_are_all_kept_fresh():
     """As many surveys as a worker keeps fresh, all read on every worker
     while one response goes to each: every survey shows it on every worker
-    within 0.5 s. (Refreshed one survey per tick, at most five of them kept
-    up, and the others were served their old numbers for seconds.)"""
+    within STARVED_S. Refreshed one survey per tick, at most five of them
+    were kept up, and the others were served their old numbers for 9.6 s.
+    The bound is the 250 ms of the README and one query for all 16 surveys,
+    which on a machine loaded tenfold took up to 0.95 s: STARVED_S tells a
+    survey left out from a slow query."""
     surveys = [s["id"] for s in p.make_surveys([{}] * CACHED)]
     partner = p.create_key()
     workers = p.each_worker()
@@ -364,4 +368,4 @@ def test_tallies_of_every_survey_read_at_once_show_new_responses_within_half_a_s
 
     p.waiting.wait_until(poll, lambda s: all(x.bound is not None for x in s.values()),
                          "the new responses in the tallies of every survey on every worker")
-    p.assert_fresh_within(seen, 0.5, "the tallies of %d surveys read at once" % CACHED)
+    p.assert_fresh_within(seen, STARVED_S, "the tallies of %d surveys read at once" % CACHED)
