@@ -1,5 +1,3 @@
--- 010: admins create and change surveys.
-
 -- Faults in a survey body (p_create: a POST, else a PATCH of p_survey).
 CREATE FUNCTION api_survey_faults(p_body jsonb, p_create boolean,
     p_plan bigint)
@@ -331,9 +329,7 @@ BEGIN
 
 	IF p_body ? 'questions' AND
 	    EXISTS (SELECT 1 FROM responses WHERE survey_id = s.id) THEN
-		RETURN QUERY SELECT 409, api_problem(409,
-		    'survey-has-responses', 'Survey Has Responses',
-		    format('Survey %L has responses: its questions can no '
+		RETURN QUERY SELECT 409, api_problem('survey-has-responses', format('Survey %L has responses: its questions can no '
 		    'longer change.', p_survey)), NULL::text;
 		RETURN;
 	END IF;
@@ -361,5 +357,89 @@ BEGIN
 	END IF;
 
 	RETURN QUERY SELECT 200, api_survey_admin_json(s.id), NULL::text;
+END
+$$;
+
+------------------------------------------------------------------------
+-- Surveys, keys and voids, recorded: these call the functions of 009 and
+-- 010, and record what they changed.
+
+CREATE FUNCTION api_survey_post(p_hash bytea, p_request text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	r	record;
+	s	record;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	-- A draft plan is for admins only: so are surveys, once it is
+	-- published.
+	IF jsonb_typeof(p_body) = 'object' AND EXISTS (SELECT 1 FROM plans
+	    WHERE slug = p_body->>'plan' AND plans.status = 'draft') THEN
+		RETURN QUERY SELECT * FROM api_invalid_result(api_fault('/plan',
+		    format('Plan %s is a draft: a survey needs a published '
+		    'plan.', p_body->'plan')));
+		RETURN;
+	END IF;
+	SELECT * INTO r FROM api_survey_create(p_hash, p_body);
+	IF r.status <> 201 THEN
+		RETURN QUERY SELECT r.status, r.body, r.location, NULL::text;
+		RETURN;
+	END IF;
+	SELECT x.plan_id, api_etag(v.document) AS etag INTO s
+	FROM surveys x JOIN api_survey v ON v.id = x.id
+	WHERE x.slug = p_body->>'id';
+	PERFORM api_audit('survey', r.location, s.plan_id, 'create', NULL,
+	    r.body::json);
+	RETURN QUERY SELECT r.status, r.body, r.location, s.etag;
+END
+$$;
+
+CREATE FUNCTION api_survey_patch(p_hash bytea, p_request text,
+    p_survey text, p_if_match text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	r	record;
+	s	surveys;
+	v_etag	text;
+	v_before json;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	SELECT * INTO s FROM surveys WHERE slug = p_survey FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, api_no_survey(p_survey), NULL::text,
+		    NULL::text;
+		RETURN;
+	END IF;
+	SELECT api_etag(document) INTO v_etag FROM api_survey WHERE id = s.id;
+	IF NOT api_if_match(p_if_match, v_etag) THEN
+		RETURN QUERY SELECT * FROM api_precondition_failed(
+		    format('Survey %L', p_survey), v_etag);
+		RETURN;
+	END IF;
+	v_before := api_survey_admin_json(s.id)::json;
+
+	SELECT * INTO r FROM api_survey_update(p_hash, p_survey, p_body);
+	IF r.status <> 200 THEN
+		RETURN QUERY SELECT r.status, r.body, r.location, NULL::text;
+		RETURN;
+	END IF;
+	PERFORM api_audit('survey', '/v1/surveys/' || p_survey, s.plan_id,
+	    'update', v_before, r.body::json);
+	RETURN QUERY SELECT r.status, r.body, r.location,
+	    (SELECT api_etag(document) FROM api_survey WHERE id = s.id);
 END
 $$;
