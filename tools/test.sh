@@ -43,6 +43,11 @@ rm -rf "$TEST_PG_DIR"
 tools/pg.sh start "$TEST_PG_DIR" "$TEST_PG_PORT" throwaway || exit 1
 url=$(tools/pg.sh url "$TEST_PG_DIR" "$TEST_PG_PORT")
 tools/migrate.sh "$url" || exit 1
+
+echo "== SQL tests (pgTAP) and the takeover of a database of before"
+sock=$(tools/pg.sh sockdir "$TEST_PG_DIR")
+tools/sql-test.sh "host=$sock port=$TEST_PG_PORT dbname=civicplan user=postgres" || exit 1
+tests/sql/takeover.sh "$sock" "$TEST_PG_PORT" || exit 1
 admin_key=$(DATABASE_URL=$url build/civic-admin create-key --name "test admin" \
     --role admin 2>/dev/null) || { echo "cannot make the test admin key"; exit 1; }
 
