@@ -29,8 +29,10 @@
 
 /*
  * problem.c: RFC 9457 problem documents.  Every error the service produces
- * is one of these kinds; the table in problem.c holds its status, type and
- * title, so a handler never invents a status number.
+ * is one of these kinds, whether C or SQL finds it: the table in problem.c
+ * alone holds each kind's code (the type is /problems/<code>), status and
+ * title.  SQL names a problem by its code (api_problem, sql/api/common.sql)
+ * and the service completes it from the table.
  */
 enum problem_kind {
 	PROBLEM_INVALID_PARAMETER,
@@ -41,8 +43,16 @@ enum problem_kind {
 	PROBLEM_NOT_FOUND,
 	PROBLEM_METHOD_NOT_ALLOWED,
 	PROBLEM_NOT_ACCEPTABLE,
+	PROBLEM_SURVEY_NOT_OPEN,
+	PROBLEM_DUPLICATE_RESPONSE,
+	PROBLEM_IDEMPOTENCY_KEY_IN_USE,
+	PROBLEM_ALREADY_VOIDED,
+	PROBLEM_SURVEY_HAS_RESPONSES,
+	PROBLEM_IN_USE,
+	PROBLEM_PRECONDITION_FAILED,
 	PROBLEM_UNSUPPORTED_MEDIA,
 	PROBLEM_INVALID_BODY,
+	PROBLEM_IDEMPOTENCY_KEY_REUSED,
 	PROBLEM_INTERNAL,
 	PROBLEM_UNAVAILABLE,
 	PROBLEM_KIND_MAX
@@ -57,6 +67,8 @@ struct problem {
 int		 problem_status(enum problem_kind);
 const char	*problem_type(enum problem_kind);
 const char	*problem_title(enum problem_kind);
+int		 problem_kind_of(const char *, enum problem_kind *);
+json_t		*problem_complete(json_t *, int);
 void		 problem_set(struct problem *, enum problem_kind,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 void		 problem_param(struct problem *, const char *,

@@ -167,6 +167,37 @@ body_text(struct http_request *req)
  * Send what an SQL function answered: status, a JSON body (a problem
  * document for errors, given our instance and request id) and Location.
  */
+/*
+ * SQL names its problems by type alone (api_problem): complete them from
+ * src/problem.c's table, the answer's own (status 4xx/5xx) and a batch's
+ * per-item ones.  *j is replaced.  Returns 0, or -1 when a problem names
+ * no known kind or a status that is not its kind's.
+ */
+static int
+sql_problems_complete(json_t **j, int status)
+{
+	json_t		*done, *results, *item, *p;
+	size_t		 i;
+
+	if (status >= 400) {
+		if ((done = problem_complete(*j, status)) == NULL)
+			return (-1);
+		json_decref(*j);
+		*j = done;
+		return (0);
+	}
+	results = json_object_get(*j, "results");
+	json_array_foreach(results, i, item) {
+		if ((p = json_object_get(item, "problem")) == NULL)
+			continue;
+		if ((done = problem_complete(p, (int)json_integer_value(
+		    json_object_get(item, "status")))) == NULL)
+			return (-1);
+		json_object_set_new(item, "problem", done);
+	}
+	return (0);
+}
+
 void
 dbq_send_result(struct http_request *req, struct dbq *q)
 {
@@ -188,7 +219,11 @@ dbq_send_result(struct http_request *req, struct dbq *q)
 		return;
 	}
 	j = json_loads(PQgetvalue(q->result, 0, 1), 0, &jerr);
-	if (j == NULL || status < 200 || status > 599) {
+	if (j == NULL || status < 200 || status > 599 ||
+	    sql_problems_complete(&j, status) == -1) {
+		kore_log(LOG_ERR, "%s: the database answered %d with a body "
+		    "that is not JSON or names a problem of another status",
+		    req->path, status);
 		json_decref(j);
 		api_error(req, PROBLEM_INTERNAL, "The database gave a bad "
 		    "answer.");
