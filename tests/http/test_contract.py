@@ -22,6 +22,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -232,16 +233,25 @@ def test_protected_operations_document_bearer_auth_and_401(doc):
 
 
 def _code_problem_types():
-    """(slug, status, title) of every problem src/problem.c and the SQL send."""
+    """(slug, status, title) of every problem: src/problem.c's table, the one
+    vocabulary (SQL names problems by code; the unit test of problem.c checks
+    that every code it names is in the table)."""
     found = set()
     for m in re.finditer(r'\{\s*(\d{3}),\s*"/problems/([a-z-]+)",\s*"([^"]+)"\s*\}',
                          (ROOT / "src" / "problem.c").read_text(encoding="utf-8")):
         found.add((m.group(2), int(m.group(1)), m.group(3)))
-    for f in sorted((ROOT / "sql").glob("*.sql")):
-        for m in re.finditer(r"api_problem\(\s*(\d{3}),\s*'([a-z-]+)',\s*'([^']+)'",
-                             f.read_text(encoding="utf-8")):
-            found.add((m.group(2), int(m.group(1)), m.group(3)))
     return found
+
+
+def test_openapi_document_is_what_its_generator_makes(tmp_path):
+    """docs/openapi.json is edited through tools/gen-openapi.py only."""
+    out = tmp_path / "openapi.json"
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "gen-openapi.py"), str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert out.read_bytes() == OPENAPI.read_bytes(), (
+        "docs/openapi.json differs from what tools/gen-openapi.py makes: edit the "
+        "generator and run it (python3 tools/gen-openapi.py)")
 
 
 def test_problem_types_are_the_ones_the_code_sends(doc):
