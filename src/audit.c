@@ -1,5 +1,5 @@
 /*
- * The history of changes (sql/012): GET /v1/audit, every change with who
+ * The history of changes (sql/api/audit.sql): GET /v1/audit, every change with who
  * made it, for admins; GET /v1/plans/{plan}/history, a plan's changes,
  * for anyone.  Newest first, by cursor, from the database.
  */

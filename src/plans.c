@@ -2,7 +2,7 @@
  * The plan's routes: /v1/plans[/{plan}[/{goals|objectives|priorities}[/
  * {id}]]].  Reads come from memory (resource.c): the published snapshot,
  * or, for a request with an admin key, the one with the draft plans.
- * Writes go to the database, one SQL function each (sql/013), which
+ * Writes go to the database, one SQL function each (sql/api/plans.sql), which
  * checks the key, If-Match and the body, writes, and records the change;
  * this worker then reloads its snapshot, and the others within a poll.
  */

@@ -4,7 +4,7 @@
  *
  * A body is checked here, against the survey's questions as published
  * (answers.c); the database then does the rest in one transaction and one
- * round trip (api_submit, sql/015, and api_submit_response, sql/006): the
+ * round trip (api_submit and api_submit_response, sql/api/responses.sql): the
  * key, the survey's window and the key's rights, the Idempotency-Key,
  * exactly-once storage by external_id, and the tally counters.
  */

@@ -1,6 +1,6 @@
 /*
  * Surveys: read from memory like the plan (resource.c), written by admins
- * through the database (api_survey_post and api_survey_patch, sql/013,
+ * through the database (api_survey_post and api_survey_patch, sql/api/surveys.sql,
  * which record the change; PATCH honours If-Match).
  * A write bumps the content revision, and every worker reloads its
  * snapshot within a poll interval.

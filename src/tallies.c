@@ -1,7 +1,7 @@
 /*
  * Live tallies: GET /v1/surveys/{survey}/tallies.
  *
- * The numbers come from the survey's counters (api_tallies, sql/006), so a
+ * The numbers come from the survey's counters (api_tallies, sql/api/tallies.sql), so a
  * read costs the same however many responses there are.  The ETag is made
  * from the survey and its counters' version, which changes whenever a
  * number changes: a dashboard polling with If-None-Match gets 304 until
