@@ -22,7 +22,8 @@ $$;
 -- The two problems every function with a key and a survey may answer.
 CREATE FUNCTION api_unauthorized() RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT api_problem('unauthorized', 'The API key is missing, unknown or revoked.')
+	SELECT api_problem('unauthorized',
+	    'The API key is missing, unknown or revoked.')
 $$;
 
 CREATE FUNCTION api_no_survey(p_survey text) RETURNS text
@@ -32,7 +33,8 @@ $$;
 
 CREATE FUNCTION api_invalid(p_errors jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT api_problem('invalid-body', 'The request body has ' || jsonb_array_length(p_errors) ||
+	SELECT api_problem('invalid-body',
+	    'The request body has ' || jsonb_array_length(p_errors) ||
 	    ' fault(s); see errors.', jsonb_build_object('errors', p_errors))
 $$;
 
@@ -236,7 +238,8 @@ $$;
 CREATE FUNCTION api_precondition_failed(p_what text, p_etag text)
 RETURNS TABLE (status integer, body text, location text, etag text)
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT 412, api_problem('precondition-failed', CASE WHEN p_etag IS NULL THEN
+	SELECT 412, api_problem('precondition-failed',
+	    CASE WHEN p_etag IS NULL THEN
 	    format('%s does not exist, so If-Match cannot match.', p_what)
 	    ELSE format('%s changed since your copy: If-Match does not match '
 	    'its ETag %s. Read it again, then retry.', p_what, p_etag) END,
@@ -261,6 +264,7 @@ $$;
 CREATE FUNCTION api_no_item(p_kind text, p_id text, p_plan text)
 RETURNS TABLE (status integer, body text, location text, etag text)
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT 404, api_problem('not-found', format('No %s %L in plan %L.', p_kind, p_id, p_plan)), NULL::text,
+	SELECT 404, api_problem('not-found',
+	    format('No %s %L in plan %L.', p_kind, p_id, p_plan)), NULL::text,
 	    NULL::text
 $$;

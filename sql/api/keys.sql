@@ -175,7 +175,8 @@ BEGIN
 	UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now())
 	WHERE public_id = p_public_id;
 	IF NOT FOUND THEN
-		RETURN QUERY SELECT 404, api_problem('not-found', format('No key %L.', p_public_id)), NULL::text;
+		RETURN QUERY SELECT 404, api_problem('not-found',
+		    format('No key %L.', p_public_id)), NULL::text;
 		RETURN;
 	END IF;
 	RETURN QUERY SELECT 204, NULL::text, NULL::text;

@@ -432,7 +432,8 @@ BEGIN
 		    'path', ao.path) ORDER BY ao.position) INTO refs
 		FROM api_objective ao WHERE ao.goal_id = g.id;
 		IF refs IS NOT NULL THEN
-			RETURN QUERY SELECT 409, api_problem('in-use', format('Goal %L has %s objective(s): move '
+			RETURN QUERY SELECT 409, api_problem('in-use',
+			    format('Goal %L has %s objective(s): move '
 			    'or delete them first, or archive the goal.',
 			    p_goal, jsonb_array_length(refs)),
 			    jsonb_build_object('referenced_by', refs)),
@@ -637,7 +638,8 @@ BEGIN
 	IF p_body IS NULL THEN
 		refs := api_objective_refs(o);
 		IF jsonb_array_length(refs) > 0 THEN
-			RETURN QUERY SELECT 409, api_problem('in-use', format('Objective %L is in use (%s): '
+			RETURN QUERY SELECT 409, api_problem('in-use',
+			    format('Objective %L is in use (%s): '
 			    'archive it instead, with PATCH {"status": '
 			    '"archived"}.', p_objective, (SELECT string_agg(
 			    r->>'type' || ' ' || COALESCE(r->>'path',
@@ -665,7 +667,8 @@ BEGIN
 		FROM jsonb_array_elements(api_objective_refs(o)) AS r
 		WHERE r->>'type' <> 'priorities';
 		IF refs IS NOT NULL THEN
-			RETURN QUERY SELECT 409, api_problem('in-use', format('Objective %L is named by survey '
+			RETURN QUERY SELECT 409, api_problem('in-use',
+			    format('Objective %L is named by survey '
 			    'responses, or may be by an open survey: its id '
 			    'cannot change (its title can).', p_objective),
 			    jsonb_build_object('referenced_by', refs)),

@@ -190,7 +190,8 @@ BEGIN
 		AND (a.admin OR x.key_id = a.key_id);
 	END IF;
 	IF r.id IS NULL THEN
-		RETURN QUERY SELECT 404, api_problem('not-found', format('No response %L in survey %L.', p_id,
+		RETURN QUERY SELECT 404, api_problem('not-found',
+		    format('No response %L in survey %L.', p_id,
 		    p_survey)), NULL::text;
 		RETURN;
 	END IF;
@@ -216,7 +217,8 @@ BEGIN
 		RETURN;
 	END IF;
 	IF NOT a.admin THEN
-		RETURN QUERY SELECT 403, api_problem('forbidden', 'Only admins void responses.'), NULL::text;
+		RETURN QUERY SELECT 403, api_problem('forbidden',
+		    'Only admins void responses.'), NULL::text;
 		RETURN;
 	END IF;
 
@@ -241,12 +243,14 @@ BEGIN
 		AND x.survey_id = a.survey_id FOR UPDATE;
 	END IF;
 	IF r.id IS NULL THEN
-		RETURN QUERY SELECT 404, api_problem('not-found', format('No response %L in survey %L.', p_id,
+		RETURN QUERY SELECT 404, api_problem('not-found',
+		    format('No response %L in survey %L.', p_id,
 		    p_survey)), NULL::text;
 		RETURN;
 	END IF;
 	IF r.voided_at IS NOT NULL THEN
-		RETURN QUERY SELECT 409, api_problem('already-voided', format('Response %s was voided at %s.',
+		RETURN QUERY SELECT 409, api_problem('already-voided',
+		    format('Response %s was voided at %s.',
 		    r.public_id, api_time(r.voided_at))), NULL::text;
 		RETURN;
 	END IF;
@@ -287,7 +291,8 @@ BEGIN
 
 	FOR item IN SELECT * FROM jsonb_array_elements(p_items) LOOP
 		IF jsonb_typeof(item->'errors') = 'array' THEN
-			res := ROW(422, api_problem('invalid-body', 'This response does not match the '
+			res := ROW(422, api_problem('invalid-body',
+			    'This response does not match the '
 			    'survey''s questions.', jsonb_build_object('errors',
 			    item->'errors')), NULL)::api_result;
 		ELSE
@@ -301,7 +306,8 @@ BEGIN
 				    decode(item->>'hash', 'hex'),
 				    item->'values');
 			EXCEPTION WHEN OTHERS THEN
-				res := ROW(500, api_problem('internal-error', 'This item could not be stored.'),
+				res := ROW(500, api_problem('internal-error',
+				    'This item could not be stored.'),
 				    NULL)::api_result;
 			END;
 		END IF;
@@ -375,7 +381,8 @@ BEGIN
 	SELECT string_agg(o, ', ') INTO v_missing
 	FROM api_inactive_objectives(p_plan, p_values) AS o;
 	IF v_missing IS NOT NULL THEN
-		RETURN QUERY SELECT 422, api_problem('invalid-body', 'Unknown or archived objectives: ' ||
+		RETURN QUERY SELECT 422, api_problem('invalid-body',
+		    'Unknown or archived objectives: ' ||
 		    v_missing,
 		    jsonb_build_object('errors', jsonb_build_array(
 		    jsonb_build_object('pointer', '/answers', 'detail',
@@ -401,7 +408,8 @@ BEGIN
 			RETURN QUERY SELECT 200,
 			    api_response_json(r, p_slug, p_partner)::text, v_location;
 		ELSE
-			RETURN QUERY SELECT 409, api_problem('duplicate-response', format('external_id %L was already submitted with '
+			RETURN QUERY SELECT 409, api_problem('duplicate-response',
+			    format('external_id %L was already submitted with '
 			    'other answers, as response %s.', p_external_id,
 			    r.public_id), jsonb_build_object(
 			    'existing_response', v_location)), v_location;
@@ -453,7 +461,8 @@ BEGIN
 		    'UTF8'));
 		IF NOT pg_try_advisory_xact_lock(
 		    hashtextextended(c.key_id || ':' || p_idem_key, 7102)) THEN
-			RETURN QUERY SELECT 409, api_problem('idempotency-key-in-use', 'A request with this Idempotency-Key is still in '
+			RETURN QUERY SELECT 409, api_problem('idempotency-key-in-use',
+			    'A request with this Idempotency-Key is still in '
 			    'progress; retry later.'), NULL::text;
 			RETURN;
 		END IF;
@@ -462,7 +471,8 @@ BEGIN
 		AND i.created_at > now() - interval '24 hours';
 		IF FOUND THEN
 			IF idem.request_hash <> v_request THEN
-				RETURN QUERY SELECT 422, api_problem('idempotency-key-reused', 'This '
+				RETURN QUERY SELECT 422, api_problem('idempotency-key-reused',
+				    'This '
 				    'Idempotency-Key was used with another '
 				    'request body.'), NULL::text;
 				RETURN;
@@ -478,7 +488,8 @@ BEGIN
 	IF c.status = 409 THEN
 		res := ROW(409, c.body, NULL)::api_result;
 	ELSIF p_errors IS NOT NULL THEN
-		res := ROW(422, api_problem('invalid-body', 'The response does not match the '
+		res := ROW(422, api_problem('invalid-body',
+		    'The response does not match the '
 		    'survey''s questions.', jsonb_build_object('errors',
 		    p_errors)), NULL)::api_result;
 	ELSE

@@ -329,7 +329,8 @@ BEGIN
 
 	IF p_body ? 'questions' AND
 	    EXISTS (SELECT 1 FROM responses WHERE survey_id = s.id) THEN
-		RETURN QUERY SELECT 409, api_problem('survey-has-responses', format('Survey %L has responses: its questions can no '
+		RETURN QUERY SELECT 409, api_problem('survey-has-responses',
+		    format('Survey %L has responses: its questions can no '
 		    'longer change.', p_survey)), NULL::text;
 		RETURN;
 	END IF;

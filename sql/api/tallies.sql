@@ -99,13 +99,15 @@ BEGIN
 			v_found := FOUND;
 		END IF;
 		IF NOT v_found THEN
-			RETURN QUERY SELECT 401, api_problem('unauthorized', 'The results of '
+			RETURN QUERY SELECT 401, api_problem('unauthorized',
+			    'The results of '
 			    'this survey are not public yet: send an admin '
 			    'key.'), NULL::text;
 			RETURN;
 		END IF;
 		IF k.role <> 'admin' THEN
-			RETURN QUERY SELECT 403, api_problem('forbidden', 'Only admins see the results of this '
+			RETURN QUERY SELECT 403, api_problem('forbidden',
+			    'Only admins see the results of this '
 			    'survey before they are public.'), NULL::text;
 			RETURN;
 		END IF;
