@@ -76,6 +76,53 @@ void		 problem_param(struct problem *, const char *,
 char		*problem_render(const struct problem *, const char *,
 		    const char *, size_t *);
 
+/* route.c: what a request path names, found once per request. */
+enum route_kind {
+	ROUTE_NONE,
+	ROUTE_HEALTHZ,
+	ROUTE_READYZ,
+	ROUTE_OPENAPI,
+	ROUTE_DOCS,
+	ROUTE_DOCS_ASSET,
+	ROUTE_PLANS,
+	ROUTE_PLAN,
+	ROUTE_GOALS,
+	ROUTE_GOAL,
+	ROUTE_OBJECTIVES,
+	ROUTE_OBJECTIVE,
+	ROUTE_PRIORITIES,
+	ROUTE_PRIORITY_YEAR,
+	ROUTE_PLAN_HISTORY,
+	ROUTE_SURVEYS,
+	ROUTE_SURVEY,
+	ROUTE_RESPONSES,
+	ROUTE_RESPONSES_BATCH,
+	ROUTE_RESPONSE,
+	ROUTE_RESPONSE_VOID,
+	ROUTE_TALLIES,
+	ROUTE_AUDIT,
+	ROUTE_KEYS,
+	ROUTE_KEY,
+	ROUTE_KIND_MAX
+};
+
+#define ROUTE_PARAMS_MAX	2
+
+struct route {
+	enum route_kind	 kind;
+	const char	*template;	/* "/v1/surveys/{survey}", never a path */
+	size_t		 nparams;
+	struct {
+		const char	*name;	/* in the template, len bytes */
+		size_t		 len;
+		char		 value[CIVIC_ID_MAX + 1];
+	} params[ROUTE_PARAMS_MAX];
+};
+
+int		 route_parse(const char *, struct route *);
+const char	*route_param(const struct route *, const char *);
+const char	*route_template(enum route_kind);
+
 /* etag.c: strong entity tags and If-None-Match (RFC 9110, 13.1.2). */
 void		 etag_compute(const void *, size_t, char [CIVIC_ETAG_LEN]);
 int		 etag_none_match(const char *, const char *);
