@@ -72,7 +72,8 @@ app_bind(void)
 
 	if ((srv = kore_server_lookup("default")) == NULL)
 		fatalx("conf: no server block named 'default'");
-	if (!kore_server_bind(srv, ip, port, NULL))
+	/* conn_accept (conn.c) sets each connection up. */
+	if (!kore_server_bind(srv, ip, port, "conn_accept"))
 		fatalx("cannot listen on %s:%s", ip, port);
 	kore_log(LOG_NOTICE, "civicplan listening on http://%s:%s", ip, port);
 }

@@ -188,6 +188,24 @@ int		 accept_json(const char *);
 double		 accept_weight(const char *, const char *);
 int		 origin_allowed(const char *, const char *);
 
+/*
+ * framing.c: how a request's head frames the request, as Kore 4.1.0 reads
+ * it (the connection layer, conn.c, acts on it before Kore does).
+ */
+struct framing {
+	size_t		 head_len;	/* through the blank line */
+	int		 body_method;	/* POST, PUT, PATCH: Kore reads a body */
+	int		 has_length;	/* a Content-Length Kore takes */
+	uint64_t	 length;	/* its value */
+	int		 lengths;	/* Content-Length fields */
+	int		 length_conflict; /* ... that differ */
+	int		 transfer_coding; /* a Transfer-Encoding field */
+};
+
+int		 framing_parse(const void *, size_t, struct framing *);
+size_t		 framing_request_len(const struct framing *, size_t);
+const char	*framing_refusal(const struct framing *);
+
 /* apikey.c: API keys and their hashes. */
 #define APIKEY_PREFIX		"cpk_"
 #define APIKEY_LEN		47	/* prefix + 43 base64url */

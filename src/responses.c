@@ -343,7 +343,7 @@ batch_refuse(struct http_request *req)
 	}
 	http_response_header(req, "content-type", CT_PROBLEM);
 	http_response_header(req, "cache-control", CACHE_NONE);
-	http_response(req, problem_status(PROBLEM_INVALID_BODY), out,
+	api_send(req, problem_status(PROBLEM_INVALID_BODY), out,
 	    strlen(out));
 	free(out);
 }

@@ -215,7 +215,7 @@ dbq_send_result(struct http_request *req, struct dbq *q)
 	status = atoi(PQgetvalue(q->result, 0, 0));
 	if (status == HTTP_STATUS_NO_CONTENT) {
 		http_response_header(req, "cache-control", CACHE_NONE);
-		http_response(req, status, NULL, 0);
+		api_send(req, status, NULL, 0);
 		return;
 	}
 	j = json_loads(PQgetvalue(q->result, 0, 1), 0, &jerr);
@@ -259,7 +259,7 @@ dbq_send_result(struct http_request *req, struct dbq *q)
 		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
 		return;
 	}
-	http_response(req, status, out, strlen(out));
+	api_send(req, status, out, strlen(out));
 	free(out);
 	json_decref(j);
 }
@@ -332,7 +332,7 @@ dbq_send_list(struct http_request *req, struct dbq *q, const char *path,
 
 	http_response_header(req, "content-type", ctype);
 	http_response_header(req, "cache-control", "private, no-store");
-	http_response(req, HTTP_STATUS_OK, out, len);
+	api_send(req, HTTP_STATUS_OK, out, len);
 	free(out);
 }
 

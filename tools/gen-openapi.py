@@ -423,7 +423,9 @@ PROBLEM_TEXTS = OrderedDict([
         "`Idempotency-Key` header that is longer than 255 characters.")),
     ("malformed-body", ("The request body is empty or is not a JSON object or array (syntax error, duplicate member names).")),
     ("invalid-header", ("A request header is malformed: an `If-Match` that is neither `*` nor a comma-separated list of entity "
-        "tags.")),
+        "tags; or the request's framing is ambiguous (`Content-Length` with `Transfer-Encoding`, "
+        "`Content-Length` fields that differ, a body or `Transfer-Encoding` on GET, HEAD, DELETE or OPTIONS): "
+        "then the server answers before any operation sees the request, and closes the connection.")),
     ("unauthorized", ("The request needs an API key and has none, or its `Authorization` header is not a bearer key of this "
         "service, or the key is unknown or revoked (a read of a plan route that sends an `Authorization` header "
         "gets it too unless the key is live). Sent with `WWW-Authenticate`.")),
@@ -2370,6 +2372,11 @@ read and void responses, and read the audit log of every change.
   `Content-Type: application/json` (else 415) and at most 1 MiB; a write without a
   `Content-Length` is refused with 411 and a larger body with 413, both by the HTTP server itself,
   with an empty body.
+- **Connections**: HTTP/1.1 keep-alive (an idle connection is closed after 30 s) and pipelining
+  (answered in order). A request whose framing is ambiguous (RFC 9112): `Content-Length` with
+  `Transfer-Encoding`, `Content-Length` fields that differ, or a body or `Transfer-Encoding` on
+  GET, HEAD, DELETE or OPTIONS, gets 400 `/problems/invalid-header` from the server before any
+  operation sees it, and the connection is closed.
 - **Authentication**: `Authorization: Bearer <key>`, where a key is `cpk_` and 43 base64url
   characters (see `bearerAuth`). Without one, a protected operation answers 401
   `/problems/unauthorized` with `WWW-Authenticate: Bearer realm="civicplan"`; a malformed, unknown or
