@@ -36,6 +36,17 @@ static const struct {
 	{ HTTP_METHOD_OPTIONS,	"OPTIONS" },
 };
 
+/*
+ * Request headers that may come once.  Kore keeps every copy and hands out
+ * the first, where a proxy in front may take the last: with two
+ * Authorization headers, the two would disagree on who is asking.
+ */
+static const char *const single_headers[] = {
+	"Authorization", "Host", "Content-Type", "Idempotency-Key", "If-Match",
+	"If-None-Match", NULL
+};
+#define SINGLE_HOST	1	/* Kore keeps the first Host out of the list */
+
 /* Seed this worker's request id generator from the kernel. */
 void
 api_init_worker(void)
@@ -186,9 +197,48 @@ api_headers(struct http_request *req)
 }
 
 /*
+ * A header sent twice (of those that may come once), or a header block
+ * that held a NUL byte (conn.c): 400, naming the header, and -1.
+ */
+int
+api_header_check(struct http_request *req)
+{
+	struct http_header	*hdr;
+	struct problem		 p;
+	const char		*name;
+	unsigned int		 seen;
+	size_t			 i;
+
+	if ((name = conn_nul_header(req)) != NULL) {
+		problem_header(&p, name, "The %.32s header holds a NUL byte.",
+		    name);
+		api_problem(req, &p);
+		return (-1);
+	}
+
+	seen = 0;
+	TAILQ_FOREACH(hdr, &req->req_headers, list) {
+		for (i = 0; single_headers[i] != NULL; i++) {
+			if (strcasecmp(hdr->header, single_headers[i]) != 0)
+				continue;
+			if (i == SINGLE_HOST || (seen & (1u << i))) {
+				problem_header(&p, single_headers[i], "%s is "
+				    "sent more than once; send it once.",
+				    single_headers[i]);
+				api_problem(req, &p);
+				return (-1);
+			}
+			seen |= 1u << i;
+		}
+	}
+	return (0);
+}
+
+/*
  * The start of every handler: sets the headers every response carries,
- * answers OPTIONS (and CORS preflights), a method the route does not serve
- * (405 with Allow) and an Accept that excludes JSON (406, when json is set).
+ * refuses a repeated header or a NUL byte in one (400), answers OPTIONS
+ * (and CORS preflights), a method the route does not serve (405 with
+ * Allow) and an Accept that excludes JSON (406, when json is set).
  * Returns 1 when the handler should go on, 0 when the response is sent.
  */
 int
@@ -200,6 +250,8 @@ api_begin(struct http_request *req, int allowed, int json)
 	struct problem	 p;
 
 	cors = api_headers(req);
+	if (api_header_check(req) == -1)
+		return (0);
 	if (req->method == HTTP_METHOD_GET && (allowed & HTTP_METHOD_GET)) {
 		if (json)
 			return (accept_json_header(req));

@@ -59,6 +59,7 @@ void		api_conn_problem(struct connection *, const struct problem *,
 		    const char *, int);
 int		api_headers(struct http_request *);
 int		api_begin(struct http_request *, int, int);
+int		api_header_check(struct http_request *);
 int		accept_json_header(struct http_request *);
 int		api_no_query(struct http_request *);
 void		api_problem(struct http_request *, const struct problem *);
@@ -74,11 +75,13 @@ void		api_init_worker(void);
 
 /*
  * conn.c: the connection layer (bounded output, framing, one request at a
- * time); conn_accept is the listener's connect callback (app.c).
+ * time, NUL bytes in heads); conn_accept is the listener's connect
+ * callback (app.c).
  */
 void		conn_accept(struct connection *);
 void		conn_response_begin(struct http_request *);
 void		conn_response_end(struct http_request *);
+const char	*conn_nul_header(struct http_request *);
 
 /* resource.c: the published data, from memory. */
 int		resource_item_serve(struct http_request *);

@@ -28,6 +28,14 @@
 #define CONTENT_POLL_MS		200	/* between revision checks */
 
 /*
+ * Kore writes its Server line into every response, its own too (the 400,
+ * 408, 411, 413... that no handler sees): the headers every response
+ * carries ride on it.  It replaces conf/app.conf's http_server_version.
+ */
+#define SERVER_HEADERS		"civicplan\r\n" \
+				"x-content-type-options: nosniff"
+
+/*
  * Debian 12's glibc implements stat() and fstat() with newfstatat, which
  * Kore 4.1.0's allow-list lacks: libpq's first connection needs it.
  */
@@ -108,6 +116,7 @@ kore_parent_configure(int argc, char **argv)
 	}
 
 	app_bind();
+	http_server_version(SERVER_HEADERS);
 
 	if (docs_load(civic_config.docs_dir, err, sizeof(err)) == -1)
 		fatalx("docs: %s", err);
@@ -324,6 +333,8 @@ int
 app_not_found(struct http_request *req)
 {
 	api_headers(req);
+	if (api_header_check(req) == -1)
+		return (KORE_RESULT_OK);
 	api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 	    req->path);
 	return (KORE_RESULT_OK);

@@ -61,7 +61,8 @@ enum problem_kind {
 struct problem {
 	enum problem_kind	kind;
 	char			detail[256];
-	char			parameter[32];	/* invalid-parameter only */
+	char			parameter[32];	/* invalid-parameter, or the
+						   invalid-header's name */
 };
 
 int		 problem_status(enum problem_kind);
@@ -73,8 +74,11 @@ void		 problem_set(struct problem *, enum problem_kind,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 void		 problem_param(struct problem *, const char *,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
+void		 problem_header(struct problem *, const char *,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
 char		*problem_render(const struct problem *, const char *,
 		    const char *, size_t *);
+void		 utf8_clean(const char *, char *, size_t);
 
 /* route.c: what a request path names, found once per request. */
 enum route_kind {
@@ -223,12 +227,15 @@ struct answers {
 	json_t		*errors;	/* [{pointer, detail}] */
 	json_t		*values;	/* [{question, value, objective}] */
 	unsigned char	 hash[32];	/* of the canonical body */
+	char		 submitted_at[40];	/* in UTC, or "" */
 };
 
 int		 answers_check(json_t *, json_t *, json_t *, time_t,
 		    struct answers *);
 void		 answers_cleanup(struct answers *);
 int		 answers_timestamp(const char *, time_t *);
+int		 answers_timestamp_utc(const char *, char *, size_t);
+char		*answers_pointer(const char *, const char *);
 
 /* tally.c: tallies from counters. */
 json_t		*tally_build(json_t *, json_t *, json_t *, json_int_t,

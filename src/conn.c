@@ -20,6 +20,13 @@
  * - One request at a time.  Kore reads the next request as soon as a body
  *   is complete, while the handler still works on it; here a connection is
  *   read again once the answer is queued, so answers keep their order.
+ * - NUL bytes.  Kore reads a request's head as a C string: a NUL byte in
+ *   it ends the head there, and every header after it is silently dropped
+ *   (an Authorization, a Content-Length: a proxy in front that passes the
+ *   NUL on sees other headers than we do).  A NUL in a header line becomes
+ *   a space, so that Kore parses every header, and the request is marked:
+ *   api_begin() then answers 400 naming the header (conn_nul_header).  A
+ *   NUL in the request line is left as it is: Kore answers 400 itself.
  * - Keep-alive.  Between requests the header timeout (which Kore starts
  *   when it queues an answer, and ends with a 408 on an idle connection)
  *   starts with the next request's first byte; an idle connection is closed
@@ -49,6 +56,8 @@ struct conn {
 	u_int8_t	*left;		/* received past the last request */
 	size_t		 left_len;
 	int		 flags;
+	int		 nul;		/* a NUL byte was in this request's head */
+	size_t		 nul_at;	/* the first one's offset in it */
 };
 
 #define CONN_PAUSED		0x01	/* not read until its output is sent */
@@ -64,6 +73,7 @@ static void	conn_stop_reading(struct connection *);
 static void	conn_drop_left(struct conn *);
 static void	conn_refuse(struct connection *, struct netbuf *,
 		    const char *);
+static void	conn_nul_scan(struct conn *, struct netbuf *);
 
 /* Kore's body reader (static in http.c), seen when Kore installs it. */
 static int	(*kore_body_recv)(struct netbuf *);
@@ -159,6 +169,7 @@ conn_read_next(struct connection *c)
 
 	c->http_start = kore_time_ms();
 	c->http_timeout = 0;
+	st->nul = 0;
 	kore_connection_start_idletimer(c);
 	net_recv_reset(c, http_header_max, conn_header_recv);
 
@@ -209,6 +220,7 @@ conn_header_recv(struct netbuf *nb)
 		c->http_timeout = http_header_timeout * 1000;
 	}
 
+	conn_nul_scan(st, nb);
 	if (!framing_parse(nb->buf, nb->s_off, &f))
 		return (KORE_RESULT_OK);
 
@@ -366,4 +378,70 @@ conn_drained(struct netbuf *nb)
 	st->flags |= CONN_DRAINED;
 	kore_platform_event_all(c->fd, c);
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * A NUL byte in a header line of the head received so far becomes a
+ * space, and the request is marked (its first offset kept): Kore would end
+ * the head there.  The request line is left as it is (Kore answers 400 to
+ * a line cut short).
+ */
+static void
+conn_nul_scan(struct conn *st, struct netbuf *nb)
+{
+	const u_int8_t	*end;
+	size_t		 head, i;
+
+	if (memchr(nb->buf, '\0', nb->s_off) == NULL)
+		return;
+	if ((end = memmem(nb->buf, nb->s_off, "\r\n\r\n", 4)) == NULL &&
+	    (end = memmem(nb->buf, nb->s_off, "\n\n", 2)) == NULL)
+		head = nb->s_off;
+	else
+		head = (size_t)(end - nb->buf);
+
+	for (i = 0; i < head && nb->buf[i] != '\r' && nb->buf[i] != '\n'; i++)
+		;
+	for (; i < head; i++) {
+		if (nb->buf[i] != '\0')
+			continue;
+		nb->buf[i] = ' ';
+		if (!st->nul) {
+			st->nul = 1;
+			st->nul_at = i;
+		}
+	}
+}
+
+/*
+ * When the request's head held a NUL byte in a header line: the name of
+ * the header that held it (or "a request header"); NULL when it held none.
+ */
+const char *
+conn_nul_header(struct http_request *req)
+{
+	struct conn		*st;
+	struct http_header	*hdr;
+	const char		*name, *start, *at;
+
+	if (req->owner == NULL || (st = req->owner->hdlr_extra) == NULL ||
+	    !st->nul || req->headers == NULL)
+		return (NULL);
+
+	/* The header whose line starts last before the NUL (Host apart). */
+	at = (const char *)req->headers + st->nul_at;
+	name = "a request header";
+	start = NULL;
+	if (req->host != NULL && req->host <= at) {
+		name = "Host";
+		start = req->host;
+	}
+	TAILQ_FOREACH(hdr, &req->req_headers, list) {
+		if (hdr->header <= at && (start == NULL ||
+		    hdr->header > start)) {
+			name = hdr->header;
+			start = hdr->header;
+		}
+	}
+	return (name);
 }

@@ -50,14 +50,16 @@ survey_from_path(const char *path, char *out, size_t len)
 int
 if_match_read(struct http_request *req, char *buf, size_t len)
 {
+	struct problem	 p;
 	const char	*hv;
 
 	if (!http_request_header(req, "if-match", &hv))
 		return (0);
 	if (etag_if_match(hv, buf, len) == -1) {
-		api_error(req, PROBLEM_INVALID_HEADER, "If-Match must be * or "
-		    "a list of entity tags, such as \"0123456789abcdef\" (at "
-		    "most %zu bytes of them).", len - 1);
+		problem_header(&p, "If-Match", "If-Match must be * or a list "
+		    "of entity tags, such as \"0123456789abcdef\" (at most %zu "
+		    "bytes of them).", len - 1);
+		api_problem(req, &p);
 		return (-1);
 	}
 	return (1);

@@ -22,7 +22,7 @@
 # leaves the database as it was.  Every function and view in the schema
 # public that no extension owns belongs to the service and is dropped.
 #
-# A database made by the numbered migrations of before (sql/001 to 015,
+# A database made by the numbered migrations of before (sql/001 to 016,
 # which mixed the two kinds) is taken over as it is: the versions whose
 # shape lives on in sql/schema are recorded with their checksum, the others
 # are retired, and the API is made from sql/api.
@@ -49,7 +49,7 @@ api_sum=$(for a in "${api_order[@]}"; do cat "$top/sql/api/$a.sql"; done | sum -
 # name, and those whose content was all behaviour (now in sql/api).
 retired="'003_api_views', '007_survey_results_view', '009_partner_api',
 	'010_survey_writes', '013_plan_writes', '014_submit_fewer_statements',
-	'015_submit_one_statement'"
+	'015_submit_one_statement', '016_strict_values'"
 
 script=$(mktemp)
 trap 'rm -f "$script"' EXIT

@@ -60,8 +60,8 @@ $$;
 CREATE FUNCTION api_is_time(p text) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-	IF p !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$'
-	    THEN
+	IF p !~ ('^\d{4}-(0[1-9]|1[0-2])-\d{2}T([01]\d|2[0-3]):[0-5]\d:'
+	    '[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$') THEN
 		RETURN false;
 	END IF;
 	PERFORM p::timestamptz;
@@ -122,13 +122,12 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- An integer from p_min to p_max, if present.
-CREATE FUNCTION api_int_fault(p_body jsonb, p_member text, p_min integer,
-    p_max integer)
+CREATE FUNCTION api_int_fault(p_body jsonb, p_member text,
+    p_min integer, p_max integer)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
-	SELECT CASE WHEN p_body ? p_member AND (jsonb_typeof(p_body->p_member)
-	    <> 'number' OR (p_body->>p_member)::numeric <>
-	    trunc((p_body->>p_member)::numeric) OR (p_body->>p_member)::numeric
+	SELECT CASE WHEN p_body ? p_member AND (NOT api_is_integer(
+	    p_body->p_member) OR (p_body->>p_member)::numeric
 	    NOT BETWEEN p_min AND p_max) THEN
 	    api_fault('/' || p_member, format('Must be an integer from %s to '
 	    '%s.', p_min, p_max))
@@ -267,4 +266,17 @@ LANGUAGE sql IMMUTABLE AS $$
 	SELECT 404, api_problem('not-found',
 	    format('No %s %L in plan %L.', p_kind, p_id, p_plan)), NULL::text,
 	    NULL::text
+$$;
+
+-- A JSON integer (no fraction, no exponent), as ->> writes it.
+CREATE FUNCTION api_is_integer(v jsonb) RETURNS boolean
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT jsonb_typeof(v) = 'number' AND (v #>> '{}') ~ '^-?[0-9]+$'
+$$;
+
+CREATE FUNCTION api_is_time_zone(p text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+	SELECT p NOT IN ('localtime', 'Factory', 'posixrules') AND
+	    p !~ '^(posix|right)/' AND
+	    EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = p)
 $$;

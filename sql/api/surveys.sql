@@ -25,16 +25,17 @@ BEGIN
 	    END);
 
 	IF p_create THEN
-		IF (p_body->>'id') IS NULL OR (p_body->>'id') !~
-		    '^[a-z0-9]+(-[a-z0-9]+)*$' OR length(p_body->>'id') > 100
-		    THEN
+		IF jsonb_typeof(p_body->'id') IS DISTINCT FROM 'string' OR
+		    (p_body->>'id') !~ '^[a-z0-9]+(-[a-z0-9]+)*$' OR
+		    length(p_body->>'id') > 100 THEN
 			e := e || api_fault('/id', 'Required: a slug (lowercase '
 			    'letters, digits and dashes).');
 		ELSIF EXISTS (SELECT 1 FROM surveys WHERE slug =
 		    p_body->>'id') THEN
 			e := e || api_fault('/id', 'A survey has this id.');
 		END IF;
-		IF p_plan IS NULL THEN
+		IF p_plan IS NULL OR jsonb_typeof(p_body->'plan') IS DISTINCT
+		    FROM 'string' THEN
 			e := e || api_fault('/plan', 'Required: the id of a '
 			    'plan.');
 		END IF;
@@ -63,19 +64,20 @@ BEGIN
 		END IF;
 	END LOOP;
 	IF p_body ? 'timezone' AND (jsonb_typeof(p_body->'timezone') <>
-	    'string' OR NOT EXISTS (SELECT 1 FROM pg_timezone_names
-	    WHERE name = p_body->>'timezone')) THEN
+	    'string' OR NOT api_is_time_zone(p_body->>'timezone')) THEN
 		e := e || api_fault('/timezone',
 		    'Must be an IANA time zone, such as America/Chicago.');
 	END IF;
-	IF p_body ? 'status' AND (p_body->>'status') IS DISTINCT FROM 'draft'
+	IF p_body ? 'status' AND (jsonb_typeof(p_body->'status') <> 'string'
+	    OR (p_body->>'status') IS DISTINCT FROM 'draft'
 	    AND (p_body->>'status') IS DISTINCT FROM 'open'
-	    AND (p_body->>'status') IS DISTINCT FROM 'closed' THEN
+	    AND (p_body->>'status') IS DISTINCT FROM 'closed') THEN
 		e := e || api_fault('/status', 'Must be draft, open or closed.');
 	END IF;
 	IF p_body ? 'results_visibility' AND
-	    COALESCE(p_body->>'results_visibility', '') NOT IN ('public',
-	    'after_close', 'admin') THEN
+	    (jsonb_typeof(p_body->'results_visibility') <> 'string' OR
+	    (p_body->>'results_visibility') NOT IN ('public', 'after_close',
+	    'admin')) THEN
 		e := e || api_fault('/results_visibility',
 		    'Must be public, after_close or admin.');
 	END IF;
@@ -103,8 +105,12 @@ BEGIN
 			e := e || api_fault('/questions',
 			    'Must be an array of 1 to 50 questions.');
 		ELSE
-			SELECT count(*) INTO nobj FROM objectives
-			WHERE plan_id = p_plan;
+			-- No plan (a fault already): no count to check
+			-- min and max against (NULL passes).
+			IF p_plan IS NOT NULL THEN
+				SELECT count(*) INTO nobj FROM objectives
+				WHERE plan_id = p_plan;
+			END IF;
 			FOR q IN SELECT * FROM jsonb_array_elements(
 			    p_body->'questions') LOOP
 				p := '/questions/' || i;
@@ -133,7 +139,8 @@ BEGIN
 		RETURN api_fault(p, 'Must be an object.');
 	END IF;
 	e := api_unknown_members(q, '{id,prompt,type,required,min,max,options,max_length}', p);
-	IF (q->>'id') IS NULL OR (q->>'id') !~ '^[a-z0-9]+(-[a-z0-9]+)*$' OR
+	IF jsonb_typeof(q->'id') IS DISTINCT FROM 'string' OR
+	    (q->>'id') !~ '^[a-z0-9]+(-[a-z0-9]+)*$' OR
 	    length(q->>'id') > 100 THEN
 		e := e || api_fault(p || '/id', 'Required: a slug.');
 	ELSIF (q->>'id') = ANY (p_seen) THEN
@@ -144,8 +151,9 @@ BEGIN
 		e := e || api_fault(p || '/prompt',
 		    'Required: 1 to 500 characters.');
 	END IF;
-	IF t IS NULL OR t NOT IN ('agreement', 'objectives', 'choice',
-	    'choices', 'text') THEN
+	IF jsonb_typeof(q->'type') IS DISTINCT FROM 'string' OR
+	    t NOT IN ('agreement', 'objectives', 'choice', 'choices', 'text')
+	    THEN
 		RETURN e || api_fault(p || '/type', 'Required: agreement, '
 		    'objectives, choice, choices or text.');
 	END IF;
@@ -173,16 +181,14 @@ BEGIN
 		nopt := CASE WHEN t = 'objectives' THEN p_objectives ELSE
 		    COALESCE(jsonb_array_length(CASE WHEN jsonb_typeof(
 		    q->'options') = 'array' THEN q->'options' END), 0) END;
-		IF q ? 'min' AND (jsonb_typeof(q->'min') <> 'number' OR
-		    (q->>'min')::numeric NOT BETWEEN 0 AND nopt OR
-		    (q->>'min')::numeric <> trunc((q->>'min')::numeric)) THEN
+		IF q ? 'min' AND (NOT api_is_integer(q->'min') OR
+		    (q->>'min')::numeric NOT BETWEEN 0 AND nopt) THEN
 			e := e || api_fault(p || '/min',
 			    format('Must be an integer from 0 to %s.', nopt));
 		END IF;
-		IF q ? 'max' AND (jsonb_typeof(q->'max') <> 'number' OR
+		IF q ? 'max' AND (NOT api_is_integer(q->'max') OR
 		    (q->>'max')::numeric NOT BETWEEN 1 AND nopt OR
-		    (q->>'max')::numeric <> trunc((q->>'max')::numeric) OR
-		    (q ? 'min' AND jsonb_typeof(q->'min') = 'number' AND
+		    (q ? 'min' AND api_is_integer(q->'min') AND
 		    (q->>'max')::numeric < (q->>'min')::numeric)) THEN
 			e := e || api_fault(p || '/max', format('Must be an '
 			    'integer from max(1, min) to %s.', nopt));
@@ -193,10 +199,8 @@ BEGIN
 	END IF;
 
 	IF t = 'text' THEN
-		IF q ? 'max_length' AND (jsonb_typeof(q->'max_length') <>
-		    'number' OR (q->>'max_length')::numeric NOT BETWEEN 1 AND
-		    10000 OR (q->>'max_length')::numeric <>
-		    trunc((q->>'max_length')::numeric)) THEN
+		IF q ? 'max_length' AND (NOT api_is_integer(q->'max_length') OR
+		    (q->>'max_length')::numeric NOT BETWEEN 1 AND 10000) THEN
 			e := e || api_fault(p || '/max_length',
 			    'Must be an integer from 1 to 10000.');
 		END IF;

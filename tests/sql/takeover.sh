@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 #
 # tests/sql/takeover.sh SOCKDIR PORT: a database made by the numbered
-# migrations of before (up to 015_submit_one_statement, when functions and
+# migrations of before (up to 016_strict_values, when functions and
 # tables still shared files) is taken over by tools/migrate.sh with no data
 # lost, and then has exactly the API of a new database.
 #
-# The dump tests/sql/fixtures/at-015.sql was made at 015 with rows in every
-# table (tests/sql/fixtures/at-015.populate.sql, through that version's own
+# The dump tests/sql/fixtures/at-016.sql was made at 016 with rows in every
+# table (tests/sql/fixtures/at-016.populate.sql, through that version's own
 # functions and by plain SQL).  It is loaded into a scratch database of the
 # throwaway cluster, every table's rows are fingerprinted, the database is
 # migrated, and the fingerprints must be the same; its functions, views and
@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.."
 [ $# -eq 2 ] || { echo "usage: takeover.sh SOCKDIR PORT" >&2; exit 2; }
 sock=$1
 port=$2
-db=civicplan_at015
+db=civicplan_before
 su="host=$sock port=$port user=postgres"
 url="host=$sock port=$port dbname=$db user=civicplan"
 fresh="host=$sock port=$port dbname=civicplan user=civicplan"
@@ -30,7 +30,7 @@ q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -tA -v ON_ERROR_STOP
 q "$su dbname=postgres" -c "DROP DATABASE IF EXISTS $db" \
     -c "CREATE DATABASE $db OWNER civicplan" >/dev/null || exit 1
 trap 'q "$su dbname=postgres" -c "DROP DATABASE IF EXISTS $db" >/dev/null' EXIT
-q "$url" -f tests/sql/fixtures/at-015.sql >/dev/null || exit 1
+q "$url" -f tests/sql/fixtures/at-016.sql >/dev/null || exit 1
 
 # Every table's rows (but the migrations' own record), as one digest each.
 rows() {
