@@ -23,9 +23,12 @@
 #include <kore/pgsql.h>
 #include <kore/seccomp.h>
 
+#include "dbq.h"
+
 #define CONTENT_WAIT_SECONDS	15	/* for the database at start-up */
 #define CONTENT_RETRY_SECONDS	1	/* between loads in a worker */
 #define CONTENT_POLL_MS		200	/* between revision checks */
+#define CONTENT_GIVEUP_MS	5000	/* a check that never ended */
 
 /*
  * Kore writes its Server line into every response, its own too (the 400,
@@ -188,11 +191,14 @@ content_watch(void *arg, u_int64_t now)
 	(void)arg;
 
 	/*
-	 * Kore drops a connection that fails under a callback without a word
-	 * to it: a check that never ends is given up after 5 seconds.
+	 * Kore drops a connection that fails under a callback (epoll reports
+	 * an error) without a word to it: it only takes the connection away.
+	 * A check without one is over; one that never ends is given up after
+	 * CONTENT_GIVEUP_MS.
 	 */
 	if (watch_busy) {
-		if (now - watch_started < 5000)
+		if (watch_sql.conn != NULL &&
+		    now - watch_started < CONTENT_GIVEUP_MS)
 			return;
 		kore_pgsql_cleanup(&watch_sql);
 		watch_busy = 0;
@@ -201,6 +207,7 @@ content_watch(void *arg, u_int64_t now)
 	kore_pgsql_init(&watch_sql);
 	kore_pgsql_bind_callback(&watch_sql, content_watched, NULL);
 	if (!kore_pgsql_setup(&watch_sql, API_DB, KORE_PGSQL_ASYNC) ||
+	    dbq_conn_check(&watch_sql) == -1 ||
 	    !kore_pgsql_query(&watch_sql,
 	    "SELECT revision FROM content_revision")) {
 		/* Busy pool or no database: try again at the next tick. */
@@ -253,8 +260,8 @@ content_watched(struct kore_pgsql *sql, void *arg)
 		/*
 		 * Releases the connection, and calls back once more with
 		 * COMPLETE from inside: clean up once (twice freed the error).
-		 * A broken connection is reset by the next request that fails
-		 * on it (dbq.c).
+		 * A broken connection is reconnected by the next query that
+		 * takes it (dbq_conn_check).
 		 */
 		kore_pgsql_cleanup(sql);
 		watch_busy = 0;

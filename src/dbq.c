@@ -21,12 +21,15 @@
  * Kore's own http_request_limit, which answers an empty 503), a new one
  * gets a 503 problem with Retry-After at once instead of a growing wait.
  *
- * A pooled connection can be stale after the database restarted: the first
- * query on it fails.  Such a connection is reset (a short blocking
- * reconnect) and the query sent again on the next; the functions we call
- * are safe to repeat (idempotent by their keys) or fail before they commit.
+ * A pooled connection can be stale after the database restarted.  Every
+ * query, the background ones too, first checks the connection it was given
+ * (dbq_conn_check): one the server closed is reconnected before the query
+ * is sent.  A query that fails on a connection lost later is sent again on
+ * the next; the functions we call are safe to repeat (idempotent by their
+ * keys) or fail before they commit.
  */
 
+#include <poll.h>
 #include <string.h>
 
 #include "api.h"
@@ -182,6 +185,61 @@ dbq_leave(struct dbq *q)
 	}
 }
 
+/*
+ * Make the connection kore_pgsql_setup() just took from the pool usable:
+ * returns 0, or -1 when the database cannot be reached.
+ *
+ * A connection whose server went away while it sat in the pool (a
+ * database restart) is only found out when it is used: the query is sent
+ * into a closed socket, epoll reports a hang-up, and Kore drops the
+ * connection.  It wakes a request up, but never calls back a query bound
+ * to a callback (the content watcher in app.c, the tally refreshes in
+ * tallies.c), which then waited for its give-up timer: 5 seconds for every
+ * dead connection the pool still held, and a worker that got no request
+ * in the meantime served its old snapshot for half a minute after a
+ * restart.  An idle connection has nothing to read, so a readable or
+ * hung-up socket means the server closed it (after a last notice): it is
+ * reconnected here, before a query is sent (a short blocking reconnect,
+ * PQreset, as Kore itself connects).  So is one a failed reconnect left
+ * broken, and one left inside a transaction, which no other query may
+ * join.  The log says when the database became unreachable and when it
+ * was reached again, not every failed try (the watcher tries five times a
+ * second).
+ */
+int
+dbq_conn_check(struct kore_pgsql *sql)
+{
+	static int	 unreachable;
+	struct pollfd	 pfd;
+	PGconn		*db;
+
+	if (sql->conn == NULL)
+		return (-1);
+	db = sql->conn->db;
+
+	if (PQstatus(db) == CONNECTION_OK &&
+	    PQtransactionStatus(db) == PQTRANS_IDLE) {
+		pfd.fd = PQsocket(db);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (pfd.fd == -1 || poll(&pfd, 1, 0) == 0)
+			return (0);
+	}
+
+	PQreset(db);
+	if (PQstatus(db) != CONNECTION_OK) {
+		if (!unreachable)
+			kore_log(LOG_NOTICE, "database unreachable: %s",
+			    PQerrorMessage(db));
+		unreachable = 1;
+		return (-1);
+	}
+	if (unreachable)
+		kore_log(LOG_NOTICE, "database reached again");
+	unreachable = 0;
+	return (0);
+}
+
 static int
 dbq_setup(struct http_request *req)
 {
@@ -193,6 +251,13 @@ dbq_setup(struct http_request *req)
 			return (HTTP_STATE_RETRY);
 		req->fsm_state = DBQ_ERROR;
 		return (HTTP_STATE_CONTINUE);
+	}
+
+	/* The database could not be reached afresh: no use trying others. */
+	if (dbq_conn_check(&q->sql) == -1) {
+		api_error(req, PROBLEM_UNAVAILABLE, "The database is not "
+		    "reachable.");
+		return (HTTP_STATE_COMPLETE);
 	}
 
 	if (!kore_pgsql_query_param_fields(&q->sql, q->query, 0, q->nparams,
@@ -256,14 +321,13 @@ dbq_error(struct http_request *req)
 	    PQstatus(q->sql.conn->db) == CONNECTION_BAD;
 
 	/*
-	 * Every pooled connection may be stale after a restart: each try
-	 * resets the one that failed and takes the next, so one request
-	 * clears them all, up to the pool's size.
+	 * The server closed the connection after dbq_conn_check() found it
+	 * alive (a restart just then): try again on the next, which the
+	 * check reconnects if it is stale too, and this one is when it is
+	 * next taken.
 	 */
 	if (stale && q->retried < pgsql_conn_max + 1) {
 		q->retried++;
-		if (q->sql.conn != NULL)
-			PQreset(q->sql.conn->db);
 		kore_pgsql_cleanup(&q->sql);
 		kore_pgsql_init(&q->sql);
 		kore_pgsql_bind_request(&q->sql, req);

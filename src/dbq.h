@@ -34,5 +34,6 @@ int	dbq_handle(struct http_request *,
 	    int (*)(struct http_request *, struct dbq *),
 	    void (*)(struct http_request *, struct dbq *));
 void	dbq_param(struct dbq *, int, const void *, size_t, int);
+int	dbq_conn_check(struct kore_pgsql *);
 
 #endif /* !CIVIC_DBQ_H */

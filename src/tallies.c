@@ -11,9 +11,10 @@
  * of a survey's tallies asks the database and keeps the document; while
  * the survey is read (within TALLY_HOT_MS of its last read), the worker
  * itself refreshes it in the background, TALLY_FRESH_MS after the last
- * refresh began or at once when it stored a response, one query at a time
- * per survey.  No reader waits for the database: a poll every second sees
- * numbers at most TALLY_FRESH_MS and one query old.  When the database is
+ * refresh began or at once when it stored a response: every survey due
+ * in one query, one query at a time however many surveys are read.  No
+ * reader waits for the database: a poll every second sees numbers at most
+ * TALLY_FRESH_MS and one query old.  When the database is
  * slow to answer, the cached numbers are still served up to TALLY_STALE_MS
  * old; past that, and for a survey no longer read, readers ask the
  * database themselves.
@@ -43,6 +44,7 @@ static int	tally_render(const struct resource *, const char *,
 		    const char *, struct doc *);
 static void	tally_tick(void *, u_int64_t);
 static void	tally_refreshed(struct kore_pgsql *, void *);
+static void	tally_refreshed_row(struct kore_pgsql *, int);
 
 struct tally_cache {
 	char			slug[CIVIC_ID_MAX + 1];
@@ -50,13 +52,15 @@ struct tally_cache {
 	uint64_t		fetched;	/* 0: nothing to serve */
 	uint64_t		read;		/* last served */
 	int			touched;	/* a response stored since */
-	uint64_t		started;	/* of the refresh */
-	struct kore_pgsql	sql;
 };
 
 static struct tally_cache	tally_cache[TALLY_CACHE_MAX];
-static struct tally_cache	*tally_refreshing;	/* one at a time */
 static int			tally_ticking;
+
+/* The refresh in flight: one at a time. */
+static struct kore_pgsql	tally_sql;
+static int			tally_refreshing;
+static uint64_t			tally_started;
 
 /* Forget every cached tally: the published data changed. */
 void
@@ -128,17 +132,11 @@ tally_store(const char *slug, struct doc *doc, uint64_t when, int reader)
 	size_t			 i;
 
 	if ((tc = tally_entry(slug)) == NULL) {
-		/* A free entry, or the one read longest ago (not busy). */
-		tc = NULL;
-		for (i = 0; i < TALLY_CACHE_MAX; i++) {
-			if (&tally_cache[i] == tally_refreshing)
-				continue;
-			if (tc == NULL || tally_cache[i].read < tc->read)
+		/* A free entry, or the one read longest ago. */
+		tc = &tally_cache[0];
+		for (i = 1; i < TALLY_CACHE_MAX; i++) {
+			if (tally_cache[i].read < tc->read)
 				tc = &tally_cache[i];
-		}
-		if (tc == NULL) {
-			doc_cleanup(doc);
-			return;
 		}
 		tc->read = kore_time_ms();
 	}
@@ -160,27 +158,34 @@ tally_store(const char *slug, struct doc *doc, uint64_t when, int reader)
 /*
  * Every TALLY_TICK_MS: refresh the surveys being read whose numbers are
  * older than TALLY_FRESH_MS or that this worker changed, without a
- * request, one at a time (with the content watcher, at most the two
- * connections dbq.c leaves to background queries).  A busy pool or a
- * database error means another try at the next tick.  Kore does not call
- * the callback of a query whose connection it dropped (a database
- * restart): a refresh not over after TALLY_GIVEUP_MS is given up.
+ * request, all of them in one query (with the content watcher, at most
+ * the two connections dbq.c leaves to background queries): a query per
+ * survey, one per tick, would keep only a few of them fresh.  A busy pool
+ * or a database error means another try at the next tick.  Kore does not
+ * call the callback of a query whose connection it dropped (the database
+ * went away under it): such a refresh is over, and one not over after
+ * TALLY_GIVEUP_MS is given up.
  */
 static void
 tally_tick(void *arg, u_int64_t now)
 {
 	struct tally_cache	*tc;
-	size_t			 i;
+	struct kore_buf		 slugs;
+	const char		*list;
+	size_t			 i, len;
 
 	(void)arg;
 
-	if ((tc = tally_refreshing) != NULL) {
-		if (now - tc->started < TALLY_GIVEUP_MS)
+	if (tally_refreshing) {
+		if (tally_sql.conn != NULL &&
+		    now - tally_started < TALLY_GIVEUP_MS)
 			return;
-		kore_pgsql_cleanup(&tc->sql);
-		tally_refreshing = NULL;
+		kore_pgsql_cleanup(&tally_sql);
+		tally_refreshing = 0;
 	}
 
+	/* The slugs due, separated by '/' (which no slug has). */
+	kore_buf_init(&slugs, 256);
 	for (i = 0; i < TALLY_CACHE_MAX; i++) {
 		tc = &tally_cache[i];
 		if (tc->doc.body == NULL ||
@@ -190,72 +195,112 @@ tally_tick(void *arg, u_int64_t now)
 		if (now - tc->fetched + TALLY_TICK_MS < TALLY_FRESH_MS &&
 		    !tc->touched)
 			continue;
-
-		kore_pgsql_init(&tc->sql);
-		kore_pgsql_bind_callback(&tc->sql, tally_refreshed, tc);
-		if (!kore_pgsql_setup(&tc->sql, API_DB, KORE_PGSQL_ASYNC) ||
-		    !kore_pgsql_query_params(&tc->sql, "SELECT status, body "
-		    "FROM api_tallies(NULL, $1)", 0, 1, tc->slug,
-		    (int)strlen(tc->slug), 0)) {
-			kore_pgsql_cleanup(&tc->sql);
-			return;
-		}
-		tc->touched = 0;
-		tc->started = now;
-		tally_refreshing = tc;
+		if (slugs.offset > 0)
+			kore_buf_append(&slugs, "/", 1);
+		kore_buf_append(&slugs, tc->slug, strlen(tc->slug));
+	}
+	if (slugs.offset == 0) {
+		kore_buf_cleanup(&slugs);
 		return;
+	}
+
+	/* A text parameter is read up to its NUL, whatever its length. */
+	list = kore_buf_stringify(&slugs, &len);
+
+	kore_pgsql_init(&tally_sql);
+	kore_pgsql_bind_callback(&tally_sql, tally_refreshed, NULL);
+	if (!kore_pgsql_setup(&tally_sql, API_DB, KORE_PGSQL_ASYNC) ||
+	    dbq_conn_check(&tally_sql) == -1 ||
+	    !kore_pgsql_query_params(&tally_sql, "SELECT s.slug, t.status, "
+	    "t.body FROM unnest(string_to_array($1, '/')) AS s (slug) "
+	    "CROSS JOIN LATERAL api_tallies(NULL, s.slug) AS t", 0, 1,
+	    list, (int)len, 0)) {
+		kore_pgsql_cleanup(&tally_sql);
+		kore_buf_cleanup(&slugs);
+		return;
+	}
+	kore_buf_cleanup(&slugs);
+
+	/*
+	 * Every survey read lately is in the query or had nothing new: what
+	 * a response stores from now on is for the next refresh.
+	 */
+	for (i = 0; i < TALLY_CACHE_MAX; i++) {
+		tc = &tally_cache[i];
+		if (tc->doc.body != NULL && tc->fetched != 0 &&
+		    now - tc->read <= TALLY_HOT_MS)
+			tc->touched = 0;
+	}
+	tally_started = now;
+	tally_refreshing = 1;
+}
+
+/*
+ * Store each survey's new numbers, while its results are public (and its
+ * entry still names it: it may have been dropped).  Numbers the database
+ * no longer shows without a key are not served from here any more.
+ */
+static void
+tally_refreshed_row(struct kore_pgsql *sql, int row)
+{
+	struct tally_cache	*tc;
+	const struct resource	*r;
+	struct doc		 out;
+	char			 slug[CIVIC_ID_MAX + 1];
+
+	(void)snprintf(slug, sizeof(slug), "%s",
+	    kore_pgsql_getvalue(sql, row, 0));
+	if ((tc = tally_entry(slug)) == NULL || tc->fetched == 0)
+		return;
+	if (strcmp(kore_pgsql_getvalue(sql, row, 1), "200") != 0) {
+		tc->fetched = 0;
+		return;
+	}
+	if ((r = survey_by_slug(slug)) == NULL)
+		return;
+	switch (tally_render(r, slug, kore_pgsql_getvalue(sql, row, 2),
+	    &out)) {
+	case 1:
+		tally_store(slug, &out, tally_started, 0);
+		break;
+	case 0:
+		/* No longer public: not served from here. */
+		doc_cleanup(&out);
+		if ((tc = tally_entry(slug)) != NULL)
+			tc->fetched = 0;
+		break;
 	}
 }
 
 static void
 tally_refreshed(struct kore_pgsql *sql, void *arg)
 {
-	struct tally_cache	*tc = arg;
-	const struct resource	*r;
-	struct doc		 out;
-	char			 slug[CIVIC_ID_MAX + 1];
+	int	row, rows;
+
+	(void)arg;
 
 	switch (sql->state) {
 	case KORE_PGSQL_STATE_WAIT:
 		break;
 	case KORE_PGSQL_STATE_RESULT:
-		/*
-		 * Stored only while the survey's results are public (and
-		 * the entry still names it: it may have been dropped).
-		 */
-		(void)snprintf(slug, sizeof(slug), "%s", tc->slug);
-		if (tc->fetched != 0 && kore_pgsql_ntuples(sql) == 1 &&
-		    !strcmp(kore_pgsql_getvalue(sql, 0, 0), "200") &&
-		    (r = survey_by_slug(slug)) != NULL) {
-			switch (tally_render(r, slug, kore_pgsql_getvalue(sql,
-			    0, 1), &out)) {
-			case 1:
-				tally_store(slug, &out, tc->started, 0);
-				break;
-			case 0:
-				/* No longer public: not served from here. */
-				doc_cleanup(&out);
-				tc->fetched = 0;
-				break;
-			}
-		}
+		rows = kore_pgsql_ntuples(sql);
+		for (row = 0; row < rows; row++)
+			tally_refreshed_row(sql, row);
 		kore_pgsql_continue(sql);
 		break;
 	case KORE_PGSQL_STATE_ERROR:
 		/*
 		 * Releases the connection, and calls back once more with
 		 * COMPLETE (from inside the cleanup): clean up once.  A broken
-		 * connection is reset by the next request that fails on it
-		 * (dbq.c).
+		 * connection is reconnected by the next query that takes it
+		 * (dbq_conn_check).
 		 */
 		kore_pgsql_cleanup(sql);
-		if (tally_refreshing == tc)
-			tally_refreshing = NULL;
+		tally_refreshing = 0;
 		break;
 	case KORE_PGSQL_STATE_COMPLETE:
 		/* Released by Kore (or by the cleanup above): nothing left. */
-		if (tally_refreshing == tc)
-			tally_refreshing = NULL;
+		tally_refreshing = 0;
 		break;
 	default:
 		kore_pgsql_continue(sql);

@@ -52,7 +52,14 @@ init_cluster() {
 	id postgres >/dev/null 2>&1 || die "no postgres user: install postgresql-15"
 	mkdir -p "$dir" "$sock"
 	chown postgres: "$dir" "$sock"
-	as_pg test -x "$dir" || die "the postgres user cannot reach $dir (check the permissions of its parents)"
+	if ! as_pg test -x "$dir"; then
+		# Name the outermost directory it cannot pass (e.g. /root, 0700).
+		local p=$dir
+		while [ "$p" != / ] && ! as_pg test -x "$(dirname "$p")"; do
+			p=$(dirname "$p")
+		done
+		die "the postgres user cannot reach $dir: $p ($(stat -c %A "$p")) lets no other user through; clone the repository elsewhere (e.g. /srv, see README.md)"
+	fi
 	as_pg "$PGBIN/initdb" -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 \
 	    --auth-local=trust --auth-host=scram-sha-256 >/dev/null
 	{

@@ -8,13 +8,25 @@ cluster before running pytest, and sets:
   CIVIC_PG_DIR, CIVIC_PG_PORT
                           the throwaway cluster (tools/pg.sh crash|start)
   CIVIC_CORS_TEST_ORIGIN  an origin the server is configured to allow
+  CIVIC_SERVER_PID        the Kore parent (server.py finds its workers)
 
-Every request has a timeout; every loop in the tests is bounded in count and
-in time. Tests only talk to the loopback server.
+and these change how the suite runs:
+
+  CIVIC_TEST_SHUFFLE      a seed: run the modules, and the tests inside each,
+                          in an order shuffled with it (printed in the header
+                          and before the summary)
+  CIVIC_TEST_WAIT_S       how long a wait polls before it fails (30 s)
+
+Every request has a timeout, every loop in the tests is bounded in count and
+in time, and every wait polls up to one limit (waiting.py). Tests only talk to
+the loopback server, and depend on no other test having run before them.
+After each module, the server must still have the workers it had, and its
+log no sign of a dead worker or a sanitizer report (server.py).
 """
 
 import json
 import os
+import random
 import socket
 import time
 import urllib.parse
@@ -23,9 +35,13 @@ import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
+import server
+import waiting
+
 BASE_URL = os.environ.get("CIVIC_BASE_URL", "http://127.0.0.1:8899").rstrip("/")
 CORS_ORIGIN = os.environ.get("CIVIC_CORS_TEST_ORIGIN", "http://allowed.test")
-TIMEOUT = 5.0  # seconds: no request of this suite may take longer
+TIMEOUT = waiting.WAIT_LIMIT_S  # no request waits longer for its answer
+SHUFFLE = os.environ.get("CIVIC_TEST_SHUFFLE", "")
 
 PROBLEM_TITLES = {
     "not-found": "Not Found",
@@ -37,24 +53,62 @@ PROBLEM_TITLES = {
 }
 
 
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers",
-        "last_in_file: run this test after every other test of its module")
+def pytest_report_header(config):
+    if SHUFFLE:
+        return "shuffled: CIVIC_TEST_SHUFFLE=%s" % SHUFFLE
+    return None
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The seed again (pytest -q prints no header), before the summary."""
+    if SHUFFLE:
+        terminalreporter.write_line("shuffled: CIVIC_TEST_SHUFFLE=%s" % SHUFFLE)
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Move tests marked last_in_file to the end of their module (stable)."""
-    first_seen = {}
-    for index, item in enumerate(items):
-        first_seen.setdefault(item.nodeid.split("::")[0], index)
+    """With CIVIC_TEST_SHUFFLE, a shuffled order: the modules in a random
+    order, and the tests of each module in a random order (each module's
+    tests stay together, so that its module-scoped fixtures are set up
+    once). The same seed gives the same order."""
+    if not SHUFFLE:
+        return
+    rng = random.Random(SHUFFLE)
+    modules = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    names = sorted(modules)
+    rng.shuffle(names)
+    items[:] = []
+    for name in names:
+        tests = modules[name]
+        rng.shuffle(tests)
+        items.extend(tests)
 
-    def key(pair):
-        index, item = pair
-        last = 1 if item.get_closest_marker("last_in_file") else 0
-        return (first_seen[item.nodeid.split("::")[0]], last, index)
 
-    items[:] = [item for _, item in sorted(enumerate(items), key=key)]
+@pytest.fixture(scope="module", autouse=True)
+def server_stays_healthy():
+    """After every module: the server has the workers it had before it (a
+    worker that died was restarted under another pid), and its log gained
+    no sign of a dead worker or of a sanitizer report."""
+    before = server.worker_pids() if server.SERVER_PID else None
+    yield
+    trouble = server.new_log_trouble() if server.LOG else []
+    if before is not None and server.worker_pids() != before:
+        trouble.append("workers %s became %s" % (sorted(before), sorted(server.worker_pids())))
+    assert not trouble, "the server after this module:\n" + "\n".join(trouble[:20])
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """What the log gained after the last module's check."""
+    if not server.LOG or not os.path.isfile(server.LOG):
+        return
+    trouble = server.new_log_trouble()
+    if trouble:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line("server log, after the last module: FAILED", red=True)
+        for line in trouble[:20]:
+            reporter.write_line("  " + line)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 class RawResponse:
@@ -144,19 +198,22 @@ class Api:
         data = b"\r\n".join(lines) + b"\r\n\r\n"
         deadline = time.monotonic() + timeout
         chunks = []
+
+        def late():
+            pytest.fail("no complete answer within %.1f s to %s %r; got so far: %r"
+                        % (timeout, method, target[:120], b"".join(chunks)[:500]))
+
         with socket.create_connection((self.host, self.port), timeout=timeout) as s:
             s.sendall(data)
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    pytest.fail("no complete answer within %.1f s to %s %r"
-                                % (timeout, method, target[:120]))
+                    late()
                 s.settimeout(left)
                 try:
                     chunk = s.recv(65536)
                 except socket.timeout:
-                    pytest.fail("no complete answer within %.1f s to %s %r"
-                                % (timeout, method, target[:120]))
+                    late()
                 except ConnectionResetError:
                     break
                 if not chunk:

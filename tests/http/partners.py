@@ -8,44 +8,42 @@ The harness (tools/test.sh) exports, besides what conftest.py reads:
 Each test makes its own survey (open, a window around now) and its own
 partner keys, so that tests do not depend on one another. A survey made over
 the API is served at once by the worker that took the write, and by the
-others within about half a second: make_survey() waits (bounded) until it is
-served (see wait_served for which worker answers the tests).
+others within a second: make_survey() waits (polling, up to the suite's
+limit) until every worker serves it, so that a test may then send its
+requests to any worker.
 
 Surveys made here are deleted from the database when their test module ends
-(the `cleanup_surveys` fixture, autouse in every module that imports it), so
-that the issue 2 tests that list /v1/surveys still see only the seed.
+(the `cleanup_surveys` fixture, autouse in every module that imports it), and
+the fixture waits until no worker serves them any more, so that the issue 2
+tests that list /v1/surveys still see only the seed.
 
-Every request has a timeout; every loop is bounded in count and in time.
+Every request has a timeout; every loop is bounded in count and in time, and
+every wait polls up to waiting.WAIT_LIMIT_S.
 """
 
 import concurrent.futures
-import contextlib
 import datetime
 import json
 import os
-import resource
 import select
-import socket
 import subprocess
 import threading
 import time
-import urllib.parse
 import uuid
 
 import pytest
 import requests
 
+import server
+import waiting
+
 BASE_URL = os.environ.get("CIVIC_BASE_URL", "http://127.0.0.1:8899").rstrip("/")
 ADMIN_KEY = os.environ.get("CIVIC_ADMIN_KEY", "")
 DATABASE_URL = os.environ.get("CIVIC_DATABASE_URL", "")
 SERVER_LOG = os.environ.get("CIVIC_SERVER_LOG")
-TIMEOUT = 10.0
+TIMEOUT = waiting.WAIT_LIMIT_S
 PLAN = "independence-2021"
 SEED_SURVEY = "community-survey-2020-21"
-LOAD_WAIT_S = 3.0
-# Public tallies are at most 250 ms and one query old (each worker refreshes
-# them in the background): 0.5 s leaves the query time to spare.
-TALLY_CACHE_WAIT_S = 0.5
 
 AGREEMENT_LEVELS = ["strongly_disagree", "disagree", "neutral", "agree", "strongly_agree"]
 RESPONSE_FIELDS = {"id", "survey", "partner", "external_id", "answers", "submitted_at",
@@ -88,9 +86,6 @@ def call(method, path, key=None, body=None, headers=None, session=None, fresh=Fa
          **kwargs):
     """One request. key: an API key (None: no Authorization). body: JSON to
     send (Content-Type: application/json). fresh: a new connection."""
-    global _last_write
-    if method not in ("GET", "HEAD", "OPTIONS"):
-        _last_write = time.monotonic()
     h = dict(auth(key))
     h.update(headers or {})
     kwargs.setdefault("timeout", TIMEOUT)
@@ -107,19 +102,13 @@ def call(method, path, key=None, body=None, headers=None, session=None, fresh=Fa
 
 
 _local = threading.local()
-_generation = 0     # bumped by other_worker(): keep-alive sessions start afresh
-_last_write = 0.0   # time.monotonic() of the last request that could write
 
 
 def _session():
-    """This thread's keep-alive session: a new one after other_worker(), so
-    that writes and reads go to the worker serving new connections."""
+    """This thread's keep-alive session."""
     s = getattr(_local, "session", None)
-    if s is None or getattr(_local, "generation", None) != _generation:
-        if s is not None:
-            s.close()
+    if s is None:
         s = _local.session = requests.Session()
-        _local.generation = _generation
     return s
 
 
@@ -208,86 +197,73 @@ def assert_bare_challenge(response):
         response.headers.get("WWW-Authenticate")
 
 
-def concurrently(fn, args, threads=20, timeout=60):
-    """fn(arg) for every arg, on `threads` threads; results in order."""
+def concurrently(fn, args, threads=20, timeout=None):
+    """fn(arg) for every arg, on `threads` threads; results in order. Each
+    call is one request (bounded by its timeout): when its result is
+    waited for, every call before it has ended, so it has started. A call
+    that is several requests passes a timeout of its own (s)."""
+    limit = timeout or 2 * waiting.WAIT_LIMIT_S
     with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
         futures = [pool.submit(fn, a) for a in args]
-        return [f.result(timeout=timeout) for f in futures]
+        return [f.result(timeout=limit) for f in futures]
 
 
-def _max_connections():
-    """worker_max_connections of conf/app.conf (Kore's default: 512)."""
-    conf = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "conf",
-                        "app.conf")
-    try:
-        with open(conf) as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) == 2 and parts[0] == "worker_max_connections":
-                    return int(parts[1])
-    except OSError:
-        pass
-    return 512
+def each_worker():
+    """A keep-alive connection to each worker (server.py), for requests that
+    must reach every worker: reply = conn.request(method, path, body=...,
+    key=...), with status_code, headers, content, text and json()."""
+    return server.workers()
 
 
-@contextlib.contextmanager
-def other_worker():
-    """While inside, more idle connections are held open than a worker may
-    have (worker_max_connections), so that Kore's accept lock has moved to
-    another worker, which then serves new connections. Best effort: the lock
-    moved in about three of four tries here. It stays where it went after
-    the connections are closed, so tests that use this are marked
-    last_in_file (conftest.py)."""
-    count = _max_connections() + 64
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < count + 256:
-        if hard != resource.RLIM_INFINITY and hard < count + 256:
-            pytest.skip("RLIMIT_NOFILE too low to hold %d connections" % count)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (count + 256, hard))
-    target = urllib.parse.urlsplit(BASE_URL)
-    held = []
-    try:
-        for _ in range(count):
-            held.append(socket.create_connection((target.hostname, target.port or 80),
-                                                 timeout=5))
-        time.sleep(0.02)
-        yield
-    finally:
-        global _generation
-        for s in held:
-            s.close()
-        time.sleep(0.05)
-        # Pooled surveys were made by the worker that served until now, and
-        # keep-alive connections stay with it: make the next surveys, and
-        # send the next requests, through the worker serving from now on.
-        with _lock:
-            del _pool[:]
-            _generation += 1
+def every_worker_serves(path, check, since, key=None, what=None):
+    """Poll path on every worker until check(reply) holds on each (up to
+    the suite's limit); {pid: waiting.Staleness} from since, the moment the
+    change was made (see waiting.Staleness)."""
+    seen = {w.pid: waiting.Staleness(since) for w in each_worker()}
+
+    def poll():
+        for w in each_worker():
+            if seen[w.pid].bound is not None:
+                continue
+            sent = time.monotonic()
+            r = w.request("GET", path, key=key)
+            if check(r):
+                seen[w.pid].fresh(time.monotonic(), r)
+            else:
+                seen[w.pid].stale(sent, r)
+        return seen
+
+    waiting.wait_until(poll, lambda s: all(x.bound is not None for x in s.values()),
+                       what or "%s served as expected by every worker" % path)
+    return seen
 
 
-def wait_newest_survey():
-    """Wait until the worker serving now has loaded the newest survey made
-    here (and so every older one)."""
-    with _lock:
-        newest = _created_surveys[-1] if _created_surveys else None
-    if newest:
-        wait_served(newest)
+# Documents that change with any published write (drafts only show to admins).
+AGREE_PATHS = [("/v1/plans?limit=200", None), ("/v1/plans?limit=200", "admin"),
+               ("/v1/plans/current", None), ("/v1/surveys?limit=200", None)]
 
 
-def spread_over_workers(check, cycles=4, surveys_loaded=False):
-    """check() on the worker serving now, then `cycles` times inside
-    other_worker() and again after it; four cycles miss a second worker
-    rarely (~0.4 %). With surveys_loaded, first waits until the worker
-    serving has loaded the newest survey made here."""
-    check()
-    for _ in range(cycles):
-        with other_worker():
-            if surveys_loaded:
-                wait_newest_survey()
-            check()
-        if surveys_loaded:
-            wait_newest_survey()
-        check()
+def wait_workers_agree():
+    """Wait until every worker serves the same bytes for AGREE_PATHS. A
+    write is served at once by the worker that took it, so that once they
+    agree, every worker has the writes made before (a test that changes the
+    published data calls this before it ends: the tests after it may
+    compare bytes across workers)."""
+    def fetch():
+        return {w.pid: [(r.status_code, r.headers.get("ETag")) for r in (
+            w.request("GET", path, key=ADMIN_KEY if who else None)
+            for path, who in AGREE_PATHS)] for w in each_worker()}
+
+    waiting.wait_until(fetch, lambda got: len({tuple(v) for v in got.values()}) == 1,
+                       "the same published data on every worker")
+
+
+def assert_fresh_within(seen, limit_s, what):
+    """No worker was seen serving the old state limit_s or more after the
+    change (seen: every_worker_serves())."""
+    late = {pid: x for pid, x in seen.items() if x.proven >= limit_s}
+    assert not late, "%s: still the old state %.1f s after the change on %r" % (
+        what, limit_s, late)
 
 
 # --- the database -----------------------------------------------------------------
@@ -312,10 +288,10 @@ class _Psql:
         if self.proc is not None:
             try:
                 self.proc.stdin.close()
-                self.proc.wait(timeout=5)
+                self.proc.wait(timeout=waiting.WAIT_LIMIT_S)
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
-                self.proc.wait(timeout=5)
+                self.proc.wait(timeout=waiting.WAIT_LIMIT_S)
             self.proc = None
 
     def _once(self, sql, timeout):
@@ -340,7 +316,7 @@ class _Psql:
         text = text[:-len(self.END) - 1] if text.endswith(self.END + "\n") else text
         return text
 
-    def run(self, sql, timeout=30):
+    def run(self, sql, timeout=waiting.WAIT_LIMIT_S):
         with self.lock:
             try:
                 text = self._once(sql, timeout)
@@ -463,27 +439,25 @@ def survey_body(**overrides):
     return body
 
 
-def wait_served(survey_id, check=lambda doc: True, gone=False, fail=True):
-    """Wait (bounded) until GET /v1/surveys/{id} is served (and check(doc)),
-    or is a 404 when gone, on fresh connections.
-
-    Kore hands its accept lock from worker to worker only when the holder is
-    busy, so the tests' requests, sequential or in bursts of a few dozen,
-    are all served by one worker: the one that took the write and loaded it
-    at once. After other_worker(), another worker serves new connections,
-    and the keep-alive sessions here start afresh."""
+def wait_served(survey_id, check=lambda doc: True, gone=False):
+    """Wait (polling, up to the suite's limit) until every worker serves
+    GET /v1/surveys/{id} (and check(doc) holds), or answers 404 when gone;
+    the document (None when gone). A write is served at once by the worker
+    that took it and by the others within a second (README: Freshness), so
+    that this is the moment after which any request sees it."""
     path = "/v1/surveys/" + survey_id
-    deadline = time.monotonic() + LOAD_WAIT_S
     want = 404 if gone else 200
-    while time.monotonic() < deadline:
-        r = get(path, fresh=True)
-        if r.status_code == want and (gone or check(r.json())):
-            return None if gone else r.json()
-        time.sleep(0.02)
-    if not fail:
-        return None
-    pytest.fail("survey %s not %s within %.1f s"
-                % (survey_id, "gone" if gone else "served as expected", LOAD_WAIT_S))
+    seen = every_worker_serves(
+        path, lambda r: r.status_code == want and (gone or check(r.json())),
+        time.monotonic(), what="survey %s %s by every worker" % (
+            survey_id, "gone" if gone else "served as expected"))
+    return None if gone else seen[min(seen)].last.json()
+
+
+def remember_survey(survey_id):
+    """Delete survey_id when the module ends (cleanup_surveys)."""
+    with _lock:
+        _created_surveys.append(survey_id)
 
 
 def post_survey(body):
@@ -491,8 +465,7 @@ def post_survey(body):
     when the module ends)."""
     r = post("/v1/surveys", body, ADMIN_KEY)
     if r.status_code == 201:
-        with _lock:
-            _created_surveys.append(body["id"])
+        remember_survey(body["id"])
     return r
 
 
@@ -571,7 +544,7 @@ def cleanup_surveys():
         del _pool[:]
     if slugs and DATABASE_URL:
         delete_surveys(slugs)
-        wait_served(slugs[-1], gone=True, fail=False)
+        wait_served(slugs[-1], gone=True)
     _psql.close()
 
 
@@ -628,13 +601,25 @@ def walk(path, key, headers=None, max_pages=500):
     pytest.fail("walk of %s did not end within %d pages" % (path, max_pages))
 
 
+def tally_version(survey_id):
+    """The version of a survey's counters in the database (api_tallies)."""
+    return psql("SELECT coalesce(sum(c.n), 0) FROM tally_counters c JOIN surveys s "
+                "ON s.id = c.survey_id WHERE s.slug = %s AND c.question = ''"
+                % sql_text(survey_id))
+
+
 def tallies(survey_id, key=None, wait=True):
-    """The tallies document. First waits until TALLY_CACHE_WAIT_S have
-    passed since the last write (public tallies are at most 250 ms and one
-    query old)."""
-    if wait:
-        time.sleep(max(0.0, TALLY_CACHE_WAIT_S - (time.monotonic() - _last_write)))
-    return ok_json(get("/v1/surveys/%s/tallies" % survey_id, key))
+    """The tallies document. Public tallies are served from each worker's
+    memory, at most 250 ms and one query old: with wait, polls until the
+    document shows the counters the database holds now (its version)."""
+    path = "/v1/surveys/%s/tallies" % survey_id
+    if not wait:
+        return ok_json(get(path, key))
+    version = tally_version(survey_id)
+    r = waiting.wait_until(lambda: get(path, key),
+                           lambda r: r.status_code != 200 or r.json()["version"] == version,
+                           "the tallies of %s at version %s" % (survey_id, version))
+    return ok_json(r)
 
 
 def question_tally(doc, qid):

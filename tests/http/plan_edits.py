@@ -12,17 +12,18 @@ expects to hold every plan a caller without a key sees).
 Requests go over the keep-alive session of partners.py: the worker that took
 a write serves it on the next request, which goes to that same worker.
 
-Every request has a timeout; every loop is bounded in count and in time.
+Every request has a timeout; every loop is bounded in count and in time, and
+every wait polls up to waiting.WAIT_LIMIT_S.
 """
 
 import re
 import secrets
-import time
 import uuid
 
 import pytest
 
 import partners as p
+import waiting
 
 ADMIN = p.ADMIN_KEY
 PAST = "2001-01-01"               # an adoption date before the seed plan's
@@ -283,19 +284,14 @@ def walk_pages(path, key=ADMIN, max_pages=200):
     pytest.fail("walk of %s did not end within %d pages" % (path, max_pages))
 
 
-def wait_for(fetch_fn, check, limit_s=2.0, what="the expected state"):
-    """fetch_fn() until check(result) (bounded in time); the last result."""
-    deadline = time.monotonic() + limit_s
-    while True:
-        result = fetch_fn()
-        if check(result):
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail("not %s within %.1f s: %r" % (what, limit_s, result))
-        time.sleep(0.02)
+def wait_for(fetch_fn, check, what="the expected state"):
+    """fetch_fn() until check(result) (polling, up to the suite's limit);
+    the result."""
+    return waiting.wait_until(fetch_fn, check, what)
 
 
 def settle():
-    """Wait until every worker serves the last write (documented bound: 1 s),
-    so that modules after this one see the same bytes on every worker."""
-    time.sleep(max(0.0, 1.1 - (time.monotonic() - p._last_write)))
+    """Wait until every worker serves the same published data, so that the
+    tests after this module's writes find the same bytes on every worker
+    (partners.wait_workers_agree)."""
+    p.wait_workers_agree()

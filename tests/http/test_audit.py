@@ -71,11 +71,19 @@ def assert_entry(entry):
     assert set(entry) == e.AUDIT_FIELDS, entry
     assert isinstance(entry["id"], int) and not isinstance(entry["id"], bool), entry
     assert isinstance(entry["at"], str) and e.UTC_TIME_RE.match(entry["at"]), entry
+    # A UTC time of this test run (the database runs on this machine's
+    # clock): not in the future, not from another day.
     now = datetime.datetime.now(datetime.timezone.utc)
-    assert abs((parse_time(entry["at"]) - now).total_seconds()) < 120, (entry["at"], now)
+    at = parse_time(entry["at"])
+    assert now - datetime.timedelta(days=1) < at <= now + datetime.timedelta(seconds=1), (
+        entry["at"], now)
     assert entry["resource"] in e.RESOURCES, entry
     assert entry["action"] in ("create", "update", "delete"), entry
-    assert isinstance(entry["path"], str) and entry["path"].startswith("/v1/"), entry
+    # Null only for a row changed outside the API whose path cannot be told
+    # any more (OpenAPI: AuditEntry.path), e.g. a survey's questions deleted
+    # in psql with the survey, as the tests' clean-up does.
+    assert (isinstance(entry["path"], str) and entry["path"].startswith("/v1/")) or (
+        entry["path"] is None and entry["actor"]["type"] == "database"), entry
     assert entry["request_id"] is None or isinstance(entry["request_id"], str), entry
     assert entry["before"] is None or isinstance(entry["before"], dict), entry
     assert entry["after"] is None or isinstance(entry["after"], dict), entry
@@ -326,7 +334,7 @@ def test_a_plain_sql_update_is_recorded_with_actor_database():
     assert [x for x in history if x["id"] == entry["id"]] == [
         e.without(entry, "actor", "request_id")]
     # And served, as any change to the plan tables is.
-    e.wait_for(lambda: p.ok_json(p.get(path))["title"], lambda t: t == title, 1.5,
+    e.wait_for(lambda: p.ok_json(p.get(path))["title"], lambda t: t == title,
                "the SQL change served")
 
 

@@ -1,5 +1,6 @@
 """Odd request targets never get a 5xx and never hang: each gets a 4xx
-problem document (or a 200 where the input is actually fine) within 5 s.
+problem document (or a 200 where the input is actually fine), not Kore's
+own empty 408 after its header timeout, nor silence.
 
 Targets are sent byte for byte over a raw socket (api.raw): requests and
 http.client would normalise or refuse them. Adding a case is adding a line."""
@@ -103,26 +104,26 @@ def check(response, allowed, problem):
 
 @pytest.mark.parametrize("target,allowed", [(t, a) for _, t, a in PATH_CASES],
                          ids=[name for name, _, _ in PATH_CASES])
-def test_odd_path_is_a_4xx_problem_within_5_s(api, problem, target, allowed):
-    check(api.raw("GET", target, timeout=5), allowed, problem)
+def test_odd_path_is_a_4xx_problem(api, problem, target, allowed):
+    check(api.raw("GET", target), allowed, problem)
 
 
 @pytest.mark.parametrize("query,allowed", [(q, a) for _, q, a in QUERY_CASES],
                          ids=[name for name, _, _ in QUERY_CASES])
-def test_odd_query_string_is_a_4xx_problem_within_5_s(api, problem, query, allowed):
+def test_odd_query_string_is_a_4xx_problem(api, problem, query, allowed):
     if isinstance(query, str):
         query = query.encode("ascii")
     target = OBJECTIVES.encode("ascii") + query
-    check(api.raw("GET", target, timeout=5), allowed, problem)
+    check(api.raw("GET", target), allowed, problem)
 
 
 def test_empty_query_serves_the_same_bytes_as_no_query(api):
     assert api.raw("GET", OBJECTIVES + "?").content == api.raw("GET", OBJECTIVES).content
 
 
-def test_request_line_over_kores_uri_limit_is_a_4xx_within_5_s(api):
+def test_request_line_over_kores_uri_limit_is_a_4xx(api):
     # 2500 bytes > HTTP_URI_LEN (2000): Kore itself answers 414 (no problem body).
-    r = api.raw("GET", "/v1/plans/" + "a" * 2500, timeout=5)
+    r = api.raw("GET", "/v1/plans/" + "a" * 2500)
     assert r.status_code is not None and 400 <= r.status_code < 500, r
 
 
@@ -131,6 +132,11 @@ def test_query_parameter_on_a_document_route_is_a_400(api, invalid_parameter, pa
     invalid_parameter(api.get(path + "?limit=5"), "limit", path)
 
 
-def test_server_still_answers_after_the_odd_requests(api):
+def test_server_still_answers_after_every_odd_request(api):
+    for _, target, _ in PATH_CASES:
+        api.raw("GET", target)
+    for _, query, _ in QUERY_CASES:
+        api.raw("GET", OBJECTIVES.encode("ascii") + (
+            query.encode("ascii") if isinstance(query, str) else query))
     assert api.get("/healthz", fresh=True).status_code == 200
     assert api.get(PLAN, fresh=True).status_code == 200

@@ -9,6 +9,7 @@ import threading
 import uuid
 
 import partners as p
+import waiting
 from partners import cleanup_surveys  # noqa: F401  (autouse: drops this module's surveys)
 
 pytestmark = p.needs_harness
@@ -19,7 +20,7 @@ THREADS = 20
 def race(n, fn):
     """fn(i) for i in range(n), each thread starting at the same moment (a
     barrier), every call on its own connection."""
-    barrier = threading.Barrier(n, timeout=30)
+    barrier = threading.Barrier(n, timeout=waiting.WAIT_LIMIT_S)
 
     def one(i):
         barrier.wait()
@@ -136,7 +137,7 @@ def test_1000_concurrent_submissions_from_5_partners_tally_exactly_the_database_
         r = p.submit(survey, bodies[i], keys[i % 5], session=s)
         return r.status_code, (r.content[:200] if r.status_code != 201 else None)
 
-    results = p.concurrently(submit, range(1000), threads=THREADS, timeout=120)
+    results = p.concurrently(submit, range(1000), threads=THREADS)
     assert collections.Counter(s for s, _ in results) == {201: 1000}, [
         x for x in results if x[0] != 201][:5]
 

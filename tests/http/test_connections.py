@@ -12,8 +12,8 @@
   that differ, or a body on a method whose body is not read, get a 400
   problem and the connection is closed.
 
-Worker memory is read from /proc/PID/status (VmRSS) of the children of
-Kore's parent, whose PID is in CIVIC_KORE_PIDFILE (set by tools/test.sh).
+Worker memory is read from /proc/PID/status (VmRSS) of the server's
+workers (server.worker_pids()).
 """
 
 import os
@@ -24,16 +24,17 @@ import time
 import pytest
 
 import partners as p
+import server
+import waiting
 from conftest import _parse_raw
 
-PIDFILE = os.environ.get("CIVIC_KORE_PIDFILE", "")
 BUNDLE = "/docs/swagger-ui-bundle.js"
 BUNDLE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                            "build", "docs", "swagger-ui-bundle.js")
 CLIENTS = 300
 REQUESTS_PER_CLIENT = 200
 MEMORY_BOUND_MB = 64    # most a worker's RSS may grow by, with CLIENTS such clients
-WAIT_S = 30.0           # the most any wait here polls for
+WAIT_S = waiting.WAIT_LIMIT_S    # the most any wait here polls for
 SETTLE_S = 2.0          # worker memory unchanged this long: done growing
 
 
@@ -43,19 +44,8 @@ def host_port():
 
 def worker_pids():
     """The PIDs of Kore's workers (the children of its parent)."""
-    if not PIDFILE:
-        pytest.skip("CIVIC_KORE_PIDFILE is not set (tools/test.sh sets it)")
-    with open(PIDFILE) as f:
-        parent = f.read().strip()
-    pids = []
-    for pid in os.listdir("/proc"):
-        try:
-            with open("/proc/%s/stat" % pid) as f:
-                if f.read().rsplit(")", 1)[1].split()[1] == parent:
-                    pids.append(int(pid))
-        except (OSError, IndexError):
-            continue
-    assert pids, "no worker of Kore's parent %s" % parent
+    pids = sorted(server.worker_pids())
+    assert pids, "no worker of the server %d" % server.SERVER_PID
     return pids
 
 

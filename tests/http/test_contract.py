@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+import waiting
+
 try:
     import jsonschema
 except ImportError:  # Debian: python3-jsonschema
@@ -149,7 +151,8 @@ def test_openapi_document_lints_clean_with_redocly():
     # --no: never download anything, use the pinned local devDependency.
     run = subprocess.run(
         ["npx", "--no", "redocly", "lint", "--format=json", "docs/openapi.json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+        cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=6 * waiting.WAIT_LIMIT_S)   # a guard against a hung tool only
     assert run.returncode == 0, "redocly lint failed:\n" + run.stdout[-6000:] + run.stderr[-3000:]
     report = json.loads(run.stdout)
     problems = ["%s %s: %s" % (p.get("severity"), p.get("ruleId"), p.get("message"))

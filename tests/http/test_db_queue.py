@@ -8,9 +8,9 @@ leave no slot behind."""
 import collections
 import concurrent.futures
 import subprocess
-import time
 
 import partners as p
+import waiting
 from partners import cleanup_surveys  # noqa: F401  (autouse: drops this module's surveys)
 
 pytestmark = p.needs_harness
@@ -18,7 +18,7 @@ pytestmark = p.needs_harness
 # More than both workers' pools (conf/app.conf: pgsql_conn_max 9 per worker,
 # 7 of them for requests).
 WAITING = 40
-HOLD_S = 1.5    # under the service's statement_timeout (5 s)
+SLOTS = 7
 
 
 class Held:
@@ -38,45 +38,55 @@ class Held:
     def __exit__(self, *exc):
         self.proc.stdin.write("COMMIT;\n")
         self.proc.stdin.close()
-        self.proc.wait(timeout=10)
+        self.proc.wait(timeout=waiting.WAIT_LIMIT_S)
+
+    @staticmethod
+    def waiting():
+        """Sessions waiting for the lock (each a request holding a pooled
+        connection)."""
+        return int(p.psql("SELECT count(*) FROM pg_locks WHERE NOT granted "
+                          "AND relation = 'responses'::regclass"))
 
 
-def submit_all(survey, key, n, timeout):
+def submit_all(survey, key, n, timeout=waiting.WAIT_LIMIT_S):
     def one(i):
         try:
             return p.post(p.responses_path(survey), p.response_body(), key, fresh=True,
                           timeout=timeout).status_code
         except p.requests.exceptions.RequestException as e:
             return type(e).__name__
-    return p.concurrently(one, range(n), threads=n, timeout=60)
+    return p.concurrently(one, range(n), threads=n)
 
 
 def test_submissions_beyond_the_pool_wait_and_all_complete():
     survey = p.make_survey()["id"]
     partner = p.create_key()
     before = p.survey_response_count(survey)
-    with Held():
-        started = time.monotonic()
+    with Held() as held:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-        pending = pool.submit(submit_all, survey, partner["key"], WAITING, 30)
-        time.sleep(HOLD_S)
+        pending = pool.submit(submit_all, survey, partner["key"], WAITING)
+        # At least one worker's pool full of submissions waiting for the
+        # lock; the others wait in the queue in front of it.
+        waiting.wait_until(held.waiting, lambda n: n >= SLOTS,
+                           "%d submissions waiting for the lock" % SLOTS)
         assert not pending.done(), "submissions did not wait for the lock"
         assert p.survey_response_count(survey) == before
-    statuses = collections.Counter(pending.result(timeout=60))
+    statuses = collections.Counter(pending.result(timeout=2 * waiting.WAIT_LIMIT_S))
     pool.shutdown()
     assert statuses == {201: WAITING}, statuses
     assert p.survey_response_count(survey) == before + WAITING
-    assert time.monotonic() - started < 30
 
 
 def test_clients_that_give_up_while_waiting_leave_no_slot_behind():
     first, then = (s["id"] for s in p.make_surveys([{}, {}]))
     partner = p.create_key()
     with Held():
+        # The lock is held until every client has given up: none can be
+        # answered in time, however slow the machine.
         gave_up = submit_all(first, partner["key"], WAITING, timeout=0.5)
     assert set(gave_up) == {"ReadTimeout"}, collections.Counter(gave_up)
     # Every slot is free again: as many submissions as before, at once,
     # all stored (a leaked slot would leave some waiting until the timeout).
-    statuses = collections.Counter(submit_all(then, partner["key"], WAITING, timeout=5))
+    statuses = collections.Counter(submit_all(then, partner["key"], WAITING))
     assert statuses == {201: WAITING}, statuses
     assert p.survey_response_count(then) == WAITING

@@ -384,11 +384,11 @@ def test_a_nul_byte_anywhere_in_the_head_is_a_400(api, target, headers):
 
 def test_a_nul_byte_in_one_request_does_not_mark_the_next_on_the_connection(api):
     head = ("GET /healthz HTTP/1.1\r\nHost: %s:%d\r\n" % (api.host, api.port)).encode()
-    with socket.create_connection((api.host, api.port), timeout=10) as s:
+    with socket.create_connection((api.host, api.port), timeout=p.TIMEOUT) as s:
         answers = []
         for extra in (b"X-Note: a\0b\r\n", b""):
             s.sendall(head + extra + b"\r\n")
-            data, deadline = b"", time.monotonic() + 10
+            data, deadline = b"", time.monotonic() + p.TIMEOUT
             while b"\r\n\r\n" not in data or not _complete(data):
                 assert time.monotonic() < deadline, data
                 chunk = s.recv(65536)

@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 import partners as p
+import waiting
 from partners import cleanup_surveys  # noqa: F401  (autouse: drops this module's surveys)
 
 pytestmark = p.needs_harness
@@ -310,7 +311,8 @@ def test_the_unique_constraint_holds_in_the_database(survey, partner):
         ["psql", "-X", "-qtA", p.DATABASE_URL, "-c",
          "INSERT INTO responses (survey_id, key_id, external_id, body_hash, answers) "
          "SELECT survey_id, key_id, external_id, body_hash, answers FROM responses "
-         "WHERE public_id = '%s'" % created["id"]], capture_output=True, text=True, timeout=30)
+         "WHERE public_id = '%s'" % created["id"]], capture_output=True, text=True,
+        timeout=waiting.WAIT_LIMIT_S)
     assert out.returncode != 0 and "duplicate key" in out.stderr, out
     assert p.survey_response_count(survey) == 1
 
@@ -429,7 +431,10 @@ def test_pages_of_2_keep_the_order_and_carry_a_link_to_the_next(survey, partner)
 
 def test_since_lists_only_responses_created_at_or_after_it(survey, partner):
     early = [p.submit_ok(survey, p.response_body(), partner["key"]) for _ in range(2)]
-    time.sleep(1.1)  # created_at is shown to the second
+    # created_at is shown to the second: the next ones in a later second (the
+    # database runs on this machine's clock).
+    waiting.wait_until(p.now_utc, lambda now: now.replace(microsecond=0) > parse_time(
+        early[-1]["created_at"]), "a second after the last early response")
     late = [p.submit_ok(survey, p.response_body(), partner["key"]) for _ in range(2)]
     since = late[0]["created_at"]
     assert parse_time(since) > parse_time(early[-1]["created_at"])
@@ -479,9 +484,9 @@ def test_walking_pages_of_7_while_responses_arrive_neither_skips_nor_repeats(
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        deadline = time.monotonic() + 5
-        while len(written) < 3 and not refused and time.monotonic() < deadline:
-            time.sleep(0.01)
+        waiting.wait_until(lambda: (len(written), list(refused)),
+                           lambda seen: seen[0] >= 3 or seen[1],
+                           "three responses written during the walk")
         ids, path = [], p.responses_path(survey) + "?limit=7&order=" + order
         for _ in range(100):
             body = p.ok_json(p.get(path, p.ADMIN_KEY))
@@ -495,7 +500,8 @@ def test_walking_pages_of_7_while_responses_arrive_neither_skips_nor_repeats(
             pytest.fail("the walk did not end within 100 pages")
     finally:
         stop.set()
-        thread.join(timeout=30)
+        thread.join(timeout=waiting.WAIT_LIMIT_S)
+    assert not thread.is_alive(), "the writer did not stop"
     assert refused == []
     assert len(written) > 0, "the writer wrote nothing during the walk"
     assert len(ids) == len(set(ids)), "a response was listed twice"
