@@ -46,7 +46,7 @@ history_plan(const char *path, char *out, size_t len)
 {
 	const char	*rest;
 
-	rest = path_id(path, "/v1/plans/", out, len);
+	rest = request_path_id(path, "/v1/plans/", out, len);
 	return (rest != NULL && strcmp(rest, "/history") == 0 ? 0 : -1);
 }
 
@@ -73,7 +73,7 @@ audit_prepare(struct http_request *req, struct dbq *q)
 
 	/* The audit needs an admin key; a plan's history, none. */
 	keyed = !history || http_request_header(req, "authorization", &hv);
-	if (keyed && auth_key_hash(req, hash) == -1)
+	if (keyed && request_key_hash(req, hash) == -1)
 		return (0);
 
 	if (query_parse(&qs, req->query_string, &p) == -1 ||
@@ -160,5 +160,5 @@ audit_finish(struct http_request *req, struct dbq *q)
 		    plan);
 	else
 		(void)snprintf(path, sizeof(path), "/v1/audit");
-	dbq_send_list(req, q, path, CT_JSON, NULL);
+	reply_list(req, q, path, CT_JSON, NULL);
 }

@@ -35,5 +35,9 @@ int	dbq_handle(struct http_request *,
 	    void (*)(struct http_request *, struct dbq *));
 void	dbq_param(struct dbq *, int, const void *, size_t, int);
 int	dbq_conn_check(struct kore_pgsql *);
+void	dbq_text_param(struct dbq *, const char *, const char *);
+void	dbq_page_keys(struct dbq *, int, int, const int64_t *);
+int	dbq_page_params(struct http_request *, struct dbq *,
+	    const struct query *, const char *, size_t, int64_t *, int *);
 
 #endif /* !CIVIC_DBQ_H */

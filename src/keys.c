@@ -41,11 +41,11 @@ keys_prepare(struct http_request *req, struct dbq *q)
 		return (0);
 	if (req->owner != NULL)
 		req->owner->http_timeout = 0;
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
 
 	if (req->method == HTTP_METHOD_POST) {
-		if ((text = body_text(req)) == NULL)
+		if ((text = request_text(req)) == NULL)
 			return (0);
 		if (apikey_generate(key, id) == -1) {
 			free(text);
@@ -104,12 +104,12 @@ keys_finish(struct http_request *req, struct dbq *q)
 	char		*out;
 
 	if (req->method != HTTP_METHOD_POST) {
-		dbq_send_list(req, q, "/v1/keys", CT_JSON, NULL);
+		reply_list(req, q, "/v1/keys", CT_JSON, NULL);
 		return;
 	}
 	if (q->result == NULL || PQntuples(q->result) != 1 ||
 	    strcmp(PQgetvalue(q->result, 0, 0), "201") != 0) {
-		dbq_send_result(req, q);
+		reply_result(req, q);
 		return;
 	}
 
@@ -137,7 +137,7 @@ keys_finish(struct http_request *req, struct dbq *q)
 int
 keys_item(struct http_request *req)
 {
-	return (dbq_handle(req, key_prepare, dbq_send_result));
+	return (dbq_handle(req, key_prepare, reply_result));
 }
 
 static int
@@ -148,7 +148,7 @@ key_prepare(struct http_request *req, struct dbq *q)
 
 	if (!api_begin(req, HTTP_METHOD_DELETE | HTTP_METHOD_OPTIONS, 1))
 		return (0);
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
 
 	id = req->path + strlen("/v1/keys/");

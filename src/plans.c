@@ -139,7 +139,7 @@ plans_prepare(struct http_request *req, struct dbq *q)
 	}
 	if (!api_begin(req, plan_methods(&pp), 1))
 		return (0);
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
 
 	if (req->method == HTTP_METHOD_GET || req->method == HTTP_METHOD_HEAD) {
@@ -166,13 +166,13 @@ plans_write(struct http_request *req, struct dbq *q,
 	long		 year;
 	int		 has_if_match, del, i;
 
-	if ((has_if_match = if_match_read(req, if_match,
+	if ((has_if_match = request_if_match(req, if_match,
 	    sizeof(if_match))) == -1)
 		return (0);
 
 	del = req->method == HTTP_METHOD_DELETE;
 	text = NULL;
-	if (!del && (text = body_text(req)) == NULL)
+	if (!del && (text = request_text(req)) == NULL)
 		return (0);
 
 	dbq_param(q, 0, hash, APIKEY_HASH_LEN, 1);
@@ -237,23 +237,23 @@ plans_finish(struct http_request *req, struct dbq *q)
 	int		 admin;
 
 	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD) {
-		dbq_send_result(req, q);
+		reply_result(req, q);
 		if (req->status >= 200 && req->status < 300)
-			app_content_reload();
+			snapshot_reload();
 		return;
 	}
 
 	/* A read with a key: who it is, then the data it may see. */
 	if (q->result == NULL || PQntuples(q->result) != 1 ||
 	    strcmp(PQgetvalue(q->result, 0, 0), "200") != 0) {
-		dbq_send_result(req, q);
+		reply_result(req, q);
 		return;
 	}
 	j = json_loads(PQgetvalue(q->result, 0, 1), 0, &jerr);
 	admin = json_is_true(json_object_get(j, "admin"));
 	json_decref(j);
 
-	c = admin ? app_content_admin() : app_content();
+	c = admin ? snapshot_admin() : snapshot_get();
 	(void)plan_path_parse(req->path, &pp);
 	if (pp.depth == 0 || pp.depth == 2)
 		(void)resource_collection_send(req, c, CACHE_PRIVATE);

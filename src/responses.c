@@ -46,7 +46,7 @@ survey_doc(const char *slug)
 {
 	const struct resource	*r;
 
-	r = survey_by_slug(slug);
+	r = snapshot_survey(slug);
 	return (r != NULL ? r->json : NULL);
 }
 
@@ -80,8 +80,8 @@ check_body(json_t *body, const char *slug, struct answers *a)
 
 	memset(a, 0, sizeof(*a));
 	survey = survey_doc(slug);
-	return (answers_check(body, survey, content_objective_ids(app_content(),
-	    survey, 1), time(NULL), a));
+	return (answers_check(body, survey,
+	    content_objective_ids(snapshot_get(), survey, 1), time(NULL), a));
 }
 
 int
@@ -117,9 +117,9 @@ submit_prepare(struct http_request *req, struct dbq *q)
 
 	if (!accept_json_header(req))
 		return (0);
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (survey_from_path(req->path, slug, sizeof(slug)) == -1) {
+	if (request_survey_slug(req->path, slug, sizeof(slug)) == -1) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
 		return (0);
@@ -138,7 +138,7 @@ submit_prepare(struct http_request *req, struct dbq *q)
 		api_error(req, PROBLEM_NOT_FOUND, "No survey '%s'.", slug);
 		return (0);
 	}
-	if ((body = body_json(req)) == NULL)
+	if ((body = request_json(req)) == NULL)
 		return (0);
 	if (check_body(body, slug, &a) == -1) {
 		answers_cleanup(&a);
@@ -190,7 +190,7 @@ submit_prepare(struct http_request *req, struct dbq *q)
 static void
 submit_finish(struct http_request *req, struct dbq *q)
 {
-	dbq_send_result(req, q);
+	reply_result(req, q);
 	if (req->status == HTTP_STATUS_CREATED ||
 	    (req->status == HTTP_STATUS_OK &&
 	    strstr(req->path, "/void") != NULL))
@@ -215,9 +215,9 @@ list_prepare(struct http_request *req, struct dbq *q)
 		    "available as application/json or text/csv.");
 		return (0);
 	}
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (survey_from_path(req->path, slug, sizeof(slug)) == -1) {
+	if (request_survey_slug(req->path, slug, sizeof(slug)) == -1) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
 		return (0);
@@ -282,10 +282,10 @@ render_csv(struct http_request *req, json_t *env, size_t *len)
 	const struct resource	*r;
 	char			 slug[CIVIC_ID_MAX + 1];
 
-	if ((r = survey_resource(req->path, slug, sizeof(slug))) == NULL)
+	if ((r = request_survey(req->path, slug, sizeof(slug))) == NULL)
 		return (NULL);
 	return (csv_responses(json_object_get(env, "items"), r->json,
-	    content_objective_ids(app_content(), r->json, 0), len));
+	    content_objective_ids(snapshot_get(), r->json, 0), len));
 }
 
 static void
@@ -297,13 +297,13 @@ collection_finish(struct http_request *req, struct dbq *q)
 		submit_finish(req, q);
 		return;
 	}
-	(void)survey_from_path(req->path, slug, sizeof(slug));
+	(void)request_survey_slug(req->path, slug, sizeof(slug));
 	(void)snprintf(path, sizeof(path), "/v1/surveys/%s/responses", slug);
 	if (wants_csv(req))
-		dbq_send_list(req, q, path, "text/csv; charset=utf-8",
+		reply_list(req, q, path, "text/csv; charset=utf-8",
 		    render_csv);
 	else
-		dbq_send_list(req, q, path, CT_JSON, NULL);
+		reply_list(req, q, path, CT_JSON, NULL);
 }
 
 int
@@ -315,7 +315,7 @@ responses_batch(struct http_request *req)
 static void
 batch_finish(struct http_request *req, struct dbq *q)
 {
-	dbq_send_result(req, q);
+	reply_result(req, q);
 	if (req->status == HTTP_STATUS_OK)
 		tallies_touch();
 }
@@ -410,9 +410,9 @@ batch_prepare(struct http_request *req, struct dbq *q)
 		return (0);
 	if (req->owner != NULL)
 		req->owner->http_timeout = 0;
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (survey_from_path(req->path, slug, sizeof(slug)) == -1) {
+	if (request_survey_slug(req->path, slug, sizeof(slug)) == -1) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
 		return (0);
@@ -421,7 +421,7 @@ batch_prepare(struct http_request *req, struct dbq *q)
 		api_error(req, PROBLEM_NOT_FOUND, "No survey '%s'.", slug);
 		return (0);
 	}
-	if ((body = body_json(req)) == NULL)
+	if ((body = request_json(req)) == NULL)
 		return (0);
 
 	if ((errors = batch_envelope(body)) == NULL) {
@@ -498,7 +498,7 @@ response_id(struct http_request *req, char *id, size_t len)
 int
 responses_item(struct http_request *req)
 {
-	return (dbq_handle(req, item_prepare, dbq_send_result));
+	return (dbq_handle(req, item_prepare, reply_result));
 }
 
 static int
@@ -509,9 +509,9 @@ item_prepare(struct http_request *req, struct dbq *q)
 
 	if (!api_begin(req, API_READ_METHODS, 1) || api_no_query(req) == -1)
 		return (0);
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (survey_from_path(req->path, slug, sizeof(slug)) == -1 ||
+	if (request_survey_slug(req->path, slug, sizeof(slug)) == -1 ||
 	    response_id(req, id, sizeof(id)) == -1) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
@@ -541,15 +541,15 @@ void_prepare(struct http_request *req, struct dbq *q)
 		return (0);
 	if (req->owner != NULL)
 		req->owner->http_timeout = 0;
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (survey_from_path(req->path, slug, sizeof(slug)) == -1 ||
+	if (request_survey_slug(req->path, slug, sizeof(slug)) == -1 ||
 	    response_id(req, id, sizeof(id)) == -1) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
 		return (0);
 	}
-	if ((text = body_text(req)) == NULL)
+	if ((text = request_text(req)) == NULL)
 		return (0);
 
 	q->query = "SELECT status, body, location FROM "

@@ -55,18 +55,19 @@ survey_write_prepare(struct http_request *req, struct dbq *q)
 		return (0);
 	if (req->owner != NULL)
 		req->owner->http_timeout = 0;
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (!create && survey_from_path(req->path, slug, sizeof(slug)) == -1) {
+	if (!create &&
+	    request_survey_slug(req->path, slug, sizeof(slug)) == -1) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
 		return (0);
 	}
 	has_if_match = 0;
-	if (!create && (has_if_match = if_match_read(req, if_match,
+	if (!create && (has_if_match = request_if_match(req, if_match,
 	    sizeof(if_match))) == -1)
 		return (0);
-	if ((text = body_text(req)) == NULL)
+	if ((text = request_text(req)) == NULL)
 		return (0);
 
 	dbq_param(q, 0, hash, sizeof(hash), 1);
@@ -90,8 +91,8 @@ survey_write_prepare(struct http_request *req, struct dbq *q)
 static void
 survey_write_finish(struct http_request *req, struct dbq *q)
 {
-	dbq_send_result(req, q);
+	reply_result(req, q);
 	if (req->status == HTTP_STATUS_OK ||
 	    req->status == HTTP_STATUS_CREATED)
-		app_content_reload();
+		snapshot_reload();
 }

@@ -2,8 +2,11 @@
 """layers.py: the files of src/ and what each uses of the others; fails on a circle.
 
 A file uses another when it calls a function, or names a variable, that the
-other defines (not static), or includes its header.  The files must form
-layers: no file may use, through any chain, a file that uses it back.
+other defines (not static), or includes its own header (dbq.h, dbq.c's: its
+struct is the use).  A map header, one that declares the functions of several
+files (api.h, civic.h), is not any one file's: including it uses nothing by
+itself, the calls say what is used.  The files must form layers: no file may
+use, through any chain, a file that uses it back.
 
     python3 tools/layers.py          the layers, lowest first; exit 1 on a circle
     python3 tools/layers.py --dot    the graph, for Graphviz
@@ -61,6 +64,14 @@ def main():
                 sys.exit("layers: %s is defined in %s and %s" % (name, owner[name], f))
             owner[name] = f
 
+    own = set()
+    for f in files:
+        h = os.path.join(SRC, f[:-2] + ".h")
+        if os.path.exists(h):
+            names = set(re.findall(r"\b[A-Za-z_]\w*\b", strip(open(h, encoding="utf-8").read())))
+            if all(owner[n] == f for n in names if n in owner):
+                own.add(f[:-2] + ".h")
+
     uses = defaultdict(set)
     why = {}
     for f in files:
@@ -71,7 +82,7 @@ def main():
                 why.setdefault((f, g), name)
         raw = open(os.path.join(SRC, f), encoding="utf-8").read()
         for h in re.findall(r'#include\s+"(\w+)\.h"', raw):
-            if h + ".c" in texts and h + ".c" != f:
+            if h + ".h" in own and h + ".c" != f:
                 uses[f].add(h + ".c")
                 why.setdefault((f, h + ".c"), h + ".h")
 

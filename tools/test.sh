@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 #
-# test.sh: the whole suite.  Unit tests first (no server), then a throwaway
-# PostgreSQL cluster, migrations, the server on a test port, and the HTTP
-# tests against it.  Everything started here is stopped here, by PID.
+# test.sh: the whole suite.  The layers of src/ and the unit tests first (no
+# server), then a throwaway PostgreSQL cluster, migrations, the server on a
+# test port, and the HTTP tests against it.  Everything started here is stopped here, by PID.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +33,9 @@ cleanup() {
 	tools/pg.sh stop "$TEST_PG_DIR" || true
 }
 trap cleanup EXIT
+
+echo "== the layers of src/ (a circle fails)"
+python3 tools/layers.py || exit 1
 
 echo "== unit tests"
 ./build/unit-tests --jobs 2 || exit 1

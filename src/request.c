@@ -1,0 +1,155 @@
+/*
+ * Reading a request, for every write and every authenticated read: the
+ * ids in its path, the caller's key, If-Match, the JSON body, and the
+ * survey the path names.  Each answers the request itself (a 4xx problem)
+ * when what it reads is missing or malformed, and says so.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+
+/*
+ * The id that follows prefix in path, into out: the rest of the path after
+ * it, or NULL when there is none, or it is not an id.
+ */
+const char *
+request_path_id(const char *path, const char *prefix, char *out, size_t len)
+{
+	const char	*p, *end;
+	size_t		 n;
+
+	n = strlen(prefix);
+	if (strncmp(path, prefix, n) != 0)
+		return (NULL);
+	p = path + n;
+	if ((end = strchr(p, '/')) == NULL)
+		end = p + strlen(p);
+	n = (size_t)(end - p);
+	if (n == 0 || n >= len)
+		return (NULL);
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return (slug_valid(out) ? end : NULL);
+}
+
+/* The {survey} of /v1/surveys/{survey}/..., into out. */
+int
+request_survey_slug(const char *path, char *out, size_t len)
+{
+	if (request_path_id(path, "/v1/surveys/", out, len) == NULL)
+		return (-1);
+	return (0);
+}
+
+/* The survey named in a request path, and its slug in slug. */
+const struct resource *
+request_survey(const char *path, char *slug, size_t len)
+{
+	if (request_survey_slug(path, slug, len) == -1)
+		return (NULL);
+	return (snapshot_survey(slug));
+}
+
+/*
+ * If-Match, read for the database (etag_if_match) into buf: 1 when the
+ * request has one, 0 when not; answers 400 and returns -1 when it is
+ * malformed.
+ */
+int
+request_if_match(struct http_request *req, char *buf, size_t len)
+{
+	struct problem	 p;
+	const char	*hv;
+
+	if (!http_request_header(req, "if-match", &hv))
+		return (0);
+	if (etag_if_match(hv, buf, len) == -1) {
+		problem_header(&p, "If-Match", "If-Match must be * or a list "
+		    "of entity tags, such as \"0123456789abcdef\" (at most %zu "
+		    "bytes of them).", len - 1);
+		api_problem(req, &p);
+		return (-1);
+	}
+	return (1);
+}
+
+/*
+ * The caller's API key from Authorization, hashed into hash.  Answers 401
+ * (with WWW-Authenticate) and returns -1 when there is none or it is not
+ * shaped like a key; whether it is a live key is for the database to say.
+ */
+int
+request_key_hash(struct http_request *req, unsigned char hash[APIKEY_HASH_LEN])
+{
+	const char	*field, *key;
+
+	if (!http_request_header(req, "authorization", &field)) {
+		http_response_header(req, "www-authenticate",
+		    "Bearer realm=\"civicplan\"");
+		api_error(req, PROBLEM_UNAUTHORIZED, "This request needs an "
+		    "API key: Authorization: Bearer <key>.");
+		return (-1);
+	}
+	if ((key = apikey_from_header(field)) == NULL) {
+		http_response_header(req, "www-authenticate",
+		    "Bearer realm=\"civicplan\", error=\"invalid_token\"");
+		api_error(req, PROBLEM_UNAUTHORIZED, "The Authorization header "
+		    "is not a bearer API key of this service.");
+		return (-1);
+	}
+	apikey_hash(key, hash);
+	return (0);
+}
+
+/* The request body as JSON; answers 415 or 400 and returns NULL if not. */
+json_t *
+request_json(struct http_request *req)
+{
+	json_t		*j;
+	json_error_t	 jerr;
+	const char	*ct;
+
+	if (!http_request_header(req, "content-type", &ct) ||
+	    (strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' '))) {
+		api_error(req, PROBLEM_UNSUPPORTED_MEDIA, "Send the body as "
+		    "Content-Type: application/json.");
+		return (NULL);
+	}
+	/* Kore rewinds the body once it is in: the bytes still unread. */
+	if (req->http_body == NULL || req->http_body_length == 0) {
+		api_error(req, PROBLEM_MALFORMED_BODY, "The body is empty.");
+		return (NULL);
+	}
+	j = json_loadb((const char *)req->http_body->data +
+	    req->http_body->offset, req->http_body_length,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL) {
+		api_error(req, PROBLEM_MALFORMED_BODY, "The body is not JSON: "
+		    "%s at line %d, column %d.", jerr.text, jerr.line,
+		    jerr.column);
+	}
+	return (j);
+}
+
+/*
+ * The request body as compact JSON text for an SQL function (free() it);
+ * answers 415, 400 or 500 and returns NULL when there is none to send.
+ */
+char *
+request_text(struct http_request *req)
+{
+	json_t	*j;
+	char	*text;
+
+	if ((j = request_json(req)) == NULL)
+		return (NULL);
+	text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(j);
+	if (text == NULL)
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+	return (text);
+}
