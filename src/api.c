@@ -163,10 +163,11 @@ api_header_check(struct http_request *req)
 }
 
 /*
- * The start of every handler: sets the headers every response carries,
- * refuses a repeated header or a NUL byte in one (400), answers OPTIONS
- * (and CORS preflights), a method the route does not serve (405 with
- * Allow) and an Accept that excludes JSON (406, when json is set).
+ * The start of every request, once its route is known (router.c, before
+ * any handler): sets the headers every response carries, refuses a
+ * repeated header or a NUL byte in one (400), answers OPTIONS (and CORS
+ * preflights), a method the route does not serve (405 with Allow) and an
+ * Accept that excludes JSON (406, when json is set).
  * Returns 1 when the handler should go on, 0 when the response is sent.
  */
 int

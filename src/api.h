@@ -64,9 +64,6 @@ void		stamp_init_worker(void);
 void		stamp_request_id(char [33]);
 const char	*stamp_date(void);
 
-/* app.c: Kore's hooks, and the last route. */
-int		app_not_found(struct http_request *);
-
 /* api.c: every response the service sends goes through here. */
 void		api_send(struct http_request *, int, const void *, size_t);
 void		api_stream(struct http_request *, int, void *, size_t);
@@ -104,9 +101,9 @@ int		resource_collection_send(struct http_request *,
 		    struct content *, const char *);
 
 /* request.c: reading a request: path ids, key, If-Match, body. */
-const char	*request_path_id(const char *, const char *, char *, size_t);
-int		request_survey_slug(const char *, char *, size_t);
-const struct resource	*request_survey(const char *, char *, size_t);
+const char	*request_slug(const struct route *, const char *);
+int		request_time(const struct query *, const char *,
+		    const char **, char *, size_t, struct problem *);
 int		request_if_match(struct http_request *, char *, size_t);
 int		request_key_hash(struct http_request *,
 		    unsigned char [APIKEY_HASH_LEN]);
@@ -118,12 +115,44 @@ struct dbq;
 void		reply_result(struct http_request *, struct dbq *);
 void		reply_list(struct http_request *, struct dbq *,
 		    const char *, const char *,
-		    char *(*)(struct http_request *, json_t *, size_t *));
+		    char *(*)(struct http_request *, struct dbq *, json_t *,
+		    size_t *));
 
-/* tallies.c: live tallies for dashboards. */
-void		tallies_touch(void);
+/*
+ * The handlers, one file per resource: the router (router.c) calls each
+ * with the route it parsed, once api_begin() let the request through.
+ */
 
 /* docs.c: the OpenAPI document and the docs page, from CIVIC_DOCS_DIR. */
 int		docs_load(const char *, char *, size_t);
+int		docs_serve(struct http_request *, const struct route *);
+
+/* ops.c: /healthz and /readyz. */
+int		ops_healthz(struct http_request *, const struct route *);
+int		ops_readyz(struct http_request *, const struct route *);
+
+/* plans.c: the plan, its goals, objectives and priorities. */
+int		plans_serve(struct http_request *, const struct route *);
+
+/* surveys.c: the surveys. */
+int		surveys_serve(struct http_request *, const struct route *);
+
+/* responses.c: a survey's responses. */
+int		responses_collection(struct http_request *,
+		    const struct route *);
+int		responses_batch(struct http_request *, const struct route *);
+int		responses_item(struct http_request *, const struct route *);
+int		responses_void(struct http_request *, const struct route *);
+
+/* tallies.c: live tallies for dashboards. */
+int		tallies_serve(struct http_request *, const struct route *);
+void		tallies_touch(void);
+
+/* keys.c: API keys. */
+int		keys_collection(struct http_request *, const struct route *);
+int		keys_item(struct http_request *, const struct route *);
+
+/* audit.c: the audit log and a plan's history. */
+int		audit_serve(struct http_request *, const struct route *);
 
 #endif /* !CIVIC_API_H */

@@ -2,7 +2,8 @@
  * Kore's hooks: what the parent does before it forks the workers (the
  * configuration, the listener, the docs, the first snapshot, the workers'
  * sandbox), what each worker does when it starts (its request ids, the
- * database pool, the snapshot's watcher), and the last route.
+ * database pool, the snapshot's watcher).  Every request goes to the
+ * router (router.c), conf/app.conf's one route.
  */
 
 #include <stdlib.h>
@@ -30,7 +31,6 @@ KORE_SECCOMP_FILTER("civicplan",
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
-int	app_not_found(struct http_request *);
 
 static void	app_bind(void);
 static void	app_sandbox(void);
@@ -102,16 +102,4 @@ kore_worker_configure(void)
 	if (!kore_pgsql_register(API_DB, civic_config.conninfo))
 		fatal("cannot register the database pool");
 	snapshot_watch_start();
-}
-
-/* The last route: anything no other route serves. */
-int
-app_not_found(struct http_request *req)
-{
-	api_headers(req);
-	if (api_header_check(req) == -1)
-		return (KORE_RESULT_OK);
-	api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
-	    req->path);
-	return (KORE_RESULT_OK);
 }

@@ -1,10 +1,11 @@
 /*
  * One asynchronous query per request, through Kore's pgsql pool.
  *
- * A handler that needs the database calls dbq_handle() with two functions:
- * prepare() reads and checks the request and fills the query and its
- * parameters (or answers the request itself and returns 0); finish() reads
- * the result and answers.  In between, the request sleeps while PostgreSQL
+ * A handler that needs the database calls dbq_handle() with the request's
+ * route (kept in the query's state, q->route) and two functions: prepare()
+ * reads and checks the request and fills the query and its parameters (or
+ * answers the request itself and returns 0); finish() reads the result and
+ * answers.  In between, the request sleeps while PostgreSQL
  * works, so the worker serves others.  Writes are one statement (a call of
  * an SQL function that does the whole transaction), so no connection ever
  * goes back to the pool inside a transaction.
@@ -97,23 +98,34 @@ dbq_param(struct dbq *q, int i, const void *value, size_t len, int format)
 		q->nparams = i + 1;
 }
 
+/*
+ * Start req's query: the state made here keeps the route r (q->route) for
+ * prepare() and finish(), and Kore calls the router again whenever req
+ * wakes up, which hands it to dbq_resume().
+ */
 int
-dbq_handle(struct http_request *req, int (*prepare)(struct http_request *,
-    struct dbq *), void (*finish)(struct http_request *, struct dbq *))
+dbq_handle(struct http_request *req, const struct route *r,
+    int (*prepare)(struct http_request *, struct dbq *),
+    void (*finish)(struct http_request *, struct dbq *))
 {
 	struct dbq	*q;
 
-	if (!http_state_exists(req)) {
-		q = http_state_create(req, sizeof(*q), dbq_free);
-		q->finish = finish;
-		q->req = req;
-		kore_pgsql_init(&q->sql);
-		kore_pgsql_bind_request(&q->sql, req);
-		if (!prepare(req, q))
-			return (KORE_RESULT_OK);
-		req->fsm_state = DBQ_ADMIT;
-	}
+	q = http_state_create(req, sizeof(*q), dbq_free);
+	q->finish = finish;
+	q->req = req;
+	q->route = *r;
+	kore_pgsql_init(&q->sql);
+	kore_pgsql_bind_request(&q->sql, req);
+	if (!prepare(req, q))
+		return (KORE_RESULT_OK);
+	req->fsm_state = DBQ_ADMIT;
+	return (dbq_resume(req));
+}
 
+/* Run req's query on from where it stopped (a request with a state). */
+int
+dbq_resume(struct http_request *req)
+{
 	return (http_state_run(dbq_states,
 	    sizeof(dbq_states) / sizeof(dbq_states[0]), req));
 }

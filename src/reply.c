@@ -120,8 +120,8 @@ reply_result(struct http_request *req, struct dbq *q)
  */
 void
 reply_list(struct http_request *req, struct dbq *q, const char *path,
-    const char *ctype, char *(*render)(struct http_request *, json_t *,
-    size_t *))
+    const char *ctype, char *(*render)(struct http_request *, struct dbq *,
+    json_t *, size_t *))
 {
 	json_t		*got, *env, *last;
 	json_error_t	 jerr;
@@ -167,7 +167,7 @@ reply_list(struct http_request *req, struct dbq *q, const char *path,
 	json_decref(got);
 
 	if (render != NULL) {
-		out = render(req, env, &len);
+		out = render(req, q, env, &len);
 	} else {
 		out = json_dumps(env, JSON_COMPACT);
 		len = out != NULL ? strlen(out) : 0;

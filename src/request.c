@@ -1,8 +1,8 @@
 /*
  * Reading a request, for every write and every authenticated read: the
- * ids in its path, the caller's key, If-Match, the JSON body, and the
- * survey the path names.  Each answers the request itself (a 4xx problem)
- * when what it reads is missing or malformed, and says so.
+ * ids in its path (its route's parameters), the caller's key, If-Match and
+ * the JSON body.  Each but request_slug() answers the request itself (a
+ * 4xx problem) when what it reads is missing or malformed, and says so.
  */
 
 #include <stdio.h>
@@ -12,45 +12,35 @@
 #include "api.h"
 
 /*
- * The id that follows prefix in path, into out: the rest of the path after
- * it, or NULL when there is none, or it is not an id.
+ * The value of r's parameter name when it is an id (slug_valid), or NULL:
+ * a value that is not one names nothing.
  */
 const char *
-request_path_id(const char *path, const char *prefix, char *out, size_t len)
+request_slug(const struct route *r, const char *name)
 {
-	const char	*p, *end;
-	size_t		 n;
+	const char	*v;
 
-	n = strlen(prefix);
-	if (strncmp(path, prefix, n) != 0)
-		return (NULL);
-	p = path + n;
-	if ((end = strchr(p, '/')) == NULL)
-		end = p + strlen(p);
-	n = (size_t)(end - p);
-	if (n == 0 || n >= len)
-		return (NULL);
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return (slug_valid(out) ? end : NULL);
+	v = route_param(r, name);
+	return (slug_valid(v) ? v : NULL);
 }
 
-/* The {survey} of /v1/surveys/{survey}/..., into out. */
+/*
+ * The date-time parameter name of qs: *raw gets its value as sent (NULL
+ * when there is none) and utc the same in UTC, what the database reads
+ * whatever the offset.  Returns -1 with p filled when it is malformed.
+ */
 int
-request_survey_slug(const char *path, char *out, size_t len)
+request_time(const struct query *qs, const char *name, const char **raw,
+    char *utc, size_t len, struct problem *p)
 {
-	if (request_path_id(path, "/v1/surveys/", out, len) == NULL)
+	if ((*raw = query_get(qs, name)) == NULL)
+		return (0);
+	if (answers_timestamp_utc(*raw, utc, len) == -1) {
+		problem_param(p, name, "'%s' is an RFC 3339 date-time with a "
+		    "time zone.", name);
 		return (-1);
+	}
 	return (0);
-}
-
-/* The survey named in a request path, and its slug in slug. */
-const struct resource *
-request_survey(const char *path, char *slug, size_t len)
-{
-	if (request_survey_slug(path, slug, len) == -1)
-		return (NULL);
-	return (snapshot_survey(slug));
 }
 
 /*

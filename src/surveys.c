@@ -12,53 +12,33 @@
 #include "api.h"
 #include "dbq.h"
 
-int	surveys_collection(struct http_request *);
-int	surveys_item(struct http_request *);
-
 static int	survey_write_prepare(struct http_request *, struct dbq *);
 static void	survey_write_finish(struct http_request *, struct dbq *);
 
-#define SURVEYS_METHODS		(API_READ_METHODS | HTTP_METHOD_POST)
-#define SURVEY_METHODS		(API_READ_METHODS | HTTP_METHOD_PATCH)
-
 int
-surveys_collection(struct http_request *req)
+surveys_serve(struct http_request *req, const struct route *r)
 {
-	if (req->method == HTTP_METHOD_POST)
-		return (dbq_handle(req, survey_write_prepare,
+	if (req->method == HTTP_METHOD_POST || req->method == HTTP_METHOD_PATCH)
+		return (dbq_handle(req, r, survey_write_prepare,
 		    survey_write_finish));
-	if (!api_begin(req, SURVEYS_METHODS, 1))
-		return (KORE_RESULT_OK);
-	return (resource_collection_serve(req));
-}
-
-int
-surveys_item(struct http_request *req)
-{
-	if (req->method == HTTP_METHOD_PATCH)
-		return (dbq_handle(req, survey_write_prepare,
-		    survey_write_finish));
-	if (!api_begin(req, SURVEY_METHODS, 1))
-		return (KORE_RESULT_OK);
+	if (r->kind == ROUTE_SURVEYS)
+		return (resource_collection_serve(req));
 	return (resource_item_serve(req));
 }
 
 static int
 survey_write_prepare(struct http_request *req, struct dbq *q)
 {
-	char		 slug[CIVIC_ID_MAX + 1], if_match[512], *text;
+	const char	*slug;
+	char		 if_match[512], *text;
 	unsigned char	 hash[APIKEY_HASH_LEN];
 	int		 create, has_if_match;
 
 	create = req->method == HTTP_METHOD_POST;
-	if (!api_begin(req, create ? SURVEYS_METHODS : SURVEY_METHODS, 1))
-		return (0);
-	if (req->owner != NULL)
-		req->owner->http_timeout = 0;
 	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (!create &&
-	    request_survey_slug(req->path, slug, sizeof(slug)) == -1) {
+	slug = request_slug(&q->route, "survey");
+	if (!create && slug == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
 		return (0);

@@ -36,8 +36,6 @@
 #define TALLY_GIVEUP_MS		6000	/* a refresh that never ended */
 #define TALLY_CACHE_MAX		16
 
-int	tallies_get(struct http_request *);
-
 static int	tallies_prepare(struct http_request *, struct dbq *);
 static void	tallies_finish(struct http_request *, struct dbq *);
 static int	tally_render(const struct resource *, const char *,
@@ -338,40 +336,45 @@ tallies_public(json_t *survey)
 	    "closes_at")), &closes) == 0 && time(NULL) >= closes);
 }
 
+/* The survey of the tallies at route, or NULL; its slug in *slug. */
+static const struct resource *
+tallies_survey(const struct route *route, const char **slug)
+{
+	if ((*slug = request_slug(route, "survey")) == NULL)
+		return (NULL);
+	return (snapshot_survey(*slug));
+}
+
 /*
  * Public tallies in this worker's cache are sent from memory, before any
  * per-request state is made: the dashboards' polling path.
  */
 int
-tallies_get(struct http_request *req)
+tallies_serve(struct http_request *req, const struct route *route)
 {
 	struct tally_cache	*tc;
-	char			 slug[CIVIC_ID_MAX + 1];
+	const char		*slug;
 
-	if (!http_state_exists(req) && (req->method == HTTP_METHOD_GET ||
-	    req->method == HTTP_METHOD_HEAD) && (req->query_string == NULL ||
-	    *req->query_string == '\0') &&
-	    request_survey_slug(req->path, slug, sizeof(slug)) == 0 &&
+	if ((req->query_string == NULL || *req->query_string == '\0') &&
+	    (slug = request_slug(route, "survey")) != NULL &&
 	    (tc = tally_servable(slug)) != NULL) {
-		if (api_begin(req, API_READ_METHODS, 1))
-			api_doc(req, &tc->doc, CT_JSON, "no-cache");
+		api_doc(req, &tc->doc, CT_JSON, "no-cache");
 		return (KORE_RESULT_OK);
 	}
-	return (dbq_handle(req, tallies_prepare, tallies_finish));
+	return (dbq_handle(req, route, tallies_prepare, tallies_finish));
 }
 
 static int
 tallies_prepare(struct http_request *req, struct dbq *q)
 {
 	const struct resource	*r;
-	const char		*field;
-	char			 slug[CIVIC_ID_MAX + 1];
+	const char		*field, *slug;
 	unsigned char		 hash[APIKEY_HASH_LEN];
 
-	if (!api_begin(req, API_READ_METHODS, 1) || api_no_query(req) == -1)
+	if (api_no_query(req) == -1)
 		return (0);
 
-	if ((r = request_survey(req->path, slug, sizeof(slug))) == NULL) {
+	if ((r = tallies_survey(&q->route, &slug)) == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
 		    req->path);
 		return (0);
@@ -436,7 +439,7 @@ tallies_finish(struct http_request *req, struct dbq *q)
 {
 	const struct resource	*r;
 	struct doc		 out;
-	char			 slug[CIVIC_ID_MAX + 1];
+	const char		*slug;
 	int			 public;
 
 	if (q->result == NULL || PQntuples(q->result) != 1 ||
@@ -444,7 +447,7 @@ tallies_finish(struct http_request *req, struct dbq *q)
 		reply_result(req, q);
 		return;
 	}
-	if ((r = request_survey(req->path, slug, sizeof(slug))) == NULL) {
+	if ((r = tallies_survey(&q->route, &slug)) == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
 		    req->path);
 		return;

@@ -70,7 +70,7 @@ Test(route, literal_segments_come_before_parameters)
 	    "/v1/plans/{plan}/history");
 	parsed("/v1/plans/goals", ROUTE_PLAN, "/v1/plans/{plan}");
 	parsed("/docs", ROUTE_DOCS, "/docs");
-	parsed("/docs/swagger-ui.css", ROUTE_DOCS_ASSET, "/docs/{asset}");
+	parsed("/docs/swagger-ui.css", ROUTE_DOCS_CSS, "/docs/swagger-ui.css");
 }
 
 Test(route, paths_that_name_nothing_are_none)
@@ -80,7 +80,7 @@ Test(route, paths_that_name_nothing_are_none)
 		"/v1/plans/p/goals/", "/v1/plans/p/nothing", "/v1/plansx",
 		"/v1/plans/p/goals/g/extra", "v1/plans", "/V1/plans",
 		"/v1/surveys/s/responses/r/void/x", "/healthz/", "//v1/plans",
-		"/v1/keys/k/", "/docs/a/b",
+		"/v1/keys/k/", "/docs/a/b", "/docs/other.js",
 	};
 	struct route	r;
 	size_t		i;
