@@ -4,13 +4,10 @@
  * headers, Date, and for errors an RFC 9457 problem document.
  */
 
-#include <sys/random.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api.h"
 
@@ -18,10 +15,6 @@
 #define ALLOW_HEADERS	"Accept, Authorization, Content-Type, " \
 			"Idempotency-Key, If-Match, If-None-Match, X-Request-Id"
 #define PREFLIGHT_AGE	"600"
-
-static uint64_t		reqid_state;
-static time_t		date_last;
-static char		date_text[40];
 
 static const struct {
 	int		 method;
@@ -47,15 +40,6 @@ static const char *const single_headers[] = {
 };
 #define SINGLE_HOST	1	/* Kore keeps the first Host out of the list */
 
-/* Seed this worker's request id generator from the kernel. */
-void
-api_init_worker(void)
-{
-	if (getrandom(&reqid_state, sizeof(reqid_state), 0) !=
-	    sizeof(reqid_state))
-		reqid_state = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
-}
-
 static void
 api_allow_text(int allowed, char *buf, size_t len)
 {
@@ -72,21 +56,6 @@ api_allow_text(int allowed, char *buf, size_t len)
 			break;
 		off += (size_t)n;
 	}
-}
-
-static const char *
-api_date(void)
-{
-	time_t		now;
-	struct tm	tm;
-
-	now = time(NULL);
-	if (now != date_last && gmtime_r(&now, &tm) != NULL) {
-		(void)strftime(date_text, sizeof(date_text),
-		    "%a, %d %b %Y %H:%M:%S GMT", &tm);
-		date_last = now;
-	}
-	return (date_text);
 }
 
 /*
@@ -110,47 +79,6 @@ api_stream(struct http_request *req, int status, void *body, size_t len)
 	conn_response_begin(req);
 	http_response_stream(req, status, body, len, NULL, NULL);
 	conn_response_end(req);
-}
-
-/*
- * A problem the connection layer answers before Kore has made a request
- * of what it received (conn.c): written here as Kore writes its own
- * errors, with the headers every response of the service carries, and
- * "connection: close" (c has CONN_CLOSE_EMPTY).  head: no body (HEAD).
- */
-void
-api_conn_problem(struct connection *c, const struct problem *p,
-    const char *instance, int head)
-{
-	struct kore_buf	 buf;
-	char		*body, id[33];
-	size_t		 len;
-	int		 status;
-
-	status = problem_status(p->kind);
-	reqid_generate(&reqid_state, id);
-	if ((body = problem_render(p, instance, id, &len)) == NULL)
-		len = 0;
-
-	kore_buf_init(&buf, 512);
-	kore_buf_appendf(&buf, "HTTP/1.1 %d %s\r\n", status,
-	    http_status_text(status));
-	kore_buf_appendf(&buf, "server: %s\r\n", API_SERVER_NAME);
-	kore_buf_appendf(&buf, "connection: close\r\n");
-	kore_buf_appendf(&buf, "x-request-id: %s\r\n", id);
-	kore_buf_appendf(&buf, "date: %s\r\n", api_date());
-	kore_buf_appendf(&buf, "vary: Origin, Authorization\r\n");
-	kore_buf_appendf(&buf, "x-content-type-options: nosniff\r\n");
-	if (body != NULL)
-		kore_buf_appendf(&buf, "content-type: %s\r\n", CT_PROBLEM);
-	kore_buf_appendf(&buf, "cache-control: %s\r\n", CACHE_NONE);
-	kore_buf_appendf(&buf, "content-length: %zu\r\n\r\n", len);
-	if (body != NULL && !head)
-		kore_buf_append(&buf, body, len);
-
-	net_send_queue(c, buf.data, buf.offset);
-	kore_buf_cleanup(&buf);
-	free(body);
 }
 
 /* The request id this request answers with (set by api_begin). */
@@ -179,10 +107,10 @@ api_headers(struct http_request *req)
 	if (http_request_header(req, "x-request-id", &hv) && reqid_valid(hv)) {
 		http_response_header(req, "x-request-id", hv);
 	} else {
-		reqid_generate(&reqid_state, id);
+		stamp_request_id(id);
 		http_response_header(req, "x-request-id", id);
 	}
-	http_response_header(req, "date", api_date());
+	http_response_header(req, "date", stamp_date());
 	http_response_header(req, "vary", "Origin, Authorization");
 
 	if (http_request_header(req, "origin", &origin) &&
@@ -235,10 +163,11 @@ api_header_check(struct http_request *req)
 }
 
 /*
- * The start of every handler: sets the headers every response carries,
- * refuses a repeated header or a NUL byte in one (400), answers OPTIONS
- * (and CORS preflights), a method the route does not serve (405 with
- * Allow) and an Accept that excludes JSON (406, when json is set).
+ * The start of every request, once its route is known (router.c, before
+ * any handler): sets the headers every response carries, refuses a
+ * repeated header or a NUL byte in one (400), answers OPTIONS (and CORS
+ * preflights), a method the route does not serve (405 with Allow) and an
+ * Accept that excludes JSON (406, when json is set).
  * Returns 1 when the handler should go on, 0 when the response is sent.
  */
 int

@@ -36,27 +36,37 @@
 /* The Server header: http_server_version in conf/app.conf says the same. */
 #define API_SERVER_NAME		"civicplan"
 
-/* app.c: settings, read from the environment by the parent. */
+/* config.c: the settings, read from the environment by the parent. */
 struct civic_config {
 	char		*conninfo;	/* never logged: it may hold a password */
 	char		*cors_origins;
 	char		*docs_dir;
+	const char	*bind;
+	const char	*port;
 };
 
 extern struct civic_config	civic_config;
-extern struct content		*civic_content;
 
-struct content	*app_content(void);
-struct content	*app_content_admin(void);
-void		app_content_reload(void);
-const struct resource	*app_resource(const char *);
-int		app_not_found(struct http_request *);
+void		config_read(void);
+
+/* snapshot.c: the published content, loaded and kept up to date. */
+void		snapshot_load_first(void);
+void		snapshot_watch_start(void);
+void		snapshot_reload(void);
+struct content	*snapshot_get(void);
+struct content	*snapshot_admin(void);
+int64_t		snapshot_revision(void);
+const struct resource	*snapshot_resource(const char *);
+const struct resource	*snapshot_survey(const char *);
+
+/* stamp.c: what stamps every answer: a request id, the Date. */
+void		stamp_init_worker(void);
+void		stamp_request_id(char [33]);
+const char	*stamp_date(void);
 
 /* api.c: every response the service sends goes through here. */
 void		api_send(struct http_request *, int, const void *, size_t);
 void		api_stream(struct http_request *, int, void *, size_t);
-void		api_conn_problem(struct connection *, const struct problem *,
-		    const char *, int);
 int		api_headers(struct http_request *);
 int		api_begin(struct http_request *, int, int);
 int		api_header_check(struct http_request *);
@@ -71,12 +81,11 @@ void		api_static_doc(struct http_request *, const struct doc *,
 		    const char *, const char *);
 void		api_json(struct http_request *, int, json_t *, const char *);
 const char	*api_request_id(struct http_request *);
-void		api_init_worker(void);
 
 /*
  * conn.c: the connection layer (bounded output, framing, one request at a
  * time, NUL bytes in heads); conn_accept is the listener's connect
- * callback (app.c).
+ * callback (app.c binds it).
  */
 void		conn_accept(struct connection *);
 void		conn_response_begin(struct http_request *);
@@ -91,32 +100,59 @@ int		resource_item_send(struct http_request *, struct content *,
 int		resource_collection_send(struct http_request *,
 		    struct content *, const char *);
 
-/* rpc.c: what every write and authenticated read shares. */
-struct dbq;
-const char	*path_id(const char *, const char *, char *, size_t);
-int		survey_from_path(const char *, char *, size_t);
-int		if_match_read(struct http_request *, char *, size_t);
-const struct resource	*survey_by_slug(const char *);
-const struct resource	*survey_resource(const char *, char *, size_t);
-int		auth_key_hash(struct http_request *,
+/* request.c: reading a request: path ids, key, If-Match, body. */
+const char	*request_slug(const struct route *, const char *);
+int		request_time(const struct query *, const char *,
+		    const char **, char *, size_t, struct problem *);
+int		request_if_match(struct http_request *, char *, size_t);
+int		request_key_hash(struct http_request *,
 		    unsigned char [APIKEY_HASH_LEN]);
-json_t		*body_json(struct http_request *);
-char		*body_text(struct http_request *);
-void		dbq_send_result(struct http_request *, struct dbq *);
-void		dbq_send_list(struct http_request *, struct dbq *,
-		    const char *, const char *,
-		    char *(*)(struct http_request *, json_t *, size_t *));
-void		dbq_text_param(struct dbq *, const char *, const char *);
-void		dbq_page_keys(struct dbq *, int, int, const int64_t *);
-int		dbq_page_params(struct http_request *, struct dbq *,
-		    const struct query *, const char *, size_t, int64_t *,
-		    int *);
+json_t		*request_json(struct http_request *);
+char		*request_text(struct http_request *);
 
-/* tallies.c: live tallies for dashboards. */
-void		tallies_invalidate(void);
-void		tallies_touch(void);
+/* reply.c: sending what an SQL function answered. */
+struct dbq;
+void		reply_result(struct http_request *, struct dbq *);
+void		reply_list(struct http_request *, struct dbq *,
+		    const char *, const char *,
+		    char *(*)(struct http_request *, struct dbq *, json_t *,
+		    size_t *));
+
+/*
+ * The handlers, one file per resource: the router (router.c) calls each
+ * with the route it parsed, once api_begin() let the request through.
+ */
 
 /* docs.c: the OpenAPI document and the docs page, from CIVIC_DOCS_DIR. */
 int		docs_load(const char *, char *, size_t);
+int		docs_serve(struct http_request *, const struct route *);
+
+/* ops.c: /healthz and /readyz. */
+int		ops_healthz(struct http_request *, const struct route *);
+int		ops_readyz(struct http_request *, const struct route *);
+
+/* plans.c: the plan, its goals, objectives and priorities. */
+int		plans_serve(struct http_request *, const struct route *);
+
+/* surveys.c: the surveys. */
+int		surveys_serve(struct http_request *, const struct route *);
+
+/* responses.c: a survey's responses. */
+int		responses_collection(struct http_request *,
+		    const struct route *);
+int		responses_batch(struct http_request *, const struct route *);
+int		responses_item(struct http_request *, const struct route *);
+int		responses_void(struct http_request *, const struct route *);
+
+/* tallies.c: live tallies for dashboards. */
+int		tallies_serve(struct http_request *, const struct route *);
+void		tallies_touch(void);
+
+/* keys.c: API keys. */
+int		keys_collection(struct http_request *, const struct route *);
+int		keys_item(struct http_request *, const struct route *);
+
+/* audit.c: the audit log and a plan's history. */
+int		audit_serve(struct http_request *, const struct route *);
 
 #endif /* !CIVIC_API_H */

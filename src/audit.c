@@ -1,5 +1,5 @@
 /*
- * The history of changes (sql/012): GET /v1/audit, every change with who
+ * The history of changes (sql/api/audit.sql): GET /v1/audit, every change with who
  * made it, for admins; GET /v1/plans/{plan}/history, a plan's changes,
  * for anyone.  Newest first, by cursor, from the database.
  */
@@ -11,8 +11,14 @@
 #include "api.h"
 #include "dbq.h"
 
-int	audit_list(struct http_request *);
-int	plans_history(struct http_request *);
+/* What an audit list is filtered by. */
+struct audit_filter {
+	const char	*resource;
+	const char	*since;
+	const char	*until;
+	char		 since_utc[40];
+	char		 until_utc[40];
+};
 
 static int	audit_prepare(struct http_request *, struct dbq *);
 static void	audit_finish(struct http_request *, struct dbq *);
@@ -28,44 +34,67 @@ static const char *const audit_resources[] = {
 	"response", NULL
 };
 
+/* GET /v1/audit and GET /v1/plans/{plan}/history. */
 int
-audit_list(struct http_request *req)
+audit_serve(struct http_request *req, const struct route *r)
 {
-	return (dbq_handle(req, audit_prepare, audit_finish));
+	return (dbq_handle(req, r, audit_prepare, audit_finish));
 }
 
-int
-plans_history(struct http_request *req)
+/* The path of the list at route (its cursors are bound to it). */
+static void
+audit_path(const struct route *r, char *path, size_t len)
 {
-	return (dbq_handle(req, audit_prepare, audit_finish));
+	if (r->kind == ROUTE_PLAN_HISTORY)
+		(void)snprintf(path, len, "/v1/plans/%s/history",
+		    route_param(r, "plan"));
+	else
+		(void)snprintf(path, len, "/v1/audit");
 }
 
-/* The {plan} of /v1/plans/{plan}/history, into out; -1 if none. */
+/* Read the filters of qs into f; -1 with p filled when one is bad. */
 static int
-history_plan(const char *path, char *out, size_t len)
+audit_filter_read(const struct query *qs, int history, struct audit_filter *f,
+    struct problem *p)
 {
-	const char	*rest;
+	int	i;
 
-	rest = path_id(path, "/v1/plans/", out, len);
-	return (rest != NULL && strcmp(rest, "/history") == 0 ? 0 : -1);
+	f->resource = history ? NULL : query_get(qs, "resource");
+	if (f->resource != NULL) {
+		for (i = 0; audit_resources[i] != NULL; i++) {
+			if (strcmp(f->resource, audit_resources[i]) == 0)
+				break;
+		}
+		if (audit_resources[i] == NULL) {
+			problem_param(p, "resource", "'resource' is one of "
+			    "plan, goal, objective, priorities, survey, key, "
+			    "response.");
+			return (-1);
+		}
+	}
+	if (request_time(qs, "since", &f->since, f->since_utc,
+	    sizeof(f->since_utc), p) == -1 ||
+	    request_time(qs, "until", &f->until, f->until_utc,
+	    sizeof(f->until_utc), p) == -1)
+		return (-1);
+	return (0);
 }
 
 static int
 audit_prepare(struct http_request *req, struct dbq *q)
 {
-	struct query	 qs;
-	struct problem	 p;
-	const char	*resource, *since, *until, *hv;
-	char		 plan[CIVIC_ID_MAX + 1], path[CIVIC_PATH_MAX], num[32];
-	unsigned char	 hash[APIKEY_HASH_LEN];
-	int64_t		 keys[2];
-	char		 since_utc[40], until_utc[40];
-	int		 has_cursor, history, i, keyed;
+	struct audit_filter	 f;
+	struct query		 qs;
+	struct problem		 p;
+	const char		*hv, *plan;
+	char			 path[CIVIC_PATH_MAX], num[32];
+	unsigned char		 hash[APIKEY_HASH_LEN];
+	int64_t			 keys[2];
+	int			 has_cursor, history, keyed;
 
-	if (!api_begin(req, API_READ_METHODS, 1))
-		return (0);
-	history = strcmp(req->path, "/v1/audit") != 0;
-	if (history && history_plan(req->path, plan, sizeof(plan)) == -1) {
+	history = q->route.kind == ROUTE_PLAN_HISTORY;
+	plan = request_slug(&q->route, "plan");
+	if (history && plan == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
 		return (0);
@@ -73,57 +102,31 @@ audit_prepare(struct http_request *req, struct dbq *q)
 
 	/* The audit needs an admin key; a plan's history, none. */
 	keyed = !history || http_request_header(req, "authorization", &hv);
-	if (keyed && auth_key_hash(req, hash) == -1)
+	if (keyed && request_key_hash(req, hash) == -1)
 		return (0);
 
 	if (query_parse(&qs, req->query_string, &p) == -1 ||
-	    query_only(&qs, history ? history_params : audit_params, &p) == -1)
-		goto bad;
-
-	resource = history ? NULL : query_get(&qs, "resource");
-	if (resource != NULL) {
-		for (i = 0; audit_resources[i] != NULL; i++) {
-			if (strcmp(resource, audit_resources[i]) == 0)
-				break;
-		}
-		if (audit_resources[i] == NULL) {
-			problem_param(&p, "resource", "'resource' is one of "
-			    "plan, goal, objective, priorities, survey, key, "
-			    "response.");
-			goto bad;
-		}
-	}
-	/* Passed on in UTC: what the database reads whatever the offset. */
-	if ((since = query_get(&qs, "since")) != NULL &&
-	    answers_timestamp_utc(since, since_utc, sizeof(since_utc)) == -1) {
-		problem_param(&p, "since", "'since' is an RFC 3339 date-time "
-		    "with a time zone.");
-		goto bad;
-	}
-	if ((until = query_get(&qs, "until")) != NULL &&
-	    answers_timestamp_utc(until, until_utc, sizeof(until_utc)) == -1) {
-		problem_param(&p, "until", "'until' is an RFC 3339 date-time "
-		    "with a time zone.");
-		goto bad;
+	    query_only(&qs, history ? history_params : audit_params,
+	    &p) == -1 || audit_filter_read(&qs, history, &f, &p) == -1) {
+		query_cleanup(&qs);
+		api_problem(req, &p);
+		return (0);
 	}
 
 	/* The page's own parameters, for its cursor and its next link. */
 	q->text[0] = '\0';
-	dbq_text_param(q, "resource", resource);
-	dbq_text_param(q, "since", since);
-	dbq_text_param(q, "until", until);
+	dbq_text_param(q, "resource", f.resource);
+	dbq_text_param(q, "since", f.since);
+	dbq_text_param(q, "until", f.until);
 
-	if (history)
-		(void)snprintf(path, sizeof(path), "/v1/plans/%s/history",
-		    plan);
-	else
-		(void)snprintf(path, sizeof(path), "/v1/audit");
+	audit_path(&q->route, path, sizeof(path));
 	keys[0] = keys[1] = 0;
 	if (dbq_page_params(req, q, &qs, path, 2, keys, &has_cursor) == -1) {
 		query_cleanup(&qs);
 		return (0);
 	}
 
+	/* The filters point into qs: cleaned up once they are copied. */
 	if (history) {
 		q->query = "SELECT status, body, location FROM "
 		    "api_plan_history($1, $2, $3::timestamptz, "
@@ -133,32 +136,23 @@ audit_prepare(struct http_request *req, struct dbq *q)
 		q->query = "SELECT status, body, location FROM "
 		    "api_audit_list($1, $2, $3::timestamptz, "
 		    "$4::timestamptz, $5::integer, $6::bigint, $7::bigint)";
-		dbq_param(q, 1, resource, 0, 0);
+		dbq_param(q, 1, f.resource, 0, 0);
 	}
 	dbq_param(q, 0, keyed ? hash : NULL, sizeof(hash), 1);
-	dbq_param(q, 2, since != NULL ? since_utc : NULL, 0, 0);
-	dbq_param(q, 3, until != NULL ? until_utc : NULL, 0, 0);
+	dbq_param(q, 2, f.since != NULL ? f.since_utc : NULL, 0, 0);
+	dbq_param(q, 3, f.until != NULL ? f.until_utc : NULL, 0, 0);
 	(void)snprintf(num, sizeof(num), "%ld", q->limit);
 	dbq_param(q, 4, num, 0, 0);
 	dbq_page_keys(q, 5, has_cursor, keys);
 	query_cleanup(&qs);
 	return (1);
-
-bad:
-	query_cleanup(&qs);
-	api_problem(req, &p);
-	return (0);
 }
 
 static void
 audit_finish(struct http_request *req, struct dbq *q)
 {
-	char	plan[CIVIC_ID_MAX + 1], path[CIVIC_PATH_MAX];
+	char	path[CIVIC_PATH_MAX];
 
-	if (history_plan(req->path, plan, sizeof(plan)) == 0)
-		(void)snprintf(path, sizeof(path), "/v1/plans/%s/history",
-		    plan);
-	else
-		(void)snprintf(path, sizeof(path), "/v1/audit");
-	dbq_send_list(req, q, path, CT_JSON, NULL);
+	audit_path(&q->route, path, sizeof(path));
+	reply_list(req, q, path, CT_JSON, NULL);
 }

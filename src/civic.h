@@ -29,8 +29,10 @@
 
 /*
  * problem.c: RFC 9457 problem documents.  Every error the service produces
- * is one of these kinds; the table in problem.c holds its status, type and
- * title, so a handler never invents a status number.
+ * is one of these kinds, whether C or SQL finds it: the table in problem.c
+ * alone holds each kind's code (the type is /problems/<code>), status and
+ * title.  SQL names a problem by its code (api_problem, sql/api/common.sql)
+ * and the service completes it from the table.
  */
 enum problem_kind {
 	PROBLEM_INVALID_PARAMETER,
@@ -41,8 +43,16 @@ enum problem_kind {
 	PROBLEM_NOT_FOUND,
 	PROBLEM_METHOD_NOT_ALLOWED,
 	PROBLEM_NOT_ACCEPTABLE,
+	PROBLEM_SURVEY_NOT_OPEN,
+	PROBLEM_DUPLICATE_RESPONSE,
+	PROBLEM_IDEMPOTENCY_KEY_IN_USE,
+	PROBLEM_ALREADY_VOIDED,
+	PROBLEM_SURVEY_HAS_RESPONSES,
+	PROBLEM_IN_USE,
+	PROBLEM_PRECONDITION_FAILED,
 	PROBLEM_UNSUPPORTED_MEDIA,
 	PROBLEM_INVALID_BODY,
+	PROBLEM_IDEMPOTENCY_KEY_REUSED,
 	PROBLEM_INTERNAL,
 	PROBLEM_UNAVAILABLE,
 	PROBLEM_KIND_MAX
@@ -58,6 +68,8 @@ struct problem {
 int		 problem_status(enum problem_kind);
 const char	*problem_type(enum problem_kind);
 const char	*problem_title(enum problem_kind);
+int		 problem_kind_of(const char *, enum problem_kind *);
+json_t		*problem_complete(json_t *, int);
 void		 problem_set(struct problem *, enum problem_kind,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 void		 problem_param(struct problem *, const char *,
@@ -67,6 +79,54 @@ void		 problem_header(struct problem *, const char *,
 char		*problem_render(const struct problem *, const char *,
 		    const char *, size_t *);
 void		 utf8_clean(const char *, char *, size_t);
+
+/* route.c: what a request path names, found once per request. */
+enum route_kind {
+	ROUTE_NONE,
+	ROUTE_HEALTHZ,
+	ROUTE_READYZ,
+	ROUTE_OPENAPI,
+	ROUTE_DOCS,
+	ROUTE_DOCS_CSS,
+	ROUTE_DOCS_JS,
+	ROUTE_PLANS,
+	ROUTE_PLAN,
+	ROUTE_GOALS,
+	ROUTE_GOAL,
+	ROUTE_OBJECTIVES,
+	ROUTE_OBJECTIVE,
+	ROUTE_PRIORITIES,
+	ROUTE_PRIORITY_YEAR,
+	ROUTE_PLAN_HISTORY,
+	ROUTE_SURVEYS,
+	ROUTE_SURVEY,
+	ROUTE_RESPONSES,
+	ROUTE_RESPONSES_BATCH,
+	ROUTE_RESPONSE,
+	ROUTE_RESPONSE_VOID,
+	ROUTE_TALLIES,
+	ROUTE_AUDIT,
+	ROUTE_KEYS,
+	ROUTE_KEY,
+	ROUTE_KIND_MAX
+};
+
+#define ROUTE_PARAMS_MAX	2
+
+struct route {
+	enum route_kind	 kind;
+	const char	*template;	/* "/v1/surveys/{survey}", never a path */
+	size_t		 nparams;
+	struct {
+		const char	*name;	/* in the template, len bytes */
+		size_t		 len;
+		char		 value[CIVIC_ID_MAX + 1];
+	} params[ROUTE_PARAMS_MAX];
+};
+
+int		 route_parse(const char *, struct route *);
+const char	*route_param(const struct route *, const char *);
+const char	*route_template(enum route_kind);
 
 /* etag.c: strong entity tags and If-None-Match (RFC 9110, 13.1.2). */
 void		 etag_compute(const void *, size_t, char [CIVIC_ETAG_LEN]);

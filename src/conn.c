@@ -40,6 +40,7 @@
  * when to read on.
  */
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -74,6 +75,8 @@ static void	conn_drop_left(struct conn *);
 static void	conn_refuse(struct connection *, struct netbuf *,
 		    const char *);
 static void	conn_nul_scan(struct conn *, struct netbuf *);
+static void	conn_problem(struct connection *, const struct problem *,
+		    const char *, int);
 
 /* Kore's body reader (static in http.c), seen when Kore installs it. */
 static int	(*kore_body_recv)(struct netbuf *);
@@ -274,6 +277,47 @@ conn_body_recv(struct netbuf *nb)
 }
 
 /*
+ * A problem the connection layer answers before Kore has made a request
+ * of what it received: written here as Kore writes its own
+ * errors, with the headers every response of the service carries, and
+ * "connection: close" (c has CONN_CLOSE_EMPTY).  head: no body (HEAD).
+ */
+static void
+conn_problem(struct connection *c, const struct problem *p,
+    const char *instance, int head)
+{
+	struct kore_buf	 buf;
+	char		*body, id[33];
+	size_t		 len;
+	int		 status;
+
+	status = problem_status(p->kind);
+	stamp_request_id(id);
+	if ((body = problem_render(p, instance, id, &len)) == NULL)
+		len = 0;
+
+	kore_buf_init(&buf, 512);
+	kore_buf_appendf(&buf, "HTTP/1.1 %d %s\r\n", status,
+	    http_status_text(status));
+	kore_buf_appendf(&buf, "server: %s\r\n", API_SERVER_NAME);
+	kore_buf_appendf(&buf, "connection: close\r\n");
+	kore_buf_appendf(&buf, "x-request-id: %s\r\n", id);
+	kore_buf_appendf(&buf, "date: %s\r\n", stamp_date());
+	kore_buf_appendf(&buf, "vary: Origin, Authorization\r\n");
+	kore_buf_appendf(&buf, "x-content-type-options: nosniff\r\n");
+	if (body != NULL)
+		kore_buf_appendf(&buf, "content-type: %s\r\n", CT_PROBLEM);
+	kore_buf_appendf(&buf, "cache-control: %s\r\n", CACHE_NONE);
+	kore_buf_appendf(&buf, "content-length: %zu\r\n\r\n", len);
+	if (body != NULL && !head)
+		kore_buf_append(&buf, body, len);
+
+	net_send_queue(c, buf.data, buf.offset);
+	kore_buf_cleanup(&buf);
+	free(body);
+}
+
+/*
  * A request Kore must not frame: answer 400 with a problem document and
  * close (RFC 9112, 6.3), with nothing more read from the connection.
  */
@@ -308,7 +352,7 @@ conn_refuse(struct connection *c, struct netbuf *nb, const char *why)
 
 	problem_set(&p, PROBLEM_INVALID_HEADER, "%s", why);
 	c->flags |= CONN_CLOSE_EMPTY;
-	api_conn_problem(c, &p, target[0] != '\0' ? target : "*", head);
+	conn_problem(c, &p, target[0] != '\0' ? target : "*", head);
 	if (!net_send_flush(c))
 		kore_connection_disconnect(c);
 }

@@ -1,10 +1,11 @@
 /*
  * One asynchronous query per request, through Kore's pgsql pool.
  *
- * A handler that needs the database calls dbq_handle() with two functions:
- * prepare() reads and checks the request and fills the query and its
- * parameters (or answers the request itself and returns 0); finish() reads
- * the result and answers.  In between, the request sleeps while PostgreSQL
+ * A handler that needs the database calls dbq_handle() with the request's
+ * route (kept in the query's state, q->route) and two functions: prepare()
+ * reads and checks the request and fills the query and its parameters (or
+ * answers the request itself and returns 0); finish() reads the result and
+ * answers.  In between, the request sleeps while PostgreSQL
  * works, so the worker serves others.  Writes are one statement (a call of
  * an SQL function that does the whole transaction), so no connection ever
  * goes back to the pool inside a transaction.
@@ -30,6 +31,7 @@
  */
 
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api.h"
@@ -47,7 +49,7 @@ static void	dbq_free(struct http_request *);
 static void	dbq_leave(struct dbq *);
 static u_int32_t dbq_slots(void);
 
-/* Connections kept for the content watcher (app.c) and tally refreshes. */
+/* Connections kept for the snapshot watcher and the tally refreshes. */
 #define DBQ_RESERVED	2u
 
 #define DBQ_ADMIT	0
@@ -96,23 +98,34 @@ dbq_param(struct dbq *q, int i, const void *value, size_t len, int format)
 		q->nparams = i + 1;
 }
 
+/*
+ * Start req's query: the state made here keeps the route r (q->route) for
+ * prepare() and finish(), and Kore calls the router again whenever req
+ * wakes up, which hands it to dbq_resume().
+ */
 int
-dbq_handle(struct http_request *req, int (*prepare)(struct http_request *,
-    struct dbq *), void (*finish)(struct http_request *, struct dbq *))
+dbq_handle(struct http_request *req, const struct route *r,
+    int (*prepare)(struct http_request *, struct dbq *),
+    void (*finish)(struct http_request *, struct dbq *))
 {
 	struct dbq	*q;
 
-	if (!http_state_exists(req)) {
-		q = http_state_create(req, sizeof(*q), dbq_free);
-		q->finish = finish;
-		q->req = req;
-		kore_pgsql_init(&q->sql);
-		kore_pgsql_bind_request(&q->sql, req);
-		if (!prepare(req, q))
-			return (KORE_RESULT_OK);
-		req->fsm_state = DBQ_ADMIT;
-	}
+	q = http_state_create(req, sizeof(*q), dbq_free);
+	q->finish = finish;
+	q->req = req;
+	q->route = *r;
+	kore_pgsql_init(&q->sql);
+	kore_pgsql_bind_request(&q->sql, req);
+	if (!prepare(req, q))
+		return (KORE_RESULT_OK);
+	req->fsm_state = DBQ_ADMIT;
+	return (dbq_resume(req));
+}
 
+/* Run req's query on from where it stopped (a request with a state). */
+int
+dbq_resume(struct http_request *req)
+{
 	return (http_state_run(dbq_states,
 	    sizeof(dbq_states) / sizeof(dbq_states[0]), req));
 }
@@ -193,7 +206,7 @@ dbq_leave(struct dbq *q)
  * database restart) is only found out when it is used: the query is sent
  * into a closed socket, epoll reports a hang-up, and Kore drops the
  * connection.  It wakes a request up, but never calls back a query bound
- * to a callback (the content watcher in app.c, the tally refreshes in
+ * to a callback (the snapshot watcher in snapshot.c, the tally refreshes in
  * tallies.c), which then waited for its give-up timer: 5 seconds for every
  * dead connection the pool still held, and a worker that got no request
  * in the meantime served its old snapshot for half a minute after a
@@ -362,4 +375,74 @@ dbq_free(struct http_request *req)
 		kore_free(q->owned[i]);
 	if (q->json != NULL)
 		json_decref(q->json);
+}
+
+/*
+ * Append name=value (value encoded; nothing when it is NULL) to the page's
+ * other parameters in q->text, which bind its cursor and make its next link.
+ */
+void
+dbq_text_param(struct dbq *q, const char *name, const char *value)
+{
+	size_t	len;
+
+	if (value == NULL)
+		return;
+	len = strlen(q->text);
+	(void)snprintf(q->text + len, sizeof(q->text) - len, "%s%s=",
+	    len > 0 ? "&" : "", name);
+	len = strlen(q->text);
+	query_encode(value, q->text + len, sizeof(q->text) - len);
+}
+
+/* Parameters i and i + 1: the cursor's two keys, or NULL without one. */
+void
+dbq_page_keys(struct dbq *q, int i, int has_cursor, const int64_t *keys)
+{
+	char	num[32];
+	int	k;
+
+	for (k = 0; k < 2; k++) {
+		if (has_cursor) {
+			(void)snprintf(num, sizeof(num), "%lld",
+			    (long long)keys[k]);
+			dbq_param(q, i + k, num, 0, 0);
+		} else {
+			dbq_param(q, i + k, NULL, 0, 0);
+		}
+	}
+}
+
+/*
+ * Read limit and cursor (of nkeys keys) for a page of path, whose other
+ * parameters the caller put in q->text.  Answers 400 and returns -1 when
+ * one is bad.  keys get the cursor's keys, or stay as they are.
+ */
+int
+dbq_page_params(struct http_request *req, struct dbq *q,
+    const struct query *qs, const char *path, size_t nkeys, int64_t *keys,
+    int *has_cursor)
+{
+	struct problem	 p;
+	const char	*v;
+
+	q->limit = CIVIC_LIMIT_DEFAULT;
+	*has_cursor = 0;
+	if ((v = query_get(qs, "limit")) != NULL &&
+	    query_int("limit", v, 1, CIVIC_LIMIT_MAX, &q->limit, &p) == -1) {
+		api_problem(req, &p);
+		return (-1);
+	}
+	if ((v = query_get(qs, "cursor")) != NULL) {
+		if (cursor_decode_keys(v, nkeys, cursor_scope(path, q->text),
+		    keys) == -1) {
+			problem_param(&p, "cursor", "This cursor was not given "
+			    "for this collection and these parameters; start "
+			    "again without one.");
+			api_problem(req, &p);
+			return (-1);
+		}
+		*has_cursor = 1;
+	}
+	return (0);
 }

@@ -12,6 +12,7 @@
 struct dbq {
 	struct kore_pgsql	 sql;
 	struct http_request	*req;
+	struct route		 route;		/* parsed once */
 	TAILQ_ENTRY(dbq)	 wait;		/* in the admission queue */
 	int			 admitted;	/* holds a slot */
 	int			 waiting;	/* in the admission queue */
@@ -30,10 +31,15 @@ struct dbq {
 				    struct dbq *);
 };
 
-int	dbq_handle(struct http_request *,
+int	dbq_handle(struct http_request *, const struct route *,
 	    int (*)(struct http_request *, struct dbq *),
 	    void (*)(struct http_request *, struct dbq *));
+int	dbq_resume(struct http_request *);
 void	dbq_param(struct dbq *, int, const void *, size_t, int);
 int	dbq_conn_check(struct kore_pgsql *);
+void	dbq_text_param(struct dbq *, const char *, const char *);
+void	dbq_page_keys(struct dbq *, int, int, const int64_t *);
+int	dbq_page_params(struct http_request *, struct dbq *,
+	    const struct query *, const char *, size_t, int64_t *, int *);
 
 #endif /* !CIVIC_DBQ_H */

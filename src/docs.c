@@ -14,11 +14,6 @@
 
 #include "api.h"
 
-int	docs_openapi(struct http_request *);
-int	docs_page(struct http_request *);
-int	docs_css(struct http_request *);
-int	docs_js(struct http_request *);
-
 enum {
 	DOC_OPENAPI,
 	DOC_PAGE,
@@ -134,11 +129,26 @@ docs_load(const char *dir, char *err, size_t errlen)
 	return (0);
 }
 
-static int
-docs_serve(struct http_request *req, int which, int json)
+/* The document at route r. */
+int
+docs_serve(struct http_request *req, const struct route *r)
 {
-	if (!api_begin(req, API_READ_METHODS, json))
-		return (KORE_RESULT_OK);
+	int	which;
+
+	switch (r->kind) {
+	case ROUTE_OPENAPI:
+		which = DOC_OPENAPI;
+		break;
+	case ROUTE_DOCS_CSS:
+		which = DOC_CSS;
+		break;
+	case ROUTE_DOCS_JS:
+		which = DOC_JS;
+		break;
+	default:
+		which = DOC_PAGE;
+		break;
+	}
 
 	if (docs[which].body == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "%s is not installed on "
@@ -151,28 +161,4 @@ docs_serve(struct http_request *req, int which, int json)
 	api_static_doc(req, &docs[which], docs_files[which].ctype,
 	    CACHE_PUBLIC);
 	return (KORE_RESULT_OK);
-}
-
-int
-docs_openapi(struct http_request *req)
-{
-	return (docs_serve(req, DOC_OPENAPI, 1));
-}
-
-int
-docs_page(struct http_request *req)
-{
-	return (docs_serve(req, DOC_PAGE, 0));
-}
-
-int
-docs_css(struct http_request *req)
-{
-	return (docs_serve(req, DOC_CSS, 0));
-}
-
-int
-docs_js(struct http_request *req)
-{
-	return (docs_serve(req, DOC_JS, 0));
 }

@@ -11,9 +11,6 @@
 #include "api.h"
 #include "dbq.h"
 
-int	keys_collection(struct http_request *);
-int	keys_item(struct http_request *);
-
 static int	keys_prepare(struct http_request *, struct dbq *);
 static void	keys_finish(struct http_request *, struct dbq *);
 static int	key_prepare(struct http_request *, struct dbq *);
@@ -21,9 +18,9 @@ static int	key_prepare(struct http_request *, struct dbq *);
 static const char *const keys_params[] = { "limit", "cursor", NULL };
 
 int
-keys_collection(struct http_request *req)
+keys_collection(struct http_request *req, const struct route *r)
 {
-	return (dbq_handle(req, keys_prepare, keys_finish));
+	return (dbq_handle(req, r, keys_prepare, keys_finish));
 }
 
 static int
@@ -37,15 +34,11 @@ keys_prepare(struct http_request *req, struct dbq *q)
 	int64_t		 after;
 	int		 has_cursor;
 
-	if (!api_begin(req, API_READ_METHODS | HTTP_METHOD_POST, 1))
-		return (0);
-	if (req->owner != NULL)
-		req->owner->http_timeout = 0;
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
 
 	if (req->method == HTTP_METHOD_POST) {
-		if ((text = body_text(req)) == NULL)
+		if ((text = request_text(req)) == NULL)
 			return (0);
 		if (apikey_generate(key, id) == -1) {
 			free(text);
@@ -104,12 +97,12 @@ keys_finish(struct http_request *req, struct dbq *q)
 	char		*out;
 
 	if (req->method != HTTP_METHOD_POST) {
-		dbq_send_list(req, q, "/v1/keys", CT_JSON, NULL);
+		reply_list(req, q, "/v1/keys", CT_JSON, NULL);
 		return;
 	}
 	if (q->result == NULL || PQntuples(q->result) != 1 ||
 	    strcmp(PQgetvalue(q->result, 0, 0), "201") != 0) {
-		dbq_send_result(req, q);
+		reply_result(req, q);
 		return;
 	}
 
@@ -135,27 +128,23 @@ keys_finish(struct http_request *req, struct dbq *q)
 }
 
 int
-keys_item(struct http_request *req)
+keys_item(struct http_request *req, const struct route *r)
 {
-	return (dbq_handle(req, key_prepare, dbq_send_result));
+	return (dbq_handle(req, r, key_prepare, reply_result));
 }
 
 static int
 key_prepare(struct http_request *req, struct dbq *q)
 {
-	const char	*id;
 	unsigned char	 hash[APIKEY_HASH_LEN];
 
-	if (!api_begin(req, HTTP_METHOD_DELETE | HTTP_METHOD_OPTIONS, 1))
-		return (0);
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
 
-	id = req->path + strlen("/v1/keys/");
 	q->query = "SELECT status, body, location FROM "
 	    "api_key_revoke($1, $2, $3)";
 	dbq_param(q, 0, hash, sizeof(hash), 1);
 	dbq_param(q, 1, api_request_id(req), 0, 0);
-	dbq_param(q, 2, id, 0, 0);
+	dbq_param(q, 2, route_param(&q->route, "key"), 0, 0);
 	return (1);
 }

@@ -2,144 +2,100 @@
  * The plan's routes: /v1/plans[/{plan}[/{goals|objectives|priorities}[/
  * {id}]]].  Reads come from memory (resource.c): the published snapshot,
  * or, for a request with an admin key, the one with the draft plans.
- * Writes go to the database, one SQL function each (sql/013), which
+ * Writes go to the database, one SQL function each (sql/api/plans.sql), which
  * checks the key, If-Match and the body, writes, and records the change;
  * this worker then reloads its snapshot, and the others within a poll.
  */
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
 #include "dbq.h"
 
-int	plans_route(struct http_request *);
-
-#define PLAN_KIND_MAX		16
 #define IF_MATCH_MAX		512
 
-struct plan_path {
-	int	depth;				/* segments after /v1/plans */
-	char	plan[CIVIC_ID_MAX + 1];
-	char	kind[PLAN_KIND_MAX];		/* goals, objectives... */
-	char	item[CIVIC_ID_MAX + 1];
+#define PW_PLAN			0x01	/* takes the plan */
+#define PW_ITEM			0x02	/* ... and the item */
+#define PW_IF_MATCH		0x04	/* ... and If-Match */
+#define PW_IF_NONE_MATCH	0x08	/* ... and If-None-Match: * */
+
+/*
+ * The SQL function that writes at each route, and what it takes after $1,
+ * the key's hash, and $2, the request id; the body comes last.
+ */
+static const struct {
+	enum route_kind	 kind;
+	const char	*item;		/* the item's parameter */
+	int		 takes;
+	const char	*query;
+} plan_writes[] = {
+	{ ROUTE_PLANS, NULL, 0, "SELECT status, body, location, etag FROM "
+	    "api_plan_create($1, $2, $3::jsonb)" },
+	{ ROUTE_PLAN, NULL, PW_PLAN | PW_IF_MATCH, "SELECT status, body, "
+	    "location, etag FROM api_plan_update($1, $2, $3, $4, $5::jsonb)" },
+	{ ROUTE_GOALS, NULL, PW_PLAN, "SELECT status, body, location, etag "
+	    "FROM api_goal_create($1, $2, $3, $4::jsonb)" },
+	{ ROUTE_OBJECTIVES, NULL, PW_PLAN, "SELECT status, body, location, "
+	    "etag FROM api_objective_create($1, $2, $3, $4::jsonb)" },
+	{ ROUTE_GOAL, "goal", PW_PLAN | PW_ITEM | PW_IF_MATCH, "SELECT "
+	    "status, body, location, etag FROM api_goal_write($1, $2, $3, $4, "
+	    "$5, $6::jsonb)" },
+	{ ROUTE_OBJECTIVE, "objective", PW_PLAN | PW_ITEM | PW_IF_MATCH,
+	    "SELECT status, body, location, etag FROM api_objective_write($1, "
+	    "$2, $3, $4, $5, $6::jsonb)" },
+	{ ROUTE_PRIORITY_YEAR, "year", PW_PLAN | PW_ITEM | PW_IF_MATCH |
+	    PW_IF_NONE_MATCH, "SELECT status, body, location, etag FROM "
+	    "api_priorities_put($1, $2, $3, $4::integer, $5, $6::boolean, "
+	    "$7::jsonb)" },
 };
 
-static int	plan_path_parse(const char *, struct plan_path *);
-static int	plan_methods(const struct plan_path *);
+#define PLAN_WRITES	(sizeof(plan_writes) / sizeof(plan_writes[0]))
+
+static int	plans_read(struct http_request *, const struct route *,
+		    struct content *, const char *);
 static int	plans_prepare(struct http_request *, struct dbq *);
 static void	plans_finish(struct http_request *, struct dbq *);
 static int	plans_write(struct http_request *, struct dbq *,
-		    const struct plan_path *, const unsigned char *);
+		    const unsigned char *);
 
-/* One segment of a path, up to '/' or the end, into out; its end or NULL. */
-static const char *
-path_segment(const char *p, char *out, size_t len)
-{
-	size_t	n;
-
-	n = strcspn(p, "/");
-	if (n == 0 || n >= len)
-		return (NULL);
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return (p + n);
-}
-
-/* Split a plan route's path; -1 if it cannot name anything. */
-static int
-plan_path_parse(const char *path, struct plan_path *pp)
-{
-	const char	*p;
-
-	memset(pp, 0, sizeof(*pp));
-	if (strncmp(path, "/v1/plans", 9) != 0)
-		return (-1);
-	p = path + 9;
-	if (*p == '\0')
-		return (0);
-	if (*p++ != '/' || (p = path_segment(p, pp->plan,
-	    sizeof(pp->plan))) == NULL)
-		return (-1);
-	pp->depth = 1;
-	if (*p == '\0')
-		return (0);
-	if (*p++ != '/' || (p = path_segment(p, pp->kind,
-	    sizeof(pp->kind))) == NULL)
-		return (-1);
-	pp->depth = 2;
-	if (*p == '\0')
-		return (0);
-	if (*p++ != '/' || (p = path_segment(p, pp->item,
-	    sizeof(pp->item))) == NULL || *p != '\0')
-		return (-1);
-	pp->depth = 3;
-	return (0);
-}
-
-/* The methods a plan route serves. */
-static int
-plan_methods(const struct plan_path *pp)
-{
-	int	m = API_READ_METHODS;
-
-	switch (pp->depth) {
-	case 0:
-		return (m | HTTP_METHOD_POST);
-	case 1:
-		return (m | HTTP_METHOD_PATCH);
-	case 2:
-		if (strcmp(pp->kind, "priorities") == 0)
-			return (m);
-		return (m | HTTP_METHOD_POST);
-	default:
-		if (strcmp(pp->kind, "priorities") == 0)
-			return (m | HTTP_METHOD_PUT);
-		return (m | HTTP_METHOD_PATCH | HTTP_METHOD_DELETE);
-	}
-}
-
+/*
+ * Every plan route.  Writes, and reads with a key (an admin's see the
+ * drafts), ask the database; other reads are served from memory.
+ */
 int
-plans_route(struct http_request *req)
+plans_serve(struct http_request *req, const struct route *r)
 {
-	struct plan_path	 pp;
-	const char		*hv;
-	int			 methods;
+	const char	*hv;
 
-	if (plan_path_parse(req->path, &pp) == -1)
-		return (app_not_found(req));
-	methods = plan_methods(&pp);
-
-	/* Writes, and reads with a key (an admin's see the drafts). */
 	if ((req->method & (HTTP_METHOD_GET | HTTP_METHOD_HEAD)) == 0 ||
-	    http_request_header(req, "authorization", &hv)) {
-		if (req->method != HTTP_METHOD_OPTIONS)
-			return (dbq_handle(req, plans_prepare, plans_finish));
-	}
+	    http_request_header(req, "authorization", &hv))
+		return (dbq_handle(req, r, plans_prepare, plans_finish));
+	return (plans_read(req, r, snapshot_get(), CACHE_PUBLIC));
+}
 
-	if (!api_begin(req, methods, 1))
-		return (KORE_RESULT_OK);
-	if (pp.depth == 0 || pp.depth == 2)
-		return (resource_collection_serve(req));
-	return (resource_item_serve(req));
+/* A read of snapshot c, sent with Cache-Control cache. */
+static int
+plans_read(struct http_request *req, const struct route *r,
+    struct content *c, const char *cache)
+{
+	switch (r->kind) {
+	case ROUTE_PLANS:
+	case ROUTE_GOALS:
+	case ROUTE_OBJECTIVES:
+	case ROUTE_PRIORITIES:
+		return (resource_collection_send(req, c, cache));
+	default:
+		return (resource_item_send(req, c, cache));
+	}
 }
 
 static int
 plans_prepare(struct http_request *req, struct dbq *q)
 {
-	struct plan_path	 pp;
 	unsigned char		 hash[APIKEY_HASH_LEN];
 
-	if (plan_path_parse(req->path, &pp) == -1) {
-		api_headers(req);
-		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
-		    req->path);
-		return (0);
-	}
-	if (!api_begin(req, plan_methods(&pp), 1))
-		return (0);
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
 
 	if (req->method == HTTP_METHOD_GET || req->method == HTTP_METHOD_HEAD) {
@@ -147,9 +103,29 @@ plans_prepare(struct http_request *req, struct dbq *q)
 		dbq_param(q, 0, hash, APIKEY_HASH_LEN, 1);
 		return (1);
 	}
-	if (req->owner != NULL)
-		req->owner->http_timeout = 0;
-	return (plans_write(req, q, &pp, hash));
+	return (plans_write(req, q, hash));
+}
+
+/*
+ * The write at r: its index in plan_writes, or PLAN_WRITES when there is
+ * none (a year that is not one).
+ */
+static size_t
+plans_write_find(const struct route *r)
+{
+	struct problem	p;
+	long		year;
+	size_t		i;
+
+	for (i = 0; i < PLAN_WRITES; i++) {
+		if (plan_writes[i].kind == r->kind)
+			break;
+	}
+	if (i < PLAN_WRITES && r->kind == ROUTE_PRIORITY_YEAR &&
+	    query_int("year", route_param(r, "year"), 1900, 2999, &year,
+	    &p) == -1)
+		return (PLAN_WRITES);
+	return (i);
 }
 
 /*
@@ -157,71 +133,42 @@ plans_prepare(struct http_request *req, struct dbq *q)
  * the plan, the item, If-Match and the body, as the function takes them.
  */
 static int
-plans_write(struct http_request *req, struct dbq *q,
-    const struct plan_path *pp, const unsigned char *hash)
+plans_write(struct http_request *req, struct dbq *q, const unsigned char *hash)
 {
 	const char	*hv;
-	struct problem	 p;
 	char		 if_match[IF_MATCH_MAX], *text;
-	long		 year;
-	int		 has_if_match, del, i;
+	size_t		 w;
+	int		 has_if_match, takes, i;
 
-	if ((has_if_match = if_match_read(req, if_match,
+	if ((has_if_match = request_if_match(req, if_match,
 	    sizeof(if_match))) == -1)
 		return (0);
-
-	del = req->method == HTTP_METHOD_DELETE;
 	text = NULL;
-	if (!del && (text = body_text(req)) == NULL)
+	if (req->method != HTTP_METHOD_DELETE &&
+	    (text = request_text(req)) == NULL)
 		return (0);
-
-	dbq_param(q, 0, hash, APIKEY_HASH_LEN, 1);
-	dbq_param(q, 1, api_request_id(req), 0, 0);
-	i = 2;
-	if (pp->depth == 0) {
-		q->query = "SELECT status, body, location, etag FROM "
-		    "api_plan_create($1, $2, $3::jsonb)";
-	} else if (pp->depth == 1) {
-		q->query = "SELECT status, body, location, etag FROM "
-		    "api_plan_update($1, $2, $3, $4, $5::jsonb)";
-		dbq_param(q, i++, pp->plan, 0, 0);
-		dbq_param(q, i++, has_if_match ? if_match : NULL, 0, 0);
-	} else if (pp->depth == 2 && strcmp(pp->kind, "goals") == 0) {
-		q->query = "SELECT status, body, location, etag FROM "
-		    "api_goal_create($1, $2, $3, $4::jsonb)";
-		dbq_param(q, i++, pp->plan, 0, 0);
-	} else if (pp->depth == 2 && strcmp(pp->kind, "objectives") == 0) {
-		q->query = "SELECT status, body, location, etag FROM "
-		    "api_objective_create($1, $2, $3, $4::jsonb)";
-		dbq_param(q, i++, pp->plan, 0, 0);
-	} else if (pp->depth == 3 && strcmp(pp->kind, "goals") == 0) {
-		q->query = "SELECT status, body, location, etag FROM "
-		    "api_goal_write($1, $2, $3, $4, $5, $6::jsonb)";
-		dbq_param(q, i++, pp->plan, 0, 0);
-		dbq_param(q, i++, pp->item, 0, 0);
-		dbq_param(q, i++, has_if_match ? if_match : NULL, 0, 0);
-	} else if (pp->depth == 3 && strcmp(pp->kind, "objectives") == 0) {
-		q->query = "SELECT status, body, location, etag FROM "
-		    "api_objective_write($1, $2, $3, $4, $5, $6::jsonb)";
-		dbq_param(q, i++, pp->plan, 0, 0);
-		dbq_param(q, i++, pp->item, 0, 0);
-		dbq_param(q, i++, has_if_match ? if_match : NULL, 0, 0);
-	} else if (pp->depth == 3 && strcmp(pp->kind, "priorities") == 0 &&
-	    query_int("year", pp->item, 1900, 2999, &year, &p) == 0) {
-		q->query = "SELECT status, body, location, etag FROM "
-		    "api_priorities_put($1, $2, $3, $4::integer, $5, "
-		    "$6::boolean, $7::jsonb)";
-		dbq_param(q, i++, pp->plan, 0, 0);
-		dbq_param(q, i++, pp->item, 0, 0);
-		dbq_param(q, i++, has_if_match ? if_match : NULL, 0, 0);
-		dbq_param(q, i++, http_request_header(req, "if-none-match",
-		    &hv) && strcmp(hv, "*") == 0 ? "true" : "false", 0, 0);
-	} else {
+	if ((w = plans_write_find(&q->route)) == PLAN_WRITES) {
 		free(text);
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
 		return (0);
 	}
+
+	takes = plan_writes[w].takes;
+	q->query = plan_writes[w].query;
+	dbq_param(q, 0, hash, APIKEY_HASH_LEN, 1);
+	dbq_param(q, 1, api_request_id(req), 0, 0);
+	i = 2;
+	if (takes & PW_PLAN)
+		dbq_param(q, i++, route_param(&q->route, "plan"), 0, 0);
+	if (takes & PW_ITEM)
+		dbq_param(q, i++, route_param(&q->route, plan_writes[w].item),
+		    0, 0);
+	if (takes & PW_IF_MATCH)
+		dbq_param(q, i++, has_if_match ? if_match : NULL, 0, 0);
+	if (takes & PW_IF_NONE_MATCH)
+		dbq_param(q, i++, http_request_header(req, "if-none-match",
+		    &hv) && strcmp(hv, "*") == 0 ? "true" : "false", 0, 0);
 	dbq_param(q, i, text, 0, 0);
 	free(text);
 	return (1);
@@ -230,33 +177,27 @@ plans_write(struct http_request *req, struct dbq *q,
 static void
 plans_finish(struct http_request *req, struct dbq *q)
 {
-	struct content	*c;
 	json_t		*j;
 	json_error_t	 jerr;
-	struct plan_path pp;
 	int		 admin;
 
 	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD) {
-		dbq_send_result(req, q);
+		reply_result(req, q);
 		if (req->status >= 200 && req->status < 300)
-			app_content_reload();
+			snapshot_reload();
 		return;
 	}
 
 	/* A read with a key: who it is, then the data it may see. */
 	if (q->result == NULL || PQntuples(q->result) != 1 ||
 	    strcmp(PQgetvalue(q->result, 0, 0), "200") != 0) {
-		dbq_send_result(req, q);
+		reply_result(req, q);
 		return;
 	}
 	j = json_loads(PQgetvalue(q->result, 0, 1), 0, &jerr);
 	admin = json_is_true(json_object_get(j, "admin"));
 	json_decref(j);
 
-	c = admin ? app_content_admin() : app_content();
-	(void)plan_path_parse(req->path, &pp);
-	if (pp.depth == 0 || pp.depth == 2)
-		(void)resource_collection_send(req, c, CACHE_PRIVATE);
-	else
-		(void)resource_item_send(req, c, CACHE_PRIVATE);
+	(void)plans_read(req, &q->route, admin ? snapshot_admin() :
+	    snapshot_get(), CACHE_PRIVATE);
 }

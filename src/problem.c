@@ -1,6 +1,8 @@
 /*
  * Problem documents (RFC 9457).  The table below is the one place that maps
- * a kind of failure to its HTTP status, its stable type and its title.
+ * a kind of failure to its HTTP status, its stable type and its title: for
+ * the problems C finds and for those SQL names by code (api_problem), which
+ * the service completes from here.  tools/gen-openapi.py reads it too.
  */
 
 #include <stdarg.h>
@@ -30,16 +32,54 @@ static const struct {
 	    { 405, "/problems/method-not-allowed", "Method Not Allowed" },
 	[PROBLEM_NOT_ACCEPTABLE] =
 	    { 406, "/problems/not-acceptable", "Not Acceptable" },
+	[PROBLEM_SURVEY_NOT_OPEN] =
+	    { 409, "/problems/survey-not-open", "Survey Not Open" },
+	[PROBLEM_DUPLICATE_RESPONSE] =
+	    { 409, "/problems/duplicate-response", "Duplicate Response" },
+	[PROBLEM_IDEMPOTENCY_KEY_IN_USE] =
+	    { 409, "/problems/idempotency-key-in-use",
+	    "Idempotency Key In Use" },
+	[PROBLEM_ALREADY_VOIDED] =
+	    { 409, "/problems/already-voided", "Already Voided" },
+	[PROBLEM_SURVEY_HAS_RESPONSES] =
+	    { 409, "/problems/survey-has-responses", "Survey Has Responses" },
+	[PROBLEM_IN_USE] =
+	    { 409, "/problems/in-use", "In Use" },
+	[PROBLEM_PRECONDITION_FAILED] =
+	    { 412, "/problems/precondition-failed", "Precondition Failed" },
 	[PROBLEM_UNSUPPORTED_MEDIA] =
 	    { 415, "/problems/unsupported-media-type",
 	    "Unsupported Media Type" },
 	[PROBLEM_INVALID_BODY] =
 	    { 422, "/problems/invalid-body", "Invalid Body" },
+	[PROBLEM_IDEMPOTENCY_KEY_REUSED] =
+	    { 422, "/problems/idempotency-key-reused",
+	    "Idempotency Key Reused" },
 	[PROBLEM_INTERNAL] =
 	    { 500, "/problems/internal-error", "Internal Server Error" },
 	[PROBLEM_UNAVAILABLE] =
 	    { 503, "/problems/service-unavailable", "Service Unavailable" },
 };
+
+/*
+ * The kind whose type is type ("/problems/<code>"), in *kind.  Returns 0,
+ * or -1 when no kind has that type.
+ */
+int
+problem_kind_of(const char *type, enum problem_kind *kind)
+{
+	int	i;
+
+	if (type == NULL)
+		return (-1);
+	for (i = 0; i < PROBLEM_KIND_MAX; i++) {
+		if (strcmp(problems[i].type, type) == 0) {
+			*kind = (enum problem_kind)i;
+			return (0);
+		}
+	}
+	return (-1);
+}
 
 int
 problem_status(enum problem_kind kind)
@@ -224,5 +264,39 @@ problem_render(const struct problem *p, const char *instance,
 
 	if (out != NULL)
 		*len = strlen(out);
+	return (out);
+}
+
+/*
+ * Complete a problem document that names its kind by type only, as SQL
+ * answers them (api_problem): the result is a new object (the caller
+ * decrefs) with type, title and status from the table, then doc's other
+ * members in their order.  status is the one the answer is sent with: it
+ * must be the kind's.  Returns NULL when doc names no known kind, or
+ * another status, or memory ran out.
+ */
+json_t *
+problem_complete(json_t *doc, int status)
+{
+	enum problem_kind	 kind;
+	json_t			*out, *v;
+	const char		*k;
+
+	if (!json_is_object(doc) ||
+	    problem_kind_of(json_string_value(json_object_get(doc, "type")),
+	    &kind) == -1 || problem_status(kind) != status)
+		return (NULL);
+	if ((out = json_pack("{s:s, s:s, s:i}", "type", problem_type(kind),
+	    "title", problem_title(kind), "status", status)) == NULL)
+		return (NULL);
+	json_object_foreach(doc, k, v) {
+		if (strcmp(k, "type") == 0 || strcmp(k, "title") == 0 ||
+		    strcmp(k, "status") == 0)
+			continue;
+		if (json_object_set(out, k, v) == -1) {
+			json_decref(out);
+			return (NULL);
+		}
+	}
 	return (out);
 }

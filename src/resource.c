@@ -40,7 +40,7 @@ resource_path(struct http_request *req, struct content *c, char *path,
 int
 resource_item_serve(struct http_request *req)
 {
-	return (resource_item_send(req, app_content(), CACHE_PUBLIC));
+	return (resource_item_send(req, snapshot_get(), CACHE_PUBLIC));
 }
 
 /* GET or HEAD of a resource of snapshot c, sent with Cache-Control cache. */
@@ -102,7 +102,7 @@ resource_filter(struct content *c, const struct collection *col,
 int
 resource_collection_serve(struct http_request *req)
 {
-	return (resource_collection_send(req, app_content(), CACHE_PUBLIC));
+	return (resource_collection_send(req, snapshot_get(), CACHE_PUBLIC));
 }
 
 /* GET or HEAD of a collection of snapshot c, with Cache-Control cache. */

@@ -4,7 +4,7 @@
  *
  * A body is checked here, against the survey's questions as published
  * (answers.c); the database then does the rest in one transaction and one
- * round trip (api_submit, sql/015, and api_submit_response, sql/006): the
+ * round trip (api_submit and api_submit_response, sql/api/responses.sql): the
  * key, the survey's window and the key's rights, the Idempotency-Key,
  * exactly-once storage by external_id, and the tally counters.
  */
@@ -16,38 +16,50 @@
 #include "api.h"
 #include "dbq.h"
 
-int	responses_collection(struct http_request *);
-int	responses_batch(struct http_request *);
-int	responses_item(struct http_request *);
-int	responses_void(struct http_request *);
-
 static int	collection_prepare(struct http_request *, struct dbq *);
 static void	collection_finish(struct http_request *, struct dbq *);
+static void	submit_params(struct dbq *, const unsigned char *,
+		    const char *, const char *, json_t *,
+		    const struct answers *);
 static int	submit_prepare(struct http_request *, struct dbq *);
 static void	submit_finish(struct http_request *, struct dbq *);
 static int	list_prepare(struct http_request *, struct dbq *);
 static int	batch_prepare(struct http_request *, struct dbq *);
 static void	batch_finish(struct http_request *, struct dbq *);
 static json_t	*batch_envelope(json_t *);
+static json_t	*batch_items(json_t *, json_t *);
 static void	batch_refuse(struct http_request *, json_t *);
 static int	item_prepare(struct http_request *, struct dbq *);
 static int	void_prepare(struct http_request *, struct dbq *);
 
 #define IDEM_KEY_MAX	255
 #define BATCH_MAX	500
+#define RESPONSE_ID_MAX	63
 
 static const char *const list_params[] = {
 	"limit", "cursor", "order", "since", NULL
 };
 
-/* The published document of the survey named by slug, or NULL. */
-static json_t *
-survey_doc(const char *slug)
+/*
+ * The survey a submission goes to, looked up once: its slug, or NULL
+ * (answered 404) when the path names none.
+ */
+static const char *
+submit_survey(struct http_request *req, const struct route *r,
+    const struct resource **survey)
 {
-	const struct resource	*r;
+	const char	*slug;
 
-	r = survey_by_slug(slug);
-	return (r != NULL ? r->json : NULL);
+	if ((slug = request_slug(r, "survey")) == NULL) {
+		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
+		    req->path);
+		return (NULL);
+	}
+	if ((*survey = snapshot_survey(slug)) == NULL) {
+		api_error(req, PROBLEM_NOT_FOUND, "No survey '%s'.", slug);
+		return (NULL);
+	}
+	return (slug);
 }
 
 /*
@@ -70,56 +82,93 @@ wants_csv(struct http_request *req)
 }
 
 /*
- * Check one response body against the survey (survey_doc(slug) is not
- * NULL): fills a (its faults, the values to count and the canonical hash).
+ * Check one response body against the survey's published document: fills
+ * a (its faults, the values to count and the canonical hash).
  */
 static int
-check_body(json_t *body, const char *slug, struct answers *a)
+check_body(json_t *body, json_t *survey, struct answers *a)
 {
-	json_t	*survey;
-
 	memset(a, 0, sizeof(*a));
-	survey = survey_doc(slug);
-	return (answers_check(body, survey, content_objective_ids(app_content(),
-	    survey, 1), time(NULL), a));
+	return (answers_check(body, survey,
+	    content_objective_ids(snapshot_get(), survey, 1), time(NULL), a));
 }
 
 int
-responses_collection(struct http_request *req)
+responses_collection(struct http_request *req, const struct route *r)
 {
-	return (dbq_handle(req, collection_prepare, collection_finish));
+	return (dbq_handle(req, r, collection_prepare, collection_finish));
 }
 
 static int
 collection_prepare(struct http_request *req, struct dbq *q)
 {
-	if (!api_begin(req, API_READ_METHODS | HTTP_METHOD_POST, 0))
-		return (0);
-	/* The header and body timeout stays armed while we work: clear it. */
-	if (req->owner != NULL)
-		req->owner->http_timeout = 0;
-
 	if (req->method == HTTP_METHOD_POST)
 		return (submit_prepare(req, q));
 	return (list_prepare(req, q));
 }
 
+/*
+ * The parameters of api_submit: the key's hash, the survey, the body's
+ * members, what answers_check() made of it (a) and the Idempotency-Key.
+ */
+static void
+submit_params(struct dbq *q, const unsigned char *hash, const char *slug,
+    const char *idem, json_t *body, const struct answers *a)
+{
+	json_t	*v;
+	char	*text;
+
+	q->query = "SELECT status, body, location FROM api_submit("
+	    "$1, $2, $3, $4::jsonb, $5::timestamptz, $6, $7, $8, $9::jsonb, "
+	    "$10::jsonb)";
+	dbq_param(q, 0, hash, APIKEY_HASH_LEN, 1);
+	dbq_param(q, 1, slug, 0, 0);
+
+	v = json_object_get(body, "external_id");
+	dbq_param(q, 2, json_is_string(v) ? json_string_value(v) : "", 0, 0);
+
+	v = json_object_get(body, "answers");
+	text = json_dumps(json_is_object(v) ? v : json_object(),
+	    JSON_COMPACT | JSON_ENCODE_ANY);
+	dbq_param(q, 3, text, 0, 0);
+	free(text);
+
+	/* In UTC, checked: what the database reads whatever the offset. */
+	dbq_param(q, 4, a->submitted_at[0] != '\0' ? a->submitted_at : NULL,
+	    0, 0);
+	v = json_object_get(body, "channel");
+	dbq_param(q, 5, json_is_string(v) ? json_string_value(v) : NULL, 0,
+	    0);
+	dbq_param(q, 6, a->hash, sizeof(a->hash), 1);
+	dbq_param(q, 7, idem, 0, 0);
+
+	if (json_array_size(a->errors) > 0) {
+		text = json_dumps(a->errors, JSON_COMPACT);
+		dbq_param(q, 8, text, 0, 0);
+		free(text);
+	} else {
+		dbq_param(q, 8, NULL, 0, 0);
+	}
+	text = json_dumps(a->values, JSON_COMPACT);
+	dbq_param(q, 9, text, 0, 0);
+	free(text);
+}
+
 static int
 submit_prepare(struct http_request *req, struct dbq *q)
 {
+	const struct resource	*survey;
 	struct problem		 p;
 	struct answers		 a;
-	json_t			*body, *v;
-	const char		*idem;
-	char			 slug[CIVIC_ID_MAX + 1];
-	char			*text;
+	json_t			*body;
+	const char		*idem, *slug;
 	unsigned char		 hash[APIKEY_HASH_LEN];
 
 	if (!accept_json_header(req))
 		return (0);
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (survey_from_path(req->path, slug, sizeof(slug)) == -1) {
+	if (request_slug(&q->route, "survey") == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
 		return (0);
@@ -134,54 +183,18 @@ submit_prepare(struct http_request *req, struct dbq *q)
 		return (0);
 	}
 
-	if (survey_doc(slug) == NULL) {
-		api_error(req, PROBLEM_NOT_FOUND, "No survey '%s'.", slug);
+	if ((slug = submit_survey(req, &q->route, &survey)) == NULL)
 		return (0);
-	}
-	if ((body = body_json(req)) == NULL)
+	if ((body = request_json(req)) == NULL)
 		return (0);
-	if (check_body(body, slug, &a) == -1) {
+	if (check_body(body, survey->json, &a) == -1) {
 		answers_cleanup(&a);
 		json_decref(body);
 		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
 		return (0);
 	}
 
-	q->query = "SELECT status, body, location FROM api_submit("
-	    "$1, $2, $3, $4::jsonb, $5::timestamptz, $6, $7, $8, $9::jsonb, "
-	    "$10::jsonb)";
-	dbq_param(q, 0, hash, sizeof(hash), 1);
-	dbq_param(q, 1, slug, 0, 0);
-
-	v = json_object_get(body, "external_id");
-	dbq_param(q, 2, json_is_string(v) ? json_string_value(v) : "", 0, 0);
-
-	v = json_object_get(body, "answers");
-	text = json_dumps(json_is_object(v) ? v : json_object(),
-	    JSON_COMPACT | JSON_ENCODE_ANY);
-	dbq_param(q, 3, text, 0, 0);
-	free(text);
-
-	/* In UTC, checked: what the database reads whatever the offset. */
-	dbq_param(q, 4, a.submitted_at[0] != '\0' ? a.submitted_at : NULL, 0,
-	    0);
-	v = json_object_get(body, "channel");
-	dbq_param(q, 5, json_is_string(v) ? json_string_value(v) : NULL, 0,
-	    0);
-	dbq_param(q, 6, a.hash, sizeof(a.hash), 1);
-	dbq_param(q, 7, idem, 0, 0);
-
-	if (json_array_size(a.errors) > 0) {
-		text = json_dumps(a.errors, JSON_COMPACT);
-		dbq_param(q, 8, text, 0, 0);
-		free(text);
-	} else {
-		dbq_param(q, 8, NULL, 0, 0);
-	}
-	text = json_dumps(a.values, JSON_COMPACT);
-	dbq_param(q, 9, text, 0, 0);
-	free(text);
-
+	submit_params(q, hash, slug, idem, body, &a);
 	answers_cleanup(&a);
 	json_decref(body);
 	return (1);
@@ -190,11 +203,27 @@ submit_prepare(struct http_request *req, struct dbq *q)
 static void
 submit_finish(struct http_request *req, struct dbq *q)
 {
-	dbq_send_result(req, q);
+	reply_result(req, q);
 	if (req->status == HTTP_STATUS_CREATED ||
 	    (req->status == HTTP_STATUS_OK &&
-	    strstr(req->path, "/void") != NULL))
+	    q->route.kind == ROUTE_RESPONSE_VOID))
 		tallies_touch();
+}
+
+/* Newest first (1, the default) or oldest (0); -1 with p filled. */
+static int
+list_desc(const struct query *qs, struct problem *p)
+{
+	const char	*order;
+
+	if ((order = query_get(qs, "order")) == NULL)
+		return (1);
+	if (strcmp(order, "asc") && strcmp(order, "desc")) {
+		problem_param(p, "order", "'order' is asc (oldest first) or "
+		    "desc (newest first, the default).");
+		return (-1);
+	}
+	return (strcmp(order, "desc") == 0);
 }
 
 static int
@@ -202,8 +231,8 @@ list_prepare(struct http_request *req, struct dbq *q)
 {
 	struct query	 qs;
 	struct problem	 p;
-	const char	*order, *since;
-	char		 slug[CIVIC_ID_MAX + 1], path[CIVIC_PATH_MAX], num[32];
+	const char	*order, *since, *slug;
+	char		 path[CIVIC_PATH_MAX], num[32];
 	char		 since_utc[40];
 	unsigned char	 hash[APIKEY_HASH_LEN];
 	int64_t		 keys[2];
@@ -215,9 +244,9 @@ list_prepare(struct http_request *req, struct dbq *q)
 		    "available as application/json or text/csv.");
 		return (0);
 	}
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (survey_from_path(req->path, slug, sizeof(slug)) == -1) {
+	if ((slug = request_slug(&q->route, "survey")) == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
 		return (0);
@@ -227,22 +256,11 @@ list_prepare(struct http_request *req, struct dbq *q)
 	    query_only(&qs, list_params, &p) == -1)
 		goto bad;
 
-	desc = 1;
-	if ((order = query_get(&qs, "order")) != NULL) {
-		if (strcmp(order, "asc") && strcmp(order, "desc")) {
-			problem_param(&p, "order", "'order' is asc (oldest "
-			    "first) or desc (newest first, the default).");
-			goto bad;
-		}
-		desc = strcmp(order, "desc") == 0;
-	}
-	/* Passed on in UTC: what the database reads whatever the offset. */
-	if ((since = query_get(&qs, "since")) != NULL &&
-	    answers_timestamp_utc(since, since_utc, sizeof(since_utc)) == -1) {
-		problem_param(&p, "since", "'since' is an RFC 3339 date-time "
-		    "with a time zone.");
+	if ((desc = list_desc(&qs, &p)) == -1)
 		goto bad;
-	}
+	if (request_time(&qs, "since", &since, since_utc, sizeof(since_utc),
+	    &p) == -1)
+		goto bad;
 
 	/* The page's own parameters, for its cursor and its next link. */
 	q->text[0] = '\0';
@@ -277,45 +295,45 @@ bad:
 
 /* A page of responses as CSV: the items of the envelope, nothing else. */
 static char *
-render_csv(struct http_request *req, json_t *env, size_t *len)
+render_csv(struct http_request *req, struct dbq *q, json_t *env, size_t *len)
 {
 	const struct resource	*r;
-	char			 slug[CIVIC_ID_MAX + 1];
 
-	if ((r = survey_resource(req->path, slug, sizeof(slug))) == NULL)
+	(void)req;
+	if ((r = snapshot_survey(route_param(&q->route, "survey"))) == NULL)
 		return (NULL);
 	return (csv_responses(json_object_get(env, "items"), r->json,
-	    content_objective_ids(app_content(), r->json, 0), len));
+	    content_objective_ids(snapshot_get(), r->json, 0), len));
 }
 
 static void
 collection_finish(struct http_request *req, struct dbq *q)
 {
-	char	slug[CIVIC_ID_MAX + 1], path[CIVIC_PATH_MAX];
+	char	path[CIVIC_PATH_MAX];
 
 	if (req->method == HTTP_METHOD_POST) {
 		submit_finish(req, q);
 		return;
 	}
-	(void)survey_from_path(req->path, slug, sizeof(slug));
-	(void)snprintf(path, sizeof(path), "/v1/surveys/%s/responses", slug);
+	(void)snprintf(path, sizeof(path), "/v1/surveys/%s/responses",
+	    route_param(&q->route, "survey"));
 	if (wants_csv(req))
-		dbq_send_list(req, q, path, "text/csv; charset=utf-8",
+		reply_list(req, q, path, "text/csv; charset=utf-8",
 		    render_csv);
 	else
-		dbq_send_list(req, q, path, CT_JSON, NULL);
+		reply_list(req, q, path, CT_JSON, NULL);
 }
 
 int
-responses_batch(struct http_request *req)
+responses_batch(struct http_request *req, const struct route *r)
 {
-	return (dbq_handle(req, batch_prepare, batch_finish));
+	return (dbq_handle(req, r, batch_prepare, batch_finish));
 }
 
 static void
 batch_finish(struct http_request *req, struct dbq *q)
 {
-	dbq_send_result(req, q);
+	reply_result(req, q);
 	if (req->status == HTTP_STATUS_OK)
 		tallies_touch();
 }
@@ -393,59 +411,23 @@ batch_refuse(struct http_request *req, json_t *errors)
 }
 
 /*
- * POST .../responses/batch: {"responses": [up to 500 bodies]}.  Each item
- * is checked here; the database stores each on its own and answers one
- * result per item.
+ * The items of a batch (list, borrowed) as api_submit_batch takes them,
+ * each checked against survey: a new array, or NULL when memory ran out.
  */
-static int
-batch_prepare(struct http_request *req, struct dbq *q)
+static json_t *
+batch_items(json_t *list, json_t *survey)
 {
 	struct answers	 a;
-	json_t		*body, *list, *items, *item, *v, *errors;
-	char		 slug[CIVIC_ID_MAX + 1], hex[65], *text;
-	unsigned char	 hash[APIKEY_HASH_LEN];
+	json_t		*items, *item, *v;
+	char		 hex[65];
 	size_t		 i, j;
-
-	if (!api_begin(req, HTTP_METHOD_POST | HTTP_METHOD_OPTIONS, 1))
-		return (0);
-	if (req->owner != NULL)
-		req->owner->http_timeout = 0;
-	if (auth_key_hash(req, hash) == -1)
-		return (0);
-	if (survey_from_path(req->path, slug, sizeof(slug)) == -1) {
-		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
-		    req->path);
-		return (0);
-	}
-	if (survey_doc(slug) == NULL) {
-		api_error(req, PROBLEM_NOT_FOUND, "No survey '%s'.", slug);
-		return (0);
-	}
-	if ((body = body_json(req)) == NULL)
-		return (0);
-
-	if ((errors = batch_envelope(body)) == NULL) {
-		json_decref(body);
-		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
-		return (0);
-	}
-	if (json_array_size(errors) > 0) {
-		batch_refuse(req, errors);
-		json_decref(errors);
-		json_decref(body);
-		return (0);
-	}
-	json_decref(errors);
-	list = json_object_get(body, "responses");
 
 	items = json_array();
 	json_array_foreach(list, i, item) {
-		if (check_body(item, slug, &a) == -1) {
+		if (check_body(item, survey, &a) == -1) {
 			answers_cleanup(&a);
 			json_decref(items);
-			json_decref(body);
-			api_error(req, PROBLEM_INTERNAL, "Out of memory.");
-			return (0);
+			return (NULL);
 		}
 		for (j = 0; j < sizeof(a.hash); j++)
 			(void)snprintf(hex + 2 * j, 3, "%02x", a.hash[j]);
@@ -462,7 +444,49 @@ batch_prepare(struct http_request *req, struct dbq *q)
 		json_array_append_new(items, v);
 		answers_cleanup(&a);
 	}
+	return (items);
+}
+
+/*
+ * POST .../responses/batch: {"responses": [up to 500 bodies]}.  Each item
+ * is checked here; the database stores each on its own and answers one
+ * result per item.
+ */
+static int
+batch_prepare(struct http_request *req, struct dbq *q)
+{
+	const struct resource	*survey;
+	json_t			*body, *items, *errors;
+	const char		*slug;
+	char			*text;
+	unsigned char		 hash[APIKEY_HASH_LEN];
+
+	if (request_key_hash(req, hash) == -1)
+		return (0);
+	if ((slug = submit_survey(req, &q->route, &survey)) == NULL)
+		return (0);
+	if ((body = request_json(req)) == NULL)
+		return (0);
+
+	if ((errors = batch_envelope(body)) == NULL) {
+		json_decref(body);
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+		return (0);
+	}
+	if (json_array_size(errors) > 0) {
+		batch_refuse(req, errors);
+		json_decref(errors);
+		json_decref(body);
+		return (0);
+	}
+	json_decref(errors);
+
+	items = batch_items(json_object_get(body, "responses"), survey->json);
 	json_decref(body);
+	if (items == NULL) {
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+		return (0);
+	}
 
 	text = json_dumps(items, JSON_COMPACT);
 	json_decref(items);
@@ -475,48 +499,44 @@ batch_prepare(struct http_request *req, struct dbq *q)
 	return (1);
 }
 
-/* The response id at the end of .../responses/{id}[/void]. */
-static int
-response_id(struct http_request *req, char *id, size_t len)
+/*
+ * The survey and the response a path names: the survey's slug, or NULL
+ * (answered 404) when it names none.
+ */
+static const char *
+response_ids(struct http_request *req, const struct route *r,
+    const char **id)
 {
-	const char	*p, *end;
-	size_t		 n;
+	const char	*slug;
 
-	if ((p = strstr(req->path, "/responses/")) == NULL)
-		return (-1);
-	p += strlen("/responses/");
-	if ((end = strchr(p, '/')) == NULL)
-		end = p + strlen(p);
-	n = (size_t)(end - p);
-	if (n == 0 || n >= len)
-		return (-1);
-	memcpy(id, p, n);
-	id[n] = '\0';
-	return (0);
+	*id = route_param(r, "response");
+	if ((slug = request_slug(r, "survey")) == NULL ||
+	    strlen(*id) > RESPONSE_ID_MAX) {
+		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
+		    req->path);
+		return (NULL);
+	}
+	return (slug);
 }
 
 int
-responses_item(struct http_request *req)
+responses_item(struct http_request *req, const struct route *r)
 {
-	return (dbq_handle(req, item_prepare, dbq_send_result));
+	return (dbq_handle(req, r, item_prepare, reply_result));
 }
 
 static int
 item_prepare(struct http_request *req, struct dbq *q)
 {
-	char		slug[CIVIC_ID_MAX + 1], id[64];
-	unsigned char	hash[APIKEY_HASH_LEN];
+	const char	*slug, *id;
+	unsigned char	 hash[APIKEY_HASH_LEN];
 
-	if (!api_begin(req, API_READ_METHODS, 1) || api_no_query(req) == -1)
+	if (api_no_query(req) == -1)
 		return (0);
-	if (auth_key_hash(req, hash) == -1)
+	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (survey_from_path(req->path, slug, sizeof(slug)) == -1 ||
-	    response_id(req, id, sizeof(id)) == -1) {
-		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
-		    req->path);
+	if ((slug = response_ids(req, &q->route, &id)) == NULL)
 		return (0);
-	}
 	q->query = "SELECT status, body, location FROM api_response_get($1, "
 	    "$2, $3)";
 	dbq_param(q, 0, hash, sizeof(hash), 1);
@@ -526,30 +546,23 @@ item_prepare(struct http_request *req, struct dbq *q)
 }
 
 int
-responses_void(struct http_request *req)
+responses_void(struct http_request *req, const struct route *r)
 {
-	return (dbq_handle(req, void_prepare, submit_finish));
+	return (dbq_handle(req, r, void_prepare, submit_finish));
 }
 
 static int
 void_prepare(struct http_request *req, struct dbq *q)
 {
-	char		 slug[CIVIC_ID_MAX + 1], id[64], *text;
+	const char	*slug, *id;
+	char		*text;
 	unsigned char	 hash[APIKEY_HASH_LEN];
 
-	if (!api_begin(req, HTTP_METHOD_POST | HTTP_METHOD_OPTIONS, 1))
+	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (req->owner != NULL)
-		req->owner->http_timeout = 0;
-	if (auth_key_hash(req, hash) == -1)
+	if ((slug = response_ids(req, &q->route, &id)) == NULL)
 		return (0);
-	if (survey_from_path(req->path, slug, sizeof(slug)) == -1 ||
-	    response_id(req, id, sizeof(id)) == -1) {
-		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
-		    req->path);
-		return (0);
-	}
-	if ((text = body_text(req)) == NULL)
+	if ((text = request_text(req)) == NULL)
 		return (0);
 
 	q->query = "SELECT status, body, location FROM "

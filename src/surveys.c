@@ -1,6 +1,6 @@
 /*
  * Surveys: read from memory like the plan (resource.c), written by admins
- * through the database (api_survey_post and api_survey_patch, sql/013,
+ * through the database (api_survey_post and api_survey_patch, sql/api/surveys.sql,
  * which record the change; PATCH honours If-Match).
  * A write bumps the content revision, and every worker reloads its
  * snapshot within a poll interval.
@@ -12,61 +12,42 @@
 #include "api.h"
 #include "dbq.h"
 
-int	surveys_collection(struct http_request *);
-int	surveys_item(struct http_request *);
-
 static int	survey_write_prepare(struct http_request *, struct dbq *);
 static void	survey_write_finish(struct http_request *, struct dbq *);
 
-#define SURVEYS_METHODS		(API_READ_METHODS | HTTP_METHOD_POST)
-#define SURVEY_METHODS		(API_READ_METHODS | HTTP_METHOD_PATCH)
-
 int
-surveys_collection(struct http_request *req)
+surveys_serve(struct http_request *req, const struct route *r)
 {
-	if (req->method == HTTP_METHOD_POST)
-		return (dbq_handle(req, survey_write_prepare,
+	if (req->method == HTTP_METHOD_POST || req->method == HTTP_METHOD_PATCH)
+		return (dbq_handle(req, r, survey_write_prepare,
 		    survey_write_finish));
-	if (!api_begin(req, SURVEYS_METHODS, 1))
-		return (KORE_RESULT_OK);
-	return (resource_collection_serve(req));
-}
-
-int
-surveys_item(struct http_request *req)
-{
-	if (req->method == HTTP_METHOD_PATCH)
-		return (dbq_handle(req, survey_write_prepare,
-		    survey_write_finish));
-	if (!api_begin(req, SURVEY_METHODS, 1))
-		return (KORE_RESULT_OK);
+	if (r->kind == ROUTE_SURVEYS)
+		return (resource_collection_serve(req));
 	return (resource_item_serve(req));
 }
 
 static int
 survey_write_prepare(struct http_request *req, struct dbq *q)
 {
-	char		 slug[CIVIC_ID_MAX + 1], if_match[512], *text;
+	const char	*slug;
+	char		 if_match[512], *text;
 	unsigned char	 hash[APIKEY_HASH_LEN];
 	int		 create, has_if_match;
 
 	create = req->method == HTTP_METHOD_POST;
-	if (!api_begin(req, create ? SURVEYS_METHODS : SURVEY_METHODS, 1))
+	if (request_key_hash(req, hash) == -1)
 		return (0);
-	if (req->owner != NULL)
-		req->owner->http_timeout = 0;
-	if (auth_key_hash(req, hash) == -1)
-		return (0);
-	if (!create && survey_from_path(req->path, slug, sizeof(slug)) == -1) {
+	slug = request_slug(&q->route, "survey");
+	if (!create && slug == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 		    req->path);
 		return (0);
 	}
 	has_if_match = 0;
-	if (!create && (has_if_match = if_match_read(req, if_match,
+	if (!create && (has_if_match = request_if_match(req, if_match,
 	    sizeof(if_match))) == -1)
 		return (0);
-	if ((text = body_text(req)) == NULL)
+	if ((text = request_text(req)) == NULL)
 		return (0);
 
 	dbq_param(q, 0, hash, sizeof(hash), 1);
@@ -90,8 +71,8 @@ survey_write_prepare(struct http_request *req, struct dbq *q)
 static void
 survey_write_finish(struct http_request *req, struct dbq *q)
 {
-	dbq_send_result(req, q);
+	reply_result(req, q);
 	if (req->status == HTTP_STATUS_OK ||
 	    req->status == HTTP_STATUS_CREATED)
-		app_content_reload();
+		snapshot_reload();
 }

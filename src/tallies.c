@@ -1,7 +1,7 @@
 /*
  * Live tallies: GET /v1/surveys/{survey}/tallies.
  *
- * The numbers come from the survey's counters (api_tallies, sql/006), so a
+ * The numbers come from the survey's counters (api_tallies, sql/api/tallies.sql), so a
  * read costs the same however many responses there are.  The ETag is made
  * from the survey and its counters' version, which changes whenever a
  * number changes: a dashboard polling with If-None-Match gets 304 until
@@ -20,8 +20,8 @@
  * database themselves.
  *
  * Results that are not public go to the database on every read, with the
- * reader's key.  When this worker reloads the published data, the cache
- * is dropped: the results may have stopped being public.
+ * reader's key.  When the published data changes (its revision moves on),
+ * the cache is dropped: the results may have stopped being public.
  */
 
 #include <string.h>
@@ -35,8 +35,6 @@
 #define TALLY_TICK_MS		50
 #define TALLY_GIVEUP_MS		6000	/* a refresh that never ended */
 #define TALLY_CACHE_MAX		16
-
-int	tallies_get(struct http_request *);
 
 static int	tallies_prepare(struct http_request *, struct dbq *);
 static void	tallies_finish(struct http_request *, struct dbq *);
@@ -56,18 +54,25 @@ struct tally_cache {
 
 static struct tally_cache	tally_cache[TALLY_CACHE_MAX];
 static int			tally_ticking;
+static int64_t			tally_revision;	/* cached from */
 
 /* The refresh in flight: one at a time. */
 static struct kore_pgsql	tally_sql;
 static int			tally_refreshing;
 static uint64_t			tally_started;
 
-/* Forget every cached tally: the published data changed. */
-void
-tallies_invalidate(void)
+/*
+ * Forget every cached tally when the published data changed since they
+ * were cached (snapshot.c): the results may have stopped being public.
+ */
+static void
+tally_follow(void)
 {
 	size_t	i;
 
+	if (snapshot_revision() == tally_revision)
+		return;
+	tally_revision = snapshot_revision();
 	for (i = 0; i < TALLY_CACHE_MAX; i++)
 		tally_cache[i].fetched = 0;
 }
@@ -88,6 +93,7 @@ tally_entry(const char *slug)
 {
 	size_t	i;
 
+	tally_follow();
 	for (i = 0; i < TALLY_CACHE_MAX; i++) {
 		if (tally_cache[i].doc.body != NULL &&
 		    !strcmp(tally_cache[i].slug, slug))
@@ -183,6 +189,7 @@ tally_tick(void *arg, u_int64_t now)
 		kore_pgsql_cleanup(&tally_sql);
 		tally_refreshing = 0;
 	}
+	tally_follow();
 
 	/* The slugs due, separated by '/' (which no slug has). */
 	kore_buf_init(&slugs, 256);
@@ -256,7 +263,7 @@ tally_refreshed_row(struct kore_pgsql *sql, int row)
 		tc->fetched = 0;
 		return;
 	}
-	if ((r = survey_by_slug(slug)) == NULL)
+	if ((r = snapshot_survey(slug)) == NULL)
 		return;
 	switch (tally_render(r, slug, kore_pgsql_getvalue(sql, row, 2),
 	    &out)) {
@@ -329,40 +336,45 @@ tallies_public(json_t *survey)
 	    "closes_at")), &closes) == 0 && time(NULL) >= closes);
 }
 
+/* The survey of the tallies at route, or NULL; its slug in *slug. */
+static const struct resource *
+tallies_survey(const struct route *route, const char **slug)
+{
+	if ((*slug = request_slug(route, "survey")) == NULL)
+		return (NULL);
+	return (snapshot_survey(*slug));
+}
+
 /*
  * Public tallies in this worker's cache are sent from memory, before any
  * per-request state is made: the dashboards' polling path.
  */
 int
-tallies_get(struct http_request *req)
+tallies_serve(struct http_request *req, const struct route *route)
 {
 	struct tally_cache	*tc;
-	char			 slug[CIVIC_ID_MAX + 1];
+	const char		*slug;
 
-	if (!http_state_exists(req) && (req->method == HTTP_METHOD_GET ||
-	    req->method == HTTP_METHOD_HEAD) && (req->query_string == NULL ||
-	    *req->query_string == '\0') &&
-	    survey_from_path(req->path, slug, sizeof(slug)) == 0 &&
+	if ((req->query_string == NULL || *req->query_string == '\0') &&
+	    (slug = request_slug(route, "survey")) != NULL &&
 	    (tc = tally_servable(slug)) != NULL) {
-		if (api_begin(req, API_READ_METHODS, 1))
-			api_doc(req, &tc->doc, CT_JSON, "no-cache");
+		api_doc(req, &tc->doc, CT_JSON, "no-cache");
 		return (KORE_RESULT_OK);
 	}
-	return (dbq_handle(req, tallies_prepare, tallies_finish));
+	return (dbq_handle(req, route, tallies_prepare, tallies_finish));
 }
 
 static int
 tallies_prepare(struct http_request *req, struct dbq *q)
 {
 	const struct resource	*r;
-	const char		*field;
-	char			 slug[CIVIC_ID_MAX + 1];
+	const char		*field, *slug;
 	unsigned char		 hash[APIKEY_HASH_LEN];
 
-	if (!api_begin(req, API_READ_METHODS, 1) || api_no_query(req) == -1)
+	if (api_no_query(req) == -1)
 		return (0);
 
-	if ((r = survey_resource(req->path, slug, sizeof(slug))) == NULL) {
+	if ((r = tallies_survey(&q->route, &slug)) == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
 		    req->path);
 		return (0);
@@ -373,7 +385,7 @@ tallies_prepare(struct http_request *req, struct dbq *q)
 	} else {
 		/* Vary names Authorization already (api_headers). */
 		if (http_request_header(req, "authorization", &field)) {
-			if (auth_key_hash(req, hash) == -1)
+			if (request_key_hash(req, hash) == -1)
 				return (0);
 			dbq_param(q, 0, hash, sizeof(hash), 1);
 		} else {
@@ -399,7 +411,7 @@ tally_render(const struct resource *r, const char *slug, const char *body,
 	json_error_t		 jerr;
 
 	got = json_loads(body, 0, &jerr);
-	ids = content_objective_ids(app_content(), r->json, 0);
+	ids = content_objective_ids(snapshot_get(), r->json, 0);
 	doc = tally_build(r->json, ids, json_object_get(got, "counts"),
 	    json_integer_value(json_object_get(got, "total")),
 	    json_integer_value(json_object_get(got, "version")),
@@ -416,8 +428,7 @@ tally_render(const struct resource *r, const char *slug, const char *body,
 	 */
 	(void)snprintf(out->etag, sizeof(out->etag), "\"%08x-%lld-%lld\"",
 	    cursor_scope(slug, NULL), (long long)json_integer_value(
-	    json_object_get(got, "version")), (long long)(app_content() != NULL ?
-	    app_content()->revision : 0));
+	    json_object_get(got, "version")), (long long)snapshot_revision());
 	json_decref(doc);
 	json_decref(got);
 	return (tallies_public(r->json));
@@ -428,15 +439,15 @@ tallies_finish(struct http_request *req, struct dbq *q)
 {
 	const struct resource	*r;
 	struct doc		 out;
-	char			 slug[CIVIC_ID_MAX + 1];
+	const char		*slug;
 	int			 public;
 
 	if (q->result == NULL || PQntuples(q->result) != 1 ||
 	    strcmp(PQgetvalue(q->result, 0, 0), "200") != 0) {
-		dbq_send_result(req, q);
+		reply_result(req, q);
 		return;
 	}
-	if ((r = survey_resource(req->path, slug, sizeof(slug))) == NULL) {
+	if ((r = tallies_survey(&q->route, &slug)) == NULL) {
 		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
 		    req->path);
 		return;

@@ -16,21 +16,101 @@ PLAN_ID = "independence-2021"
 RID = "5f0c3a9e2b7d4e61a8c9f01d2e3b4a57"
 
 # ----------------------------------------------------------------- seed data
-GOALS = [
-    ("Customer-Focused", "Improve customer service and communication",
-     ["Improve customer experience and service",
-      "Communicate more effectively internally and externally"]),
-    ("Financially Sustainable", "Ensure City finances are stable and sustainable",
-     ["Control long-term costs",
-      "Increase efficient use of financial and human resources",
-      "Improve long-range financial planning and decision-making"]),
-    ("Economy", "Increase economic prosperity of the community",
-     ["Attract and retain quality employers", "Grow business and industry"]),
-    ("Quality", "Achieve livability, choice, access, health and safety through a quality built environment",
-     ["Reduce blight", "Improve visual appearance", "Improve public infrastructure and facilities",
-      "Reduce crime and disorder", "Increase perception of safety", "Enhance public health",
-      "Stabilize and revitalize neighborhoods"]),
-]
+# The examples show the seed plan as the service serves it, read from the one
+# source of it: sql/schema/004_seed_independence_2021.sql.
+SEED_SQL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sql", "schema",
+                        "004_seed_independence_2021.sql")
+
+def sql_tokens(text):
+    """The literals of a SQL fragment, as SQL reads them: strings (adjacent
+    ones on separate lines joined), integers, NULL as None; casts dropped;
+    parentheses and commas kept as themselves."""
+    toks, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+        elif text.startswith("--", i):
+            i = text.index("\n", i)
+        elif c == "'":
+            j, val = i + 1, ""
+            while True:
+                k = text.index("'", j)
+                if text.startswith("''", k):
+                    val, j = val + text[j:k] + "'", k + 2
+                    continue
+                val, i = val + text[j:k], k + 1
+                break
+            if toks and isinstance(toks[-1], list):
+                toks[-1][0] += val
+            else:
+                toks.append([val])
+            m = re.match(r"\s*\n\s*'", text[i:])
+            if not m:
+                toks[-1] = toks[-1][0]
+        elif text.startswith("::", i):
+            i += re.match(r"::\w+", text[i:]).end()
+        else:
+            m = re.match(r"-?\d+|[A-Za-z_][\w.]*", text[i:])
+            if m:
+                w = m.group(0)
+                toks.append(int(w) if re.match(r"-?\d", w) else None if w.upper() == "NULL" else ("word", w))
+                i += m.end()
+            else:
+                toks.append(c)
+                i += 1
+    return toks
+
+def sql_rows(toks):
+    """The parenthesised tuples of literals in toks (a VALUES list)."""
+    rows, cur, depth = [], None, 0
+    for t in toks:
+        if t == "(":
+            depth += 1
+            cur = []
+        elif t == ")":
+            if cur is not None:
+                rows.append(tuple(cur))
+            cur, depth = None, depth - 1
+        elif t != "," and cur is not None:
+            cur.append(t)
+    return [r for r in rows if r and all(not isinstance(x, tuple) for x in r)]
+
+def seed_insert(table):
+    """The tuples of the seed's INSERT INTO table: its VALUES, or the literals
+    its SELECT lists."""
+    text = open(SEED_SQL).read()
+    m = re.search(r"INSERT INTO %s \(.*?;\s*$" % table, text, re.S | re.M)
+    if not m:
+        sys.exit("gen-openapi: no INSERT INTO %s in %s" % (table, SEED_SQL))
+    stmt = m.group(0)
+    if "VALUES" in stmt:
+        return sql_rows(sql_tokens(stmt[stmt.index("VALUES"):]))
+    sel = stmt[stmt.index("SELECT"):stmt.index("FROM")]
+    return [tuple(t for t in sql_tokens(sel) if t != "," and not isinstance(t, tuple))]
+
+def seed_time(local):
+    """'2020-11-02 00:00:00 America/Chicago' as the API shows it (UTC)."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+    day, clock, zone = local.split(" ")
+    t = datetime.fromisoformat(day + " " + clock).replace(tzinfo=ZoneInfo(zone))
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+(_plan,) = seed_insert("plans")
+(_p_slug, _p_city, _p_name, _p_title, _p_purpose, _p_mission, _p_status, _p_adopted,
+ _p_start, _p_end, _p_ustart, _p_uend) = _plan
+assert _p_slug == PLAN_ID
+_objs = seed_insert("objectives")
+GOALS = [(title, statement, [o[3] for o in sorted(_objs, key=lambda o: o[2]) if o[0] == slug])
+         for slug, _, title, statement in sorted(seed_insert("goals"), key=lambda g: g[1])]
+_prio = sorted(seed_insert("priorities"))
+_obj_title = {o[1]: o[3] for o in _objs}
+(_ps_year, _ps_decided_on, _ps_decided_by), = seed_insert("priority_sets")
+(_survey,) = seed_insert("surveys")
+(_s_slug, _s_title, _s_desc, _s_opens, _s_closes, _s_zone, _s_status) = _survey
+_questions = seed_insert("survey_questions")
+
 goal_docs = []
 objective_docs = []
 pos = 0
@@ -49,51 +129,50 @@ for gpos, (gtitle, statement, objs) in enumerate(GOALS, 1):
 assert pos == 14
 obj_by_title = {o["title"]: o for o in objective_docs}
 goal_by_id = {g["id"]: g for g in goal_docs}
-PRIORITY_TITLES = ["Reduce crime and disorder", "Enhance public health", "Reduce blight",
-                   "Stabilize and revitalize neighborhoods",
-                   "Communicate more effectively internally and externally"]
+PRIORITY_TITLES = [_obj_title[slug] for _, slug in _prio]
 priority_docs = []
 for rank, t in enumerate(PRIORITY_TITLES, 1):
     o = obj_by_title[t]
     g = goal_by_id[o["goal"]]
     priority_docs.append(OrderedDict([
-        ("year", 2021), ("rank", rank),
+        ("year", _ps_year), ("rank", rank),
         ("objective", OrderedDict([("id", o["id"]), ("title", o["title"])])),
         ("goal", OrderedDict([("id", g["id"]), ("title", g["title"])])),
-        ("decided_on", "2021-01-21"), ("decided_by", "City Council")]))
+        ("decided_on", _ps_decided_on), ("decided_by", _ps_decided_by)]))
 assert priority_docs[0]["objective"]["id"] == "reduce-crime-and-disorder"
 
 plan_summary = OrderedDict([
-    ("id", PLAN_ID), ("city", "Independence, Missouri"), ("name", "Independence for All"),
-    ("title", "2021 Strategic Plan Update"), ("status", "adopted"), ("adopted_on", "2017-02-06"),
-    ("period", OrderedDict([("start", 2017), ("end", 2021)])),
-    ("update_period", OrderedDict([("start", 2021), ("end", 2022)]))])
+    ("id", PLAN_ID), ("city", _p_city), ("name", _p_name),
+    ("title", _p_title), ("status", _p_status), ("adopted_on", _p_adopted),
+    ("period", OrderedDict([("start", _p_start), ("end", _p_end)])),
+    ("update_period", OrderedDict([("start", _p_ustart), ("end", _p_uend)]))])
 plan_doc = OrderedDict(plan_summary)
-plan_doc["purpose_statement"] = ("Our quality neighborhoods, 21st century jobs, growing economy, safe, "
-    "family-friendly community, and cultural diversity makes Independence, Missouri a nationally "
-    "recognized city with a unique history and sense of place.")
-plan_doc["mission"] = "Transforming our community through engagement, innovation, and sustainable services."
+plan_doc["purpose_statement"] = _p_purpose
+plan_doc["mission"] = _p_mission
 plan_doc["goals"] = goal_docs
-plan_doc["priorities"] = [OrderedDict([("year", 2021), ("decided_on", "2021-01-21"),
-                                       ("decided_by", "City Council"), ("items", priority_docs)])]
+plan_doc["priorities"] = [OrderedDict([("year", _ps_year), ("decided_on", _ps_decided_on),
+                                       ("decided_by", _ps_decided_by), ("items", priority_docs)])]
 
 survey_summary = OrderedDict([
-    ("id", "community-survey-2020-21"), ("plan", PLAN_ID), ("title", "2020-21 Community Survey"),
-    ("description", "Community members watched a video about the strategic plan updates, then "
-                    "answered two questions. The City Council reviewed the input on 2021-01-21 and "
-                    "set the 2021 top priorities."),
-    ("opens_at", "2020-11-02T06:00:00Z"), ("closes_at", "2021-01-16T06:00:00Z"),
-    ("timezone", "America/Chicago"), ("status", "closed"), ("results_visibility", "after_close")])
+    ("id", _s_slug), ("plan", PLAN_ID), ("title", _s_title),
+    ("description", _s_desc),
+    ("opens_at", seed_time(_s_opens)), ("closes_at", seed_time(_s_closes)),
+    ("timezone", _s_zone), ("status", _s_status), ("results_visibility", "after_close")])
 survey_doc = OrderedDict(survey_summary)
-survey_doc["questions"] = [
-    OrderedDict([("id", "right-plan"), ("position", 1),
-                 ("prompt", "Is this the right plan to improve Independence for All?"),
-                 ("type", "agreement"), ("required", True),
-                 ("options", ["strongly_disagree", "disagree", "neutral", "agree", "strongly_agree"])]),
-    OrderedDict([("id", "top-priorities"), ("position", 2),
-                 ("prompt", "What are your top three community priorities for 2020-2021?"),
-                 ("type", "objectives"), ("required", True), ("min", 1), ("max", 3)]),
-]
+AGREEMENT = ["strongly_disagree", "disagree", "neutral", "agree", "strongly_agree"]
+
+def seed_question(qid, position, prompt, qtype, min_c, max_c):
+    q = OrderedDict([("id", qid), ("position", position), ("prompt", prompt), ("type", qtype),
+                     ("required", True)])
+    if qtype == "agreement":
+        q["options"] = AGREEMENT
+    if min_c is not None:
+        q["min"] = min_c
+    if max_c is not None:
+        q["max"] = max_c
+    return q
+
+survey_doc["questions"] = [seed_question(*q) for q in sorted(_questions, key=lambda q: q[1])]
 
 def page(items, limit=50, next_cursor=None, next_=None):
     return OrderedDict([("items", items), ("limit", limit), ("next_cursor", next_cursor), ("next", next_)])
@@ -147,7 +226,7 @@ survey_create = OrderedDict([
     ("questions", question_inputs)])
 
 def published_question(position, q):
-    """A question as sql/003 api_question shows it (json_strip_nulls drops what is unset)."""
+    """A question as sql/api/content.sql api_question shows it (json_strip_nulls drops what is unset)."""
     out = OrderedDict([("id", q["id"]), ("position", position), ("prompt", q["prompt"]), ("type", q["type"]),
                        ("required", q.get("required", True))])
     if q["type"] == "agreement":
@@ -297,7 +376,7 @@ objective_references = [
     OrderedDict([("type", "responses"), ("survey", "/v1/surveys/community-survey-2020-21"), ("count", 3)]),
     OrderedDict([("type", "open-survey"), ("survey", f"/v1/surveys/{SURVEY_NEW}")])]
 
-# A plans row, as a change made with plain SQL records it (sql/012 audit_row).
+# A plans row, as a change made with plain SQL records it (sql/api/audit.sql audit_row).
 plan_row = OrderedDict([
     ("id", 1), ("slug", PLAN_ID), ("city", plan_doc["city"]), ("name", plan_doc["name"]), ("title", plan_doc["title"]),
     ("purpose_statement", plan_doc["purpose_statement"]), ("mission", plan_doc["mission"]), ("status", "adopted"),
@@ -327,70 +406,68 @@ history_entries = [OrderedDict((k, v) for k, v in e.items() if k not in ("actor"
                    for e in audit_entries if e["plan"] == PLAN_ID]
 
 # ----------------------------------------------------------------- problems
-PROBLEMS = OrderedDict([
-    ("invalid-parameter", (400, "Invalid Parameter",
-        "A query parameter is unknown, repeated, malformed or out of range (this includes a `cursor` "
+# Every kind of problem: its status and title come from the one table of them,
+# src/problem.c (SQL names problems by code and the service completes them
+# from it); only the descriptions live here.
+def problem_table_of_c():
+    src = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "problem.c")).read()
+    rows = re.findall(r'\{\s*(\d+),\s*"/problems/([a-z-]+)",\s*"([^"]+)"\s*\}', src)
+    if len(rows) < 10:
+        sys.exit("gen-openapi: cannot read the problem table of src/problem.c")
+    return {slug: (int(st), title) for st, slug, title in rows}
+
+PROBLEM_TEXTS = OrderedDict([
+    ("invalid-parameter", ("A query parameter is unknown, repeated, malformed or out of range (this includes a `cursor` "
         "that was not returned by the previous page, and a `goal` filter naming no goal of the plan); "
         "the `errors` member lists each offending parameter. Also sent, without `errors`, for an "
         "`Idempotency-Key` header that is longer than 255 characters.")),
-    ("malformed-body", (400, "Malformed Body",
-        "The request body is empty or is not a JSON object or array (syntax error, duplicate member names).")),
-    ("invalid-header", (400, "Invalid Header",
-        "A request header is malformed: an `If-Match` that is neither `*` nor a comma-separated list of entity "
+    ("malformed-body", ("The request body is empty or is not a JSON object or array (syntax error, duplicate member names).")),
+    ("invalid-header", ("A request header is malformed: an `If-Match` that is neither `*` nor a comma-separated list of entity "
         "tags; one of `Authorization`, `Host`, `Content-Type`, `Idempotency-Key`, `If-Match` and "
         "`If-None-Match` sent more than once (which copy counts would be ambiguous); or a NUL byte in a "
         "header's value: `errors` names the header. Any operation may answer it. Also the request's framing "
         "when it is ambiguous (`Content-Length` with `Transfer-Encoding`, `Content-Length` fields that "
         "differ, a body or `Transfer-Encoding` on GET, HEAD, DELETE or OPTIONS): then the server answers "
         "before any operation sees the request, and closes the connection.")),
-    ("unauthorized", (401, "Unauthorized",
-        "The request needs an API key and has none, or its `Authorization` header is not a bearer key of this "
+    ("unauthorized", ("The request needs an API key and has none, or its `Authorization` header is not a bearer key of this "
         "service, or the key is unknown or revoked (a read of a plan route that sends an `Authorization` header "
         "gets it too unless the key is live). Sent with `WWW-Authenticate`.")),
-    ("forbidden", (403, "Forbidden",
-        "The API key is valid but lacks the right: an admin key is needed, or the partner key may not submit "
+    ("forbidden", ("The API key is valid but lacks the right: an admin key is needed, or the partner key may not submit "
         "to this survey.")),
-    ("not-found", (404, "Not Found",
-        "No route matches the path, or the plan, goal, objective, survey, response or key id in the path "
+    ("not-found", ("No route matches the path, or the plan, goal, objective, survey, response or key id in the path "
         "does not exist (a partner asking for another partner's response gets this too), or the plan has no "
         "priorities for the year in the path, or the plan is a draft and the request has no admin key.")),
-    ("method-not-allowed", (405, "Method Not Allowed",
-        "The path is served but not for this method. The `Allow` header lists the methods that are.")),
-    ("not-acceptable", (406, "Not Acceptable",
-        "The `Accept` header excludes every media type the route can produce (`application/json`; "
+    ("method-not-allowed", ("The path is served but not for this method. The `Allow` header lists the methods that are.")),
+    ("not-acceptable", ("The `Accept` header excludes every media type the route can produce (`application/json`; "
         "the responses collection also offers `text/csv`).")),
-    ("survey-not-open", (409, "Survey Not Open",
-        "The survey takes no responses now: its status is not `open`, or the time is outside "
+    ("survey-not-open", ("The survey takes no responses now: its status is not `open`, or the time is outside "
         "[`opens_at`, `closes_at`).")),
-    ("duplicate-response", (409, "Duplicate Response",
-        "This API key already submitted a response with this `external_id` to the survey, with other "
+    ("duplicate-response", ("This API key already submitted a response with this `external_id` to the survey, with other "
         "answers. `existing_response` (and `Location`) name the stored response.")),
-    ("idempotency-key-in-use", (409, "Idempotency Key In Use",
-        "A request with the same `Idempotency-Key` (from the same API key) is still being processed; retry later.")),
-    ("already-voided", (409, "Already Voided", "The response was voided before.")),
-    ("survey-has-responses", (409, "Survey Has Responses",
-        "A PATCH changes `questions` of a survey that already has responses.")),
-    ("in-use", (409, "In Use",
-        "A DELETE of a goal that still has objectives (of any status), or of an objective that priorities or "
+    ("idempotency-key-in-use", ("A request with the same `Idempotency-Key` (from the same API key) is still being processed; retry later.")),
+    ("already-voided", ("The response was voided before.")),
+    ("survey-has-responses", ("A PATCH changes `questions` of a survey that already has responses.")),
+    ("in-use", ("A DELETE of a goal that still has objectives (of any status), or of an objective that priorities or "
         "survey responses refer to or that an open survey of its plan asks for. `referenced_by` lists what "
         "refers to it; archive it instead (PATCH with `status: archived`). Nothing is deleted.")),
-    ("precondition-failed", (412, "Precondition Failed",
-        "`If-Match` names no current entity tag of the item (weak tags never match; an item that does not exist "
+    ("precondition-failed", ("`If-Match` names no current entity tag of the item (weak tags never match; an item that does not exist "
         "matches nothing), or `If-None-Match: *` asks to create a year's priorities that exist. Nothing "
         "changes; `etag` is the item's current ETag (null when the item does not exist).")),
-    ("unsupported-media-type", (415, "Unsupported Media Type",
-        "The request body is not sent as `Content-Type: application/json`.")),
-    ("invalid-body", (422, "Invalid Body",
-        "The body is JSON but not what the operation takes: `errors` lists every fault with a JSON Pointer "
+    ("unsupported-media-type", ("The request body is not sent as `Content-Type: application/json`.")),
+    ("invalid-body", ("The body is JSON but not what the operation takes: `errors` lists every fault with a JSON Pointer "
         "(RFC 6901) to the offending member. Unknown members are faults too.")),
-    ("idempotency-key-reused", (422, "Idempotency Key Reused",
-        "The `Idempotency-Key` was used (by the same API key, within 24 hours) with another request body.")),
-    ("internal-error", (500, "Internal Server Error", "An unexpected failure inside the service.")),
-    ("service-unavailable", (503, "Service Unavailable",
-        "The database is unreachable (`/readyz` and every route that needs it), or too many requests "
+    ("idempotency-key-reused", ("The `Idempotency-Key` was used (by the same API key, within 24 hours) with another request body.")),
+    ("internal-error", ("An unexpected failure inside the service.")),
+    ("service-unavailable", ("The database is unreachable (`/readyz` and every route that needs it), or too many requests "
         "(500 per worker) are already waiting for it, or the plan data has never been loaded (plan and "
         "survey routes). Sent with `Retry-After: 1`.")),
 ])
+
+_C_PROBLEMS = problem_table_of_c()
+if set(_C_PROBLEMS) != set(PROBLEM_TEXTS):
+    sys.exit("gen-openapi: src/problem.c and PROBLEM_TEXTS differ: %s" %
+             sorted(set(_C_PROBLEMS) ^ set(PROBLEM_TEXTS)))
+PROBLEMS = OrderedDict((slug, _C_PROBLEMS[slug] + (PROBLEM_TEXTS[slug],)) for slug in PROBLEM_TEXTS)
 
 def problem_example(slug, detail, instance, errors=None, **extra):
     status, title, _ = PROBLEMS[slug]
@@ -800,7 +877,7 @@ schemas["SurveyAdmin"] = closed(aprops, description="The survey document admins 
                                 "with its questions, and the partner keys allowed to submit to it.",
                                 examples=[survey_admin_doc])
 
-# Questions as published (sql/003 api_question: json_strip_nulls drops unset members).
+# Questions as published (sql/api/content.sql api_question: json_strip_nulls drops unset members).
 def question_props(qtype, extra, prompt):
     props = OrderedDict([
         ("id", ref("schemas", "Slug")),
@@ -850,7 +927,7 @@ schemas["Question"] = OrderedDict([
     ("examples", survey_doc["questions"]),
 ])
 
-# Questions as admins send them (sql/010 api_question_faults).
+# Questions as admins send them (sql/api/surveys.sql api_question_faults).
 def question_input(qtype, extra, example, required=("id", "prompt", "type")):
     props = OrderedDict([
         ("id", {"$ref": "#/components/schemas/Slug", "description": "Unique within the survey."}),
@@ -927,7 +1004,7 @@ schemas["SurveyPatch"] = closed(survey_write_props(False), required=[],
                 "`id` and `plan` cannot change.",
     examples=[OrderedDict([("status", "closed"), ("closes_at", "2027-01-15T06:00:00Z")])])
 
-# API keys (sql/009 api_key_json).
+# API keys (sql/api/keys.sql api_key_json).
 schemas["KeyId"] = {"type": "string", "pattern": KEY_ID_PATTERN, "description": "The public id of an API key.",
                     "examples": [PARTNER_KEY_ID]}
 key_props = OrderedDict([
@@ -963,7 +1040,7 @@ schemas["KeyCollection"] = collection("ApiKey", "A page of API keys, oldest firs
                                       page([admin_key_doc], 1, KEYS_CURSOR, f"/v1/keys?limit=1&cursor={KEYS_CURSOR}"),
                                       next_example=f"/v1/keys?limit=1&cursor={KEYS_CURSOR}", cursor_example=KEYS_CURSOR)
 
-# Responses (sql/006 api_response_json).
+# Responses (sql/api/responses.sql api_response_json).
 schemas["AnswerValue"] = {
     "description": "An answer: a string (agreement level, choice option, text) or an array of strings (objective ids, "
                    "choices options). In a request, `null` is the same as no answer.",

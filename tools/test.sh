@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 #
-# test.sh: the whole suite.  Unit tests first (no server), then a throwaway
-# PostgreSQL cluster, migrations, the server on a test port, and the HTTP
-# tests against it.  Everything started here is stopped here, by PID.
+# test.sh: the whole suite.  The layers of src/ and the unit tests first (no
+# server), then a throwaway PostgreSQL cluster, migrations, the server on a
+# test port, and the HTTP tests against it.  Everything started here is stopped here, by PID.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +34,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+echo "== the layers of src/ (a circle fails)"
+python3 tools/layers.py || exit 1
+
 echo "== unit tests"
 ./build/unit-tests --jobs 2 || exit 1
 
@@ -43,6 +46,11 @@ rm -rf "$TEST_PG_DIR"
 tools/pg.sh start "$TEST_PG_DIR" "$TEST_PG_PORT" throwaway || exit 1
 url=$(tools/pg.sh url "$TEST_PG_DIR" "$TEST_PG_PORT")
 tools/migrate.sh "$url" || exit 1
+
+echo "== SQL tests (pgTAP) and the takeover of a database of before"
+sock=$(tools/pg.sh sockdir "$TEST_PG_DIR")
+tools/sql-test.sh "host=$sock port=$TEST_PG_PORT dbname=civicplan user=postgres" || exit 1
+tests/sql/takeover.sh "$sock" "$TEST_PG_PORT" || exit 1
 admin_key=$(DATABASE_URL=$url build/civic-admin create-key --name "test admin" \
     --role admin 2>/dev/null) || { echo "cannot make the test admin key"; exit 1; }
 

@@ -62,7 +62,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t	*body;
 
-	/* As the server reads a body (src/rpc.c, body_json). */
+	/* As the server reads a body (src/request.c, request_json). */
 	body = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES,
 	    NULL);
 	if (body == NULL)

@@ -3,7 +3,9 @@ server is configured with, and what the running server sends.
 
 - the document lints clean with the pinned Redocly CLI and redocly.yaml;
 - its paths and methods are exactly the routes of SPEC.md (issues 2 to 4)
-  and of conf/app.conf, and its problem types those the code sends;
+  and of the router (src/route.c's table, every one with a handler in
+  src/router.c; conf/app.conf hands every request to the router), and its
+  problem types those the code sends;
 - /openapi.json is docs/openapi.json byte for byte, /docs is the Swagger UI
   page that loads only same-origin assets;
 - every public GET route, OPTIONS and 405 on every path, 401 on every
@@ -22,6 +24,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -38,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "docs" / "openapi.json"
 INDEX_HTML = ROOT / "docs" / "index.html"
 APP_CONF = ROOT / "conf" / "app.conf"
+ROUTE_C = ROOT / "src" / "route.c"
+ROUTER_C = ROOT / "src" / "router.c"
 
 READ = {"get", "head", "options"}
 
@@ -161,12 +166,12 @@ def test_openapi_document_lints_clean_with_redocly():
 
 # --------------------------------------------------------------- route inventory
 
-def conf_routes(text):
+def conf_routes(text, catch_all=False):
     """The route templates of the domain blocks of a Kore 4.1.0 config.
 
     Exact routes start with '/'; anything else is a regex, of which only
     `^...$` anchored paths made of literal segments and `[^/]+` are
-    understood. The catch-all (`^`) is left out."""
+    understood. The catch-all (`^`) is left out unless catch_all is set."""
     routes = {}
     depth = 0
     in_domain = False
@@ -186,6 +191,8 @@ def conf_routes(text):
             if words[0] == "route" and len(words) >= 3:
                 path = words[1]
                 if path in ("^", "^/"):
+                    if catch_all:
+                        routes[path] = words[2]
                     continue
                 if not path.startswith("/"):
                     body = path
@@ -235,16 +242,25 @@ def test_protected_operations_document_bearer_auth_and_401(doc):
 
 
 def _code_problem_types():
-    """(slug, status, title) of every problem src/problem.c and the SQL send."""
+    """(slug, status, title) of every problem: src/problem.c's table, the one
+    vocabulary (SQL names problems by code; the unit test of problem.c checks
+    that every code it names is in the table)."""
     found = set()
     for m in re.finditer(r'\{\s*(\d{3}),\s*"/problems/([a-z-]+)",\s*"([^"]+)"\s*\}',
                          (ROOT / "src" / "problem.c").read_text(encoding="utf-8")):
         found.add((m.group(2), int(m.group(1)), m.group(3)))
-    for f in sorted((ROOT / "sql").glob("*.sql")):
-        for m in re.finditer(r"api_problem\(\s*(\d{3}),\s*'([a-z-]+)',\s*'([^']+)'",
-                             f.read_text(encoding="utf-8")):
-            found.add((m.group(2), int(m.group(1)), m.group(3)))
     return found
+
+
+def test_openapi_document_is_what_its_generator_makes(tmp_path):
+    """docs/openapi.json is edited through tools/gen-openapi.py only."""
+    out = tmp_path / "openapi.json"
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "gen-openapi.py"), str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert out.read_bytes() == OPENAPI.read_bytes(), (
+        "docs/openapi.json differs from what tools/gen-openapi.py makes: edit the "
+        "generator and run it (python3 tools/gen-openapi.py)")
 
 
 def test_problem_types_are_the_ones_the_code_sends(doc):
@@ -260,15 +276,30 @@ def test_problem_types_are_the_ones_the_code_sends(doc):
     assert set(problem["properties"]["status"]["enum"]) == {st for _, st, _ in code}
 
 
-def test_openapi_paths_are_the_routes_of_conf_app_conf(doc):
-    if not APP_CONF.exists():
-        pytest.skip("conf/app.conf does not exist yet")
-    served = set(conf_routes(APP_CONF.read_text(encoding="utf-8")))
+def router_routes():
+    """{route kind: template} of src/route.c's table."""
+    return dict(re.findall(r'\{\s*(ROUTE_[A-Z_]+),\s*"(/[^"]*)"\s*\}',
+                           ROUTE_C.read_text(encoding="utf-8")))
+
+
+def test_conf_app_conf_hands_every_request_to_the_router():
+    routes = conf_routes(APP_CONF.read_text(encoding="utf-8"), catch_all=True)
+    assert routes == {"^": "router_serve"}, routes
+
+
+def test_every_route_of_the_router_has_a_handler():
+    kinds = set(router_routes())
+    handled = set(re.findall(r"^\t\[(ROUTE_[A-Z_]+)\] =", ROUTER_C.read_text(encoding="utf-8"), re.M))
+    assert kinds and kinds == handled, (sorted(kinds - handled), sorted(handled - kinds))
+
+
+def test_openapi_paths_are_the_routes_of_the_router(doc):
+    served = {template(t) for t in router_routes().values()}
     documented = {template(p) for p in doc["paths"]}
-    assert served, "no route found in the domain blocks of conf/app.conf"
+    assert served, "no route found in the table of src/route.c"
     assert served == documented, (
         "served but undocumented in docs/openapi.json: %s; documented but not served by "
-        "conf/app.conf: %s" % (sorted(served - documented), sorted(documented - served)))
+        "src/route.c: %s" % (sorted(served - documented), sorted(documented - served)))
 
 
 def test_route_parser_reads_kore_syntax():
@@ -286,6 +317,7 @@ domain * {
     assert conf_routes(conf) == {"/healthz": "ops_healthz",
                                  "/v1/plans/{}/goals": "resource_collection",
                                  "/v1/keys/{}": "keys_item"}
+    assert conf_routes(conf, catch_all=True)["^"] == "app_not_found"
 
 
 # --------------------------------------------------------------- the docs page (static)

@@ -535,7 +535,7 @@ Test(answers, external_id_of_201_characters_is_refused)
 /*
  * BUG (src/answers.c, answers_check): external_id's limit is counted in
  * bytes (json_string_length) while the detail says "1 to 200 characters"
- * and the table's CHECK (sql/006: length(external_id) BETWEEN 1 AND 200)
+ * and the table's CHECK (sql/schema/006_responses.sql: length(external_id) BETWEEN 1 AND 200)
  * counts characters; an id of 200 'é' (400 bytes) is refused with a 422.
  */
 Test(answers, external_id_of_200_two_byte_characters_is_accepted)
@@ -553,7 +553,7 @@ Test(answers, external_id_of_200_two_byte_characters_is_accepted)
 
 /*
  * BUG (src/answers.c, answers_check): the same for channel, "1 to 50
- * characters" counted in bytes (sql/006: length(channel) <= 50).
+ * characters" counted in bytes (sql/schema/006_responses.sql: length(channel) <= 50).
  */
 Test(answers, channel_of_50_two_byte_characters_is_accepted)
 {

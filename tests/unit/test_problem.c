@@ -2,6 +2,7 @@
  * problem.c: RFC 9457 problem documents.
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,10 +30,25 @@ static const struct {
 	    "Method Not Allowed" },
 	{ PROBLEM_NOT_ACCEPTABLE, 406, "/problems/not-acceptable",
 	    "Not Acceptable" },
+	{ PROBLEM_SURVEY_NOT_OPEN, 409, "/problems/survey-not-open",
+	    "Survey Not Open" },
+	{ PROBLEM_DUPLICATE_RESPONSE, 409, "/problems/duplicate-response",
+	    "Duplicate Response" },
+	{ PROBLEM_IDEMPOTENCY_KEY_IN_USE, 409,
+	    "/problems/idempotency-key-in-use", "Idempotency Key In Use" },
+	{ PROBLEM_ALREADY_VOIDED, 409, "/problems/already-voided",
+	    "Already Voided" },
+	{ PROBLEM_SURVEY_HAS_RESPONSES, 409, "/problems/survey-has-responses",
+	    "Survey Has Responses" },
+	{ PROBLEM_IN_USE, 409, "/problems/in-use", "In Use" },
+	{ PROBLEM_PRECONDITION_FAILED, 412, "/problems/precondition-failed",
+	    "Precondition Failed" },
 	{ PROBLEM_UNSUPPORTED_MEDIA, 415, "/problems/unsupported-media-type",
 	    "Unsupported Media Type" },
 	{ PROBLEM_INVALID_BODY, 422, "/problems/invalid-body",
 	    "Invalid Body" },
+	{ PROBLEM_IDEMPOTENCY_KEY_REUSED, 422,
+	    "/problems/idempotency-key-reused", "Idempotency Key Reused" },
 	{ PROBLEM_INTERNAL, 500, "/problems/internal-error",
 	    "Internal Server Error" },
 	{ PROBLEM_UNAVAILABLE, 503, "/problems/service-unavailable",
@@ -406,4 +422,110 @@ Test(problem, invalid_utf8_in_detail_still_renders)
 	doc = render_json(&p, "/v1/plans", "r");
 	cr_assert_eq(json_integer_value(json_object_get(doc, "status")), 400);
 	json_decref(doc);
+}
+
+Test(problem, kind_of_finds_every_type_and_nothing_else)
+{
+	enum problem_kind	kind;
+	size_t			i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		cr_assert_eq(problem_kind_of(kinds[i].type, &kind), 0,
+		    "%s", kinds[i].type);
+		cr_assert_eq(kind, kinds[i].kind, "%s", kinds[i].type);
+	}
+	cr_assert_eq(problem_kind_of("/problems/no-such-thing", &kind), -1);
+	cr_assert_eq(problem_kind_of("not-found", &kind), -1);
+	cr_assert_eq(problem_kind_of("", &kind), -1);
+	cr_assert_eq(problem_kind_of(NULL, &kind), -1);
+}
+
+Test(problem, complete_adds_title_and_status_in_front_and_keeps_the_rest)
+{
+	json_t		*sql, *doc;
+	const char	*k;
+	json_t		*v;
+	const char	*order[] = { "type", "title", "status", "detail",
+			    "existing_response" };
+	size_t		 i = 0;
+
+	sql = json_pack("{s:s, s:s, s:s}", "detail", "Sent before.",
+	    "existing_response", "/v1/surveys/s/responses/x",
+	    "type", "/problems/duplicate-response");
+	doc = problem_complete(sql, 409);
+	cr_assert_not_null(doc);
+	json_object_foreach(doc, k, v) {
+		cr_assert_lt(i, sizeof(order) / sizeof(order[0]));
+		cr_assert_str_eq(k, order[i], "member %zu", i);
+		i++;
+	}
+	cr_assert_eq(i, 5);
+	cr_assert_str_eq(json_string_value(json_object_get(doc, "title")),
+	    "Duplicate Response");
+	cr_assert_eq(json_integer_value(json_object_get(doc, "status")), 409);
+	json_decref(doc);
+	json_decref(sql);
+}
+
+Test(problem, complete_refuses_unknown_kinds_and_other_statuses)
+{
+	json_t	*sql;
+
+	sql = json_pack("{s:s, s:s}", "type", "/problems/in-use",
+	    "detail", "x");
+	cr_assert_null(problem_complete(sql, 422));
+	cr_assert_null(problem_complete(sql, 200));
+	json_object_set_new(sql, "type", json_string("/problems/in_use"));
+	cr_assert_null(problem_complete(sql, 409));
+	json_object_del(sql, "type");
+	cr_assert_null(problem_complete(sql, 409));
+	json_decref(sql);
+	sql = json_string("/problems/in-use");
+	cr_assert_null(problem_complete(sql, 409));
+	json_decref(sql);
+}
+
+/*
+ * Every problem SQL names (api_problem('<code>', ...) in sql/api) is a kind
+ * of this table: the unit tests run from the repository's root.
+ */
+Test(problem, every_code_sql_names_is_a_kind)
+{
+	static const char *const files[] = { "common", "keys", "content",
+	    "tallies", "responses", "surveys", "plans", "audit" };
+	enum problem_kind	 kind;
+	char			 path[64], type[128], *text, *at, *end;
+	FILE			*fp;
+	long			 len;
+	size_t			 i, n, seen = 0;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		(void)snprintf(path, sizeof(path), "sql/api/%s.sql", files[i]);
+		fp = fopen(path, "r");
+		cr_assert_not_null(fp, "cannot read %s", path);
+		cr_assert_eq(fseek(fp, 0, SEEK_END), 0);
+		len = ftell(fp);
+		rewind(fp);
+		text = calloc(1, (size_t)len + 1);
+		cr_assert_not_null(text);
+		cr_assert_eq(fread(text, 1, (size_t)len, fp), (size_t)len);
+		fclose(fp);
+		for (at = text; (at = strstr(at, "api_problem('")) != NULL;
+		    at = end) {
+			at += strlen("api_problem('");
+			end = strchr(at, '\'');
+			cr_assert_not_null(end, "%s: unterminated", path);
+			n = (size_t)(end - at);
+			cr_assert_lt(n, 64, "%s: code too long", path);
+			(void)snprintf(type, sizeof(type), "/problems/%.*s",
+			    (int)n, at);
+			cr_assert_eq(problem_kind_of(type, &kind), 0,
+			    "%s names %s, which src/problem.c lacks", path,
+			    type);
+			seen++;
+		}
+		free(text);
+	}
+	cr_assert_gt(seen, 20, "only %zu codes found: is sql/api there?",
+	    seen);
 }

@@ -1,153 +1,40 @@
--- 013: admins edit the plan: plans, goals, objectives and a year's
--- priorities.  Each function is one transaction, in the order of checks
--- every write follows: the key (401, 403), the resource (404), If-Match
--- (412), the body (422), conflicts (409); then the change and its record
--- in the audit log.  Every write to a plan locks the plan's row first, so
--- the writes to one plan (and their positions and ids) never interleave.
--- They answer (status, body, location, etag): etag is the item's ETag
--- after the write, as GET will give it.
-
-------------------------------------------------------------------------
--- Checks of body members, each giving a list of faults
-
-CREATE FUNCTION api_text_fault(p_body jsonb, p_member text, p_min integer,
-    p_max integer, p_required boolean)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT CASE
-	WHEN NOT p_body ? p_member THEN CASE WHEN p_required THEN
-	    api_fault('/' || p_member, format('Required: %s to %s characters.',
-	    p_min, p_max)) ELSE '[]'::jsonb END
-	WHEN jsonb_typeof(p_body->p_member) <> 'string' OR
-	    length(p_body->>p_member) NOT BETWEEN p_min AND p_max THEN
-	    api_fault('/' || p_member, format('Must be a string of %s to %s '
-	    'characters.', p_min, p_max))
-	ELSE '[]'::jsonb END
-$$;
-
-CREATE FUNCTION api_slug_fault(p_body jsonb, p_member text)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT CASE WHEN p_body ? p_member AND (jsonb_typeof(p_body->p_member)
-	    <> 'string' OR (p_body->>p_member) !~ '^[a-z0-9]+(-[a-z0-9]+)*$' OR
-	    length(p_body->>p_member) > 100) THEN
-	    api_fault('/' || p_member, 'Must be an id: lowercase letters, '
-	    'digits and single dashes, at most 100 characters.')
-	ELSE '[]'::jsonb END
-$$;
-
-CREATE FUNCTION api_enum_fault(p_body jsonb, p_member text, p_values text[])
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT CASE WHEN p_body ? p_member AND (jsonb_typeof(p_body->p_member)
-	    <> 'string' OR NOT (p_body->>p_member) = ANY (p_values)) THEN
-	    api_fault('/' || p_member, 'Must be one of: ' ||
-	    array_to_string(p_values, ', ') || '.')
-	ELSE '[]'::jsonb END
-$$;
-
--- An integer from p_min to p_max, if present.
-CREATE FUNCTION api_int_fault(p_body jsonb, p_member text, p_min integer,
-    p_max integer)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT CASE WHEN p_body ? p_member AND (jsonb_typeof(p_body->p_member)
-	    <> 'number' OR (p_body->>p_member)::numeric <>
-	    trunc((p_body->>p_member)::numeric) OR (p_body->>p_member)::numeric
-	    NOT BETWEEN p_min AND p_max) THEN
-	    api_fault('/' || p_member, format('Must be an integer from %s to '
-	    '%s.', p_min, p_max))
-	ELSE '[]'::jsonb END
-$$;
-
--- A calendar date, YYYY-MM-DD.
-CREATE FUNCTION api_is_date(p text) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE AS $$
+CREATE FUNCTION plan_adopted() RETURNS trigger
+LANGUAGE plpgsql AS $$
 BEGIN
-	IF p !~ '^\d{4}-\d{2}-\d{2}$' THEN
-		RETURN false;
+	IF NEW.status = 'adopted' AND NEW.first_adopted_at IS NULL THEN
+		NEW.first_adopted_at := now();
 	END IF;
-	PERFORM p::date;
-	RETURN true;
-EXCEPTION WHEN others THEN
-	RETURN false;
+	IF TG_OP = 'UPDATE' AND NEW.slug <> OLD.slug AND
+	    OLD.first_adopted_at IS NOT NULL THEN
+		RAISE EXCEPTION 'plan % was adopted: its id cannot change',
+		    OLD.slug USING ERRCODE = 'check_violation';
+	END IF;
+	RETURN NEW;
 END
 $$;
 
-CREATE FUNCTION api_date_fault(p_body jsonb, p_member text,
-    p_required boolean, p_nullable boolean)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT CASE
-	WHEN NOT p_body ? p_member THEN CASE WHEN p_required THEN
-	    api_fault('/' || p_member, 'Required: a date, YYYY-MM-DD.')
-	    ELSE '[]'::jsonb END
-	WHEN jsonb_typeof(p_body->p_member) = 'null' AND p_nullable THEN
-	    '[]'::jsonb
-	WHEN jsonb_typeof(p_body->p_member) <> 'string' OR
-	    NOT api_is_date(p_body->>p_member) THEN
-	    api_fault('/' || p_member, CASE WHEN p_nullable THEN
-	    'Must be a date, YYYY-MM-DD, or null.' ELSE
-	    'Must be a date, YYYY-MM-DD.' END)
-	ELSE '[]'::jsonb END
-$$;
+CREATE TRIGGER plans_adopted BEFORE INSERT OR UPDATE ON plans
+	FOR EACH ROW EXECUTE FUNCTION plan_adopted();
 
--- A period: {"start": year or null, "end": year or null}, start <= end.
-CREATE FUNCTION api_period_fault(p_body jsonb, p_member text)
-RETURNS jsonb
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-	v	jsonb := p_body->p_member;
-	e	jsonb;
-	m	text;
+-- Goals' and objectives' ids are fixed once their plan was adopted.
+CREATE FUNCTION plan_slug_fixed() RETURNS trigger
+LANGUAGE plpgsql AS $$
 BEGIN
-	IF NOT p_body ? p_member THEN
-		RETURN '[]';
+	IF NEW.slug <> OLD.slug AND EXISTS (SELECT 1 FROM plans
+	    WHERE id = OLD.plan_id AND first_adopted_at IS NOT NULL) THEN
+		RAISE EXCEPTION '% %: the plan was adopted, so its id cannot '
+		    'change', TG_TABLE_NAME, OLD.slug
+		    USING ERRCODE = 'check_violation';
 	END IF;
-	IF jsonb_typeof(v) <> 'object' THEN
-		RETURN api_fault('/' || p_member,
-		    'Must be an object: {"start": year, "end": year}.');
-	END IF;
-	e := api_unknown_members(v, '{start,end}', '/' || p_member);
-	FOREACH m IN ARRAY '{start,end}'::text[] LOOP
-		IF v ? m AND jsonb_typeof(v->m) <> 'null' THEN
-			e := e || api_int_fault(v, m, 1900, 2999);
-		END IF;
-	END LOOP;
-	IF jsonb_array_length(e) > 0 THEN
-		-- The pointers name members of the period.
-		RETURN (SELECT jsonb_agg(CASE WHEN f->>'pointer' LIKE '/' ||
-		    p_member || '/%' THEN f ELSE jsonb_set(f, '{pointer}',
-		    to_jsonb('/' || p_member || (f->>'pointer'))) END)
-		    FROM jsonb_array_elements(e) f);
-	END IF;
-	IF (v->>'start')::integer > (v->>'end')::integer THEN
-		RETURN api_fault('/' || p_member || '/end',
-		    'Must not be before start.');
-	END IF;
-	RETURN '[]';
+	RETURN NEW;
 END
 $$;
 
-------------------------------------------------------------------------
--- Ids, positions, preconditions
+CREATE TRIGGER goals_slug_fixed BEFORE UPDATE OF slug ON goals
+	FOR EACH ROW EXECUTE FUNCTION plan_slug_fixed();
 
--- An id made from a title: lowercase, other characters as single dashes.
-CREATE FUNCTION api_slugify(p_title text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT COALESCE(NULLIF(trim(BOTH '-' FROM left(trim(BOTH '-' FROM
-	    regexp_replace(lower(p_title), '[^a-z0-9]+', '-', 'g')), 80)), ''),
-	    'untitled')
-$$;
-
--- p_base, or p_base-2, -3... the first not in p_taken.
-CREATE FUNCTION api_free_slug(p_base text, p_taken text[]) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT s FROM (SELECT p_base AS s, 1 AS n UNION ALL
-	    SELECT p_base || '-' || i, i FROM generate_series(2,
-	    cardinality(p_taken) + 2) AS i) AS c
-	WHERE s <> ALL (p_taken) ORDER BY n LIMIT 1
-$$;
+CREATE TRIGGER objectives_slug_fixed BEFORE UPDATE OF slug ON objectives
+	FOR EACH ROW EXECUTE FUNCTION plan_slug_fixed();
 
 /*
  * Put row p_self of p_table (goals or objectives) of plan p_plan at
@@ -190,40 +77,6 @@ LANGUAGE sql STABLE AS $$
 	    WHERE o.plan_id = p_plan AND o.id IS DISTINCT FROM p_self
 	    AND g.position < (SELECT position FROM goals WHERE id = p_goal)
 	    )::integer END
-$$;
-
-/*
- * Does If-Match allow a write to an item whose ETag is p_etag (NULL: no
- * such item)?  p_if_match comes from the service: NULL (no header), '*',
- * or the strong tags listed, quoted, joined by commas.
- */
-CREATE FUNCTION api_if_match(p_if_match text, p_etag text) RETURNS boolean
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT p_if_match IS NULL OR (p_etag IS NOT NULL AND (p_if_match = '*'
-	    OR p_etag = ANY (string_to_array(p_if_match, ','))))
-$$;
-
-CREATE FUNCTION api_precondition_failed(p_what text, p_etag text)
-RETURNS TABLE (status integer, body text, location text, etag text)
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT 412, api_problem(412, 'precondition-failed',
-	    'Precondition Failed', CASE WHEN p_etag IS NULL THEN
-	    format('%s does not exist, so If-Match cannot match.', p_what)
-	    ELSE format('%s changed since your copy: If-Match does not match '
-	    'its ETag %s. Read it again, then retry.', p_what, p_etag) END,
-	    jsonb_build_object('etag', p_etag)), NULL::text, NULL::text
-$$;
-
-CREATE FUNCTION api_invalid_result(p_errors jsonb)
-RETURNS TABLE (status integer, body text, location text, etag text)
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT 422, api_invalid(p_errors), NULL::text, NULL::text
-$$;
-
-CREATE FUNCTION api_id_fault(p_member text, p_what text) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT api_fault('/' || p_member, format('The plan was adopted: the '
-	    'ids of its %s can no longer change (titles can).', p_what))
 $$;
 
 ------------------------------------------------------------------------
@@ -436,17 +289,6 @@ BEGIN
 END
 $$;
 
-------------------------------------------------------------------------
--- Goals
-
-CREATE FUNCTION api_no_item(p_kind text, p_id text, p_plan text)
-RETURNS TABLE (status integer, body text, location text, etag text)
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT 404, api_problem(404, 'not-found', 'Not Found',
-	    format('No %s %L in plan %L.', p_kind, p_id, p_plan)), NULL::text,
-	    NULL::text
-$$;
-
 CREATE FUNCTION api_goal_faults(p_body jsonb, p plans, g goals)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
@@ -590,8 +432,8 @@ BEGIN
 		    'path', ao.path) ORDER BY ao.position) INTO refs
 		FROM api_objective ao WHERE ao.goal_id = g.id;
 		IF refs IS NOT NULL THEN
-			RETURN QUERY SELECT 409, api_problem(409, 'in-use',
-			    'In Use', format('Goal %L has %s objective(s): move '
+			RETURN QUERY SELECT 409, api_problem('in-use',
+			    format('Goal %L has %s objective(s): move '
 			    'or delete them first, or archive the goal.',
 			    p_goal, jsonb_array_length(refs)),
 			    jsonb_build_object('referenced_by', refs)),
@@ -796,8 +638,8 @@ BEGIN
 	IF p_body IS NULL THEN
 		refs := api_objective_refs(o);
 		IF jsonb_array_length(refs) > 0 THEN
-			RETURN QUERY SELECT 409, api_problem(409, 'in-use',
-			    'In Use', format('Objective %L is in use (%s): '
+			RETURN QUERY SELECT 409, api_problem('in-use',
+			    format('Objective %L is in use (%s): '
 			    'archive it instead, with PATCH {"status": '
 			    '"archived"}.', p_objective, (SELECT string_agg(
 			    r->>'type' || ' ' || COALESCE(r->>'path',
@@ -825,8 +667,8 @@ BEGIN
 		FROM jsonb_array_elements(api_objective_refs(o)) AS r
 		WHERE r->>'type' <> 'priorities';
 		IF refs IS NOT NULL THEN
-			RETURN QUERY SELECT 409, api_problem(409, 'in-use',
-			    'In Use', format('Objective %L is named by survey '
+			RETURN QUERY SELECT 409, api_problem('in-use',
+			    format('Objective %L is named by survey '
 			    'responses, or may be by an open survey: its id '
 			    'cannot change (its title can).', p_objective),
 			    jsonb_build_object('referenced_by', refs)),
@@ -957,193 +799,5 @@ BEGIN
 	    'create' ELSE 'update' END, cur.body, d.body);
 	RETURN QUERY SELECT CASE WHEN v_new THEN 201 ELSE 200 END,
 	    d.body::text, CASE WHEN v_new THEN d.path END, api_etag(d.body);
-END
-$$;
-
-------------------------------------------------------------------------
--- Surveys, keys and voids, recorded: these call the functions of 009 and
--- 010, and record what they changed.
-
-CREATE FUNCTION api_survey_post(p_hash bytea, p_request text, p_body jsonb)
-RETURNS TABLE (status integer, body text, location text, etag text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-DECLARE
-	a	record;
-	r	record;
-	s	record;
-BEGIN
-	a := api_actor(p_hash, p_request);
-	IF a.status IS NOT NULL THEN
-		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
-		RETURN;
-	END IF;
-	-- A draft plan is for admins only: so are surveys, once it is
-	-- published.
-	IF jsonb_typeof(p_body) = 'object' AND EXISTS (SELECT 1 FROM plans
-	    WHERE slug = p_body->>'plan' AND plans.status = 'draft') THEN
-		RETURN QUERY SELECT * FROM api_invalid_result(api_fault('/plan',
-		    format('Plan %s is a draft: a survey needs a published '
-		    'plan.', p_body->'plan')));
-		RETURN;
-	END IF;
-	SELECT * INTO r FROM api_survey_create(p_hash, p_body);
-	IF r.status <> 201 THEN
-		RETURN QUERY SELECT r.status, r.body, r.location, NULL::text;
-		RETURN;
-	END IF;
-	SELECT x.plan_id, api_etag(v.document) AS etag INTO s
-	FROM surveys x JOIN api_survey v ON v.id = x.id
-	WHERE x.slug = p_body->>'id';
-	PERFORM api_audit('survey', r.location, s.plan_id, 'create', NULL,
-	    r.body::json);
-	RETURN QUERY SELECT r.status, r.body, r.location, s.etag;
-END
-$$;
-
-CREATE FUNCTION api_survey_patch(p_hash bytea, p_request text,
-    p_survey text, p_if_match text, p_body jsonb)
-RETURNS TABLE (status integer, body text, location text, etag text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-DECLARE
-	a	record;
-	r	record;
-	s	surveys;
-	v_etag	text;
-	v_before json;
-BEGIN
-	a := api_actor(p_hash, p_request);
-	IF a.status IS NOT NULL THEN
-		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
-		RETURN;
-	END IF;
-	SELECT * INTO s FROM surveys WHERE slug = p_survey FOR UPDATE;
-	IF NOT FOUND THEN
-		RETURN QUERY SELECT 404, api_no_survey(p_survey), NULL::text,
-		    NULL::text;
-		RETURN;
-	END IF;
-	SELECT api_etag(document) INTO v_etag FROM api_survey WHERE id = s.id;
-	IF NOT api_if_match(p_if_match, v_etag) THEN
-		RETURN QUERY SELECT * FROM api_precondition_failed(
-		    format('Survey %L', p_survey), v_etag);
-		RETURN;
-	END IF;
-	v_before := api_survey_admin_json(s.id)::json;
-
-	SELECT * INTO r FROM api_survey_update(p_hash, p_survey, p_body);
-	IF r.status <> 200 THEN
-		RETURN QUERY SELECT r.status, r.body, r.location, NULL::text;
-		RETURN;
-	END IF;
-	PERFORM api_audit('survey', '/v1/surveys/' || p_survey, s.plan_id,
-	    'update', v_before, r.body::json);
-	RETURN QUERY SELECT r.status, r.body, r.location,
-	    (SELECT api_etag(document) FROM api_survey WHERE id = s.id);
-END
-$$;
-
-CREATE FUNCTION api_key_post(p_hash bytea, p_request text, p_body jsonb,
-    p_public_id text, p_prefix text, p_secret bytea)
-RETURNS TABLE (status integer, body text, location text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-DECLARE
-	a	record;
-	r	record;
-BEGIN
-	a := api_actor(p_hash, p_request);
-	IF a.status IS NOT NULL THEN
-		RETURN QUERY SELECT a.status, a.body, NULL::text;
-		RETURN;
-	END IF;
-	SELECT * INTO r FROM api_keys_create(p_hash, p_body, p_public_id,
-	    p_prefix, p_secret);
-	IF r.status = 201 THEN
-		PERFORM api_audit('key', r.location, NULL, 'create', NULL,
-		    r.body::json);
-	END IF;
-	RETURN QUERY SELECT r.status, r.body, r.location;
-END
-$$;
-
-CREATE FUNCTION api_key_revoke(p_hash bytea, p_request text,
-    p_public_id text)
-RETURNS TABLE (status integer, body text, location text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-DECLARE
-	a	record;
-	r	record;
-	k	api_keys;
-	v_before json;
-BEGIN
-	a := api_actor(p_hash, p_request);
-	IF a.status IS NOT NULL THEN
-		RETURN QUERY SELECT a.status, a.body, NULL::text;
-		RETURN;
-	END IF;
-	SELECT * INTO k FROM api_keys WHERE public_id = p_public_id
-	    FOR UPDATE;
-	v_before := CASE WHEN FOUND THEN api_key_json(k) END;
-	SELECT * INTO r FROM api_keys_revoke(p_hash, p_public_id);
-	IF r.status = 204 THEN
-		SELECT * INTO k FROM api_keys WHERE public_id = p_public_id;
-		PERFORM api_audit('key', '/v1/keys/' || p_public_id, NULL,
-		    'update', v_before, api_key_json(k));
-	END IF;
-	RETURN QUERY SELECT r.status, r.body, r.location;
-END
-$$;
-
-CREATE FUNCTION api_response_void_recorded(p_hash bytea, p_request text,
-    p_survey text, p_id text, p_body jsonb)
-RETURNS TABLE (status integer, body text, location text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-DECLARE
-	r	record;
-	x	responses;
-	v_plan	bigint;
-	v_before json;
-BEGIN
-	-- A partner's key is refused by api_response_void itself (403).
-	PERFORM api_actor(p_hash, p_request);
-	IF p_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-	    THEN
-		SELECT * INTO x FROM responses WHERE public_id = p_id::uuid;
-		IF FOUND THEN
-			v_before := api_response_json(x, p_survey);
-		END IF;
-	END IF;
-	SELECT * INTO r FROM api_response_void(p_hash, p_survey, p_id, p_body);
-	IF r.status = 200 THEN
-		SELECT plan_id INTO v_plan FROM surveys WHERE slug = p_survey;
-		PERFORM api_audit('response', '/v1/surveys/' || p_survey ||
-		    '/responses/' || p_id, v_plan, 'update', v_before,
-		    r.body::json);
-	END IF;
-	RETURN QUERY SELECT r.status, r.body, r.location;
-END
-$$;
-
-------------------------------------------------------------------------
--- Reads with a key: whether it is an admin's (who sees the drafts).
-
-CREATE FUNCTION api_whoami(p_hash bytea)
-RETURNS TABLE (status integer, body text, location text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-DECLARE
-	v_role	text;
-BEGIN
-	SELECT k.role INTO v_role FROM api_key_use(p_hash) k;
-	IF NOT FOUND THEN
-		RETURN QUERY SELECT 401, api_unauthorized(), NULL::text;
-		RETURN;
-	END IF;
-	RETURN QUERY SELECT 200, json_build_object('admin',
-	    v_role = 'admin')::text, NULL::text;
 END
 $$;

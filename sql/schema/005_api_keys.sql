@@ -23,21 +23,3 @@ CREATE TABLE api_key_surveys (
 	survey_id		bigint NOT NULL REFERENCES surveys (id),
 	PRIMARY KEY (key_id, survey_id)
 );
-
--- The key behind a secret's hash, if it is live.  Records its use at most
--- once a minute, so that busy keys do not queue on their own row.
-CREATE FUNCTION api_key_use(p_hash bytea)
-RETURNS TABLE (key_id bigint, role text, public_id text, name text)
-LANGUAGE plpgsql AS $$
-BEGIN
-	RETURN QUERY
-	SELECT k.id, k.role, k.public_id, k.name FROM api_keys k
-	WHERE k.secret_hash = p_hash AND k.revoked_at IS NULL;
-	IF FOUND THEN
-		UPDATE api_keys SET last_used_at = now()
-		WHERE secret_hash = p_hash
-		AND (last_used_at IS NULL
-		    OR last_used_at < now() - interval '1 minute');
-	END IF;
-END
-$$;

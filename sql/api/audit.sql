@@ -1,34 +1,3 @@
--- 012: the history of every change to the plan, surveys and keys.
---
--- The API's write functions record each change as the API shows it (who,
--- when, what, before and after), in the transaction that makes it.  Any
--- other change, a plain UPDATE in psql say, is recorded too, row by row, by
--- deferred triggers on every table concerned: these run at commit and
--- record each changed row, unless the transaction recorded itself through
--- the API.  So no path writes these tables without a record.
-
-CREATE TABLE audit_log (
-	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	at			timestamptz NOT NULL DEFAULT now(),
-	-- The writing transaction: lists order by (txid, id), as responses.
-	txid			xid8 NOT NULL DEFAULT pg_current_xact_id(),
-	source			text NOT NULL CHECK (source IN ('api', 'row')),
-	key_id			bigint REFERENCES api_keys (id),
-	db_user			text NOT NULL DEFAULT session_user,
-	request_id		text,
-	plan_id			bigint,
-	resource		text NOT NULL CHECK (resource IN ('plan', 'goal',
-				    'objective', 'priorities', 'survey', 'key',
-				    'response')),
-	path			text,
-	action			text NOT NULL
-				CHECK (action IN ('create', 'update', 'delete')),
-	before			json,
-	after			json
-);
-CREATE INDEX audit_log_order_idx ON audit_log (txid, id);
-CREATE INDEX audit_log_plan_idx ON audit_log (plan_id, txid, id);
-
 CREATE FUNCTION audit_log_fixed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -36,8 +5,10 @@ BEGIN
 	    USING ERRCODE = 'insufficient_privilege';
 END
 $$;
+
 CREATE TRIGGER audit_log_fixed BEFORE UPDATE OR DELETE ON audit_log
 	FOR EACH ROW EXECUTE FUNCTION audit_log_fixed();
+
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION audit_log_fixed();
 
@@ -163,45 +134,57 @@ $$;
 CREATE CONSTRAINT TRIGGER plans_audit AFTER INSERT OR UPDATE OR DELETE
 	ON plans DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	EXECUTE FUNCTION audit_row('plan');
+
 CREATE CONSTRAINT TRIGGER goals_audit AFTER INSERT OR UPDATE OR DELETE
 	ON goals DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	EXECUTE FUNCTION audit_row('goal');
+
 CREATE CONSTRAINT TRIGGER objectives_audit AFTER INSERT OR UPDATE OR DELETE
 	ON objectives DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	EXECUTE FUNCTION audit_row('objective');
+
 CREATE CONSTRAINT TRIGGER priority_sets_audit AFTER INSERT OR UPDATE OR DELETE
 	ON priority_sets DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	EXECUTE FUNCTION audit_row('priorities');
+
 CREATE CONSTRAINT TRIGGER priorities_audit AFTER INSERT OR UPDATE OR DELETE
 	ON priorities DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	EXECUTE FUNCTION audit_row('priorities');
+
 CREATE CONSTRAINT TRIGGER surveys_audit AFTER INSERT OR UPDATE OR DELETE
 	ON surveys DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	EXECUTE FUNCTION audit_row('survey');
+
 CREATE CONSTRAINT TRIGGER survey_questions_audit AFTER INSERT OR UPDATE OR
 	DELETE ON survey_questions DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	EXECUTE FUNCTION audit_row('survey');
+
 CREATE CONSTRAINT TRIGGER survey_partners_audit AFTER INSERT OR UPDATE OR
 	DELETE ON survey_partners DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	EXECUTE FUNCTION audit_row('survey');
+
 CREATE CONSTRAINT TRIGGER api_key_surveys_audit AFTER INSERT OR UPDATE OR
 	DELETE ON api_key_surveys DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	EXECUTE FUNCTION audit_row('key');
+
 CREATE CONSTRAINT TRIGGER api_keys_audit AFTER INSERT OR DELETE
 	ON api_keys DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	EXECUTE FUNCTION audit_row('key');
+
 -- Not for last_used_at alone: every authenticated request may touch it.
 CREATE CONSTRAINT TRIGGER api_keys_audit_update AFTER UPDATE
 	ON api_keys DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	WHEN ((to_jsonb(OLD) - 'last_used_at') IS DISTINCT FROM
 	    (to_jsonb(NEW) - 'last_used_at'))
 	EXECUTE FUNCTION audit_row('key');
+
 -- Responses are recorded when voided or deleted, not as they arrive.
 CREATE CONSTRAINT TRIGGER responses_audit_update AFTER UPDATE
 	ON responses DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
 	WHEN (OLD.voided_at IS DISTINCT FROM NEW.voided_at OR
 	    OLD.void_reason IS DISTINCT FROM NEW.void_reason)
 	EXECUTE FUNCTION audit_row('response');
+
 -- No API call deletes responses, so a DELETE (a clean-up in psql, of
 -- thousands of rows maybe) is recorded at once, in one set-based INSERT.
 CREATE FUNCTION audit_responses_deleted() RETURNS trigger
@@ -218,6 +201,7 @@ BEGIN
 	RETURN NULL;
 END
 $$;
+
 CREATE TRIGGER responses_audit_delete AFTER DELETE ON responses
 	REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
 	EXECUTE FUNCTION audit_responses_deleted();
@@ -230,6 +214,7 @@ BEGIN
 	    TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
 END
 $$;
+
 DO $$
 DECLARE
 	t	text;
@@ -241,12 +226,6 @@ BEGIN
 		    t || '_no_truncate', t);
 	END LOOP;
 END
-$$;
-
-CREATE FUNCTION api_no_plan(p_plan text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-	SELECT api_problem(404, 'not-found', 'Not Found',
-	    format('No plan %L.', p_plan))
 $$;
 
 -- An entry as the API shows it; public: without who made it.

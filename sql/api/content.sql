@@ -1,62 +1,78 @@
--- 011: the plan becomes editable.  Goals and objectives can be archived
--- (they stay readable, and out of the plan document); draft plans are for
--- admins only; every item carries the ETag its writes test If-Match
--- against; a year's priorities get a resource of their own.
+CREATE VIEW api_question AS
+SELECT	q.survey_id, q.position,
+	json_strip_nulls(json_build_object(
+	    'id', q.qid,
+	    'position', q.position,
+	    'prompt', q.prompt,
+	    'type', q.type,
+	    'required', q.required,
+	    'options', CASE q.type
+		WHEN 'agreement' THEN to_json(ARRAY['strongly_disagree',
+		    'disagree', 'neutral', 'agree', 'strongly_agree'])
+		ELSE to_json(q.options) END,
+	    'min', q.min_choices,
+	    'max', q.max_choices,
+	    'max_length', q.max_length)) AS body
+FROM	survey_questions q;
 
-ALTER TABLE goals ADD COLUMN status text NOT NULL DEFAULT 'active'
-	CHECK (status IN ('active', 'archived'));
-ALTER TABLE objectives ADD COLUMN status text NOT NULL DEFAULT 'active'
-	CHECK (status IN ('active', 'archived'));
+CREATE OR REPLACE VIEW api_survey AS
+SELECT	s.id, s.slug,
+	'/v1/surveys/' || s.slug AS path,
+	json_build_object(
+	    'id', s.slug,
+	    'plan', p.slug,
+	    'title', s.title,
+	    'description', s.description,
+	    'opens_at', api_time(s.opens_at),
+	    'closes_at', api_time(s.closes_at),
+	    'timezone', s.timezone,
+	    'status', s.status,
+	    'results_visibility', s.results_visibility) AS summary,
+	json_build_object(
+	    'id', s.slug,
+	    'plan', p.slug,
+	    'title', s.title,
+	    'description', s.description,
+	    'opens_at', api_time(s.opens_at),
+	    'closes_at', api_time(s.closes_at),
+	    'timezone', s.timezone,
+	    'status', s.status,
+	    'results_visibility', s.results_visibility,
+	    'questions', COALESCE((SELECT json_agg(aq.body ORDER BY aq.position)
+		FROM api_question aq WHERE aq.survey_id = s.id), '[]'::json))
+	    AS document
+FROM	surveys s
+JOIN	plans p ON p.id = s.plan_id;
 
--- When the plan was first adopted: from then on its ids (slugs) are fixed
--- and it cannot return to draft.
-ALTER TABLE plans ADD COLUMN first_adopted_at timestamptz;
-UPDATE plans SET first_adopted_at = now() WHERE status <> 'draft';
-ALTER TABLE plans ADD CHECK (status <> 'draft' OR first_adopted_at IS NULL);
-
-CREATE FUNCTION plan_adopted() RETURNS trigger
+CREATE FUNCTION content_bump() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	IF NEW.status = 'adopted' AND NEW.first_adopted_at IS NULL THEN
-		NEW.first_adopted_at := now();
-	END IF;
-	IF TG_OP = 'UPDATE' AND NEW.slug <> OLD.slug AND
-	    OLD.first_adopted_at IS NOT NULL THEN
-		RAISE EXCEPTION 'plan % was adopted: its id cannot change',
-		    OLD.slug USING ERRCODE = 'check_violation';
-	END IF;
-	RETURN NEW;
+	UPDATE content_revision SET revision = revision + 1 WHERE id = 1;
+	RETURN NULL;
 END
 $$;
-CREATE TRIGGER plans_adopted BEFORE INSERT OR UPDATE ON plans
-	FOR EACH ROW EXECUTE FUNCTION plan_adopted();
 
--- Goals' and objectives' ids are fixed once their plan was adopted.
-CREATE FUNCTION plan_slug_fixed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-	IF NEW.slug <> OLD.slug AND EXISTS (SELECT 1 FROM plans
-	    WHERE id = OLD.plan_id AND first_adopted_at IS NOT NULL) THEN
-		RAISE EXCEPTION '% %: the plan was adopted, so its id cannot '
-		    'change', TG_TABLE_NAME, OLD.slug
-		    USING ERRCODE = 'check_violation';
-	END IF;
-	RETURN NEW;
-END
-$$;
-CREATE TRIGGER goals_slug_fixed BEFORE UPDATE OF slug ON goals
-	FOR EACH ROW EXECUTE FUNCTION plan_slug_fixed();
-CREATE TRIGGER objectives_slug_fixed BEFORE UPDATE OF slug ON objectives
-	FOR EACH ROW EXECUTE FUNCTION plan_slug_fixed();
+CREATE TRIGGER plans_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON plans FOR EACH STATEMENT EXECUTE FUNCTION content_bump();
 
--- The strong ETag of an item: the same for the service's snapshot and for
--- the functions that test If-Match.
-CREATE FUNCTION api_etag(j json) RETURNS text
-LANGUAGE sql IMMUTABLE AS
-$$ SELECT '"' || left(md5(j::text), 16) || '"' $$;
+CREATE TRIGGER goals_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON goals FOR EACH STATEMENT EXECUTE FUNCTION content_bump();
 
-DROP VIEW api_resources, api_collections, api_current_plan, api_plan,
-	api_priority, api_goal, api_objective;
+CREATE TRIGGER objectives_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON objectives FOR EACH STATEMENT EXECUTE FUNCTION content_bump();
+
+CREATE TRIGGER priority_sets_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON priority_sets FOR EACH STATEMENT EXECUTE FUNCTION content_bump();
+
+CREATE TRIGGER priorities_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON priorities FOR EACH STATEMENT EXECUTE FUNCTION content_bump();
+
+CREATE TRIGGER surveys_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON surveys FOR EACH STATEMENT EXECUTE FUNCTION content_bump();
+
+CREATE TRIGGER survey_questions_bump AFTER INSERT OR UPDATE OR DELETE
+	OR TRUNCATE ON survey_questions FOR EACH STATEMENT
+	EXECUTE FUNCTION content_bump();
 
 CREATE VIEW api_objective AS
 SELECT	o.id, o.plan_id, o.goal_id, o.position, o.status,
@@ -207,4 +223,3 @@ UNION ALL
 SELECT	path, '/v1/surveys', row_number() OVER (ORDER BY slug), NULL,
 	document, summary, false, api_etag(document)
 FROM	api_survey;
-

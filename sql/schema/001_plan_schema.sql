@@ -51,6 +51,7 @@ CREATE TABLE objectives (
 	UNIQUE (plan_id, id),
 	UNIQUE (plan_id, position) DEFERRABLE INITIALLY IMMEDIATE
 );
+
 CREATE INDEX objectives_goal_idx ON objectives (goal_id);
 
 -- One ranked list of priorities per plan and year, and who decided it when.
@@ -73,4 +74,5 @@ CREATE TABLE priorities (
 	    ON DELETE CASCADE,
 	FOREIGN KEY (plan_id, objective_id) REFERENCES objectives (plan_id, id)
 );
+
 CREATE INDEX priorities_objective_idx ON priorities (objective_id);

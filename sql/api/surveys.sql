@@ -1,5 +1,3 @@
--- 010: admins create and change surveys.
-
 -- Faults in a survey body (p_create: a POST, else a PATCH of p_survey).
 CREATE FUNCTION api_survey_faults(p_body jsonb, p_create boolean,
     p_plan bigint)
@@ -27,16 +25,17 @@ BEGIN
 	    END);
 
 	IF p_create THEN
-		IF (p_body->>'id') IS NULL OR (p_body->>'id') !~
-		    '^[a-z0-9]+(-[a-z0-9]+)*$' OR length(p_body->>'id') > 100
-		    THEN
+		IF jsonb_typeof(p_body->'id') IS DISTINCT FROM 'string' OR
+		    (p_body->>'id') !~ '^[a-z0-9]+(-[a-z0-9]+)*$' OR
+		    length(p_body->>'id') > 100 THEN
 			e := e || api_fault('/id', 'Required: a slug (lowercase '
 			    'letters, digits and dashes).');
 		ELSIF EXISTS (SELECT 1 FROM surveys WHERE slug =
 		    p_body->>'id') THEN
 			e := e || api_fault('/id', 'A survey has this id.');
 		END IF;
-		IF p_plan IS NULL THEN
+		IF p_plan IS NULL OR jsonb_typeof(p_body->'plan') IS DISTINCT
+		    FROM 'string' THEN
 			e := e || api_fault('/plan', 'Required: the id of a '
 			    'plan.');
 		END IF;
@@ -65,19 +64,20 @@ BEGIN
 		END IF;
 	END LOOP;
 	IF p_body ? 'timezone' AND (jsonb_typeof(p_body->'timezone') <>
-	    'string' OR NOT EXISTS (SELECT 1 FROM pg_timezone_names
-	    WHERE name = p_body->>'timezone')) THEN
+	    'string' OR NOT api_is_time_zone(p_body->>'timezone')) THEN
 		e := e || api_fault('/timezone',
 		    'Must be an IANA time zone, such as America/Chicago.');
 	END IF;
-	IF p_body ? 'status' AND (p_body->>'status') IS DISTINCT FROM 'draft'
+	IF p_body ? 'status' AND (jsonb_typeof(p_body->'status') <> 'string'
+	    OR (p_body->>'status') IS DISTINCT FROM 'draft'
 	    AND (p_body->>'status') IS DISTINCT FROM 'open'
-	    AND (p_body->>'status') IS DISTINCT FROM 'closed' THEN
+	    AND (p_body->>'status') IS DISTINCT FROM 'closed') THEN
 		e := e || api_fault('/status', 'Must be draft, open or closed.');
 	END IF;
 	IF p_body ? 'results_visibility' AND
-	    COALESCE(p_body->>'results_visibility', '') NOT IN ('public',
-	    'after_close', 'admin') THEN
+	    (jsonb_typeof(p_body->'results_visibility') <> 'string' OR
+	    (p_body->>'results_visibility') NOT IN ('public', 'after_close',
+	    'admin')) THEN
 		e := e || api_fault('/results_visibility',
 		    'Must be public, after_close or admin.');
 	END IF;
@@ -105,8 +105,12 @@ BEGIN
 			e := e || api_fault('/questions',
 			    'Must be an array of 1 to 50 questions.');
 		ELSE
-			SELECT count(*) INTO nobj FROM objectives
-			WHERE plan_id = p_plan;
+			-- No plan (a fault already): no count to check
+			-- min and max against (NULL passes).
+			IF p_plan IS NOT NULL THEN
+				SELECT count(*) INTO nobj FROM objectives
+				WHERE plan_id = p_plan;
+			END IF;
 			FOR q IN SELECT * FROM jsonb_array_elements(
 			    p_body->'questions') LOOP
 				p := '/questions/' || i;
@@ -135,7 +139,8 @@ BEGIN
 		RETURN api_fault(p, 'Must be an object.');
 	END IF;
 	e := api_unknown_members(q, '{id,prompt,type,required,min,max,options,max_length}', p);
-	IF (q->>'id') IS NULL OR (q->>'id') !~ '^[a-z0-9]+(-[a-z0-9]+)*$' OR
+	IF jsonb_typeof(q->'id') IS DISTINCT FROM 'string' OR
+	    (q->>'id') !~ '^[a-z0-9]+(-[a-z0-9]+)*$' OR
 	    length(q->>'id') > 100 THEN
 		e := e || api_fault(p || '/id', 'Required: a slug.');
 	ELSIF (q->>'id') = ANY (p_seen) THEN
@@ -146,8 +151,9 @@ BEGIN
 		e := e || api_fault(p || '/prompt',
 		    'Required: 1 to 500 characters.');
 	END IF;
-	IF t IS NULL OR t NOT IN ('agreement', 'objectives', 'choice',
-	    'choices', 'text') THEN
+	IF jsonb_typeof(q->'type') IS DISTINCT FROM 'string' OR
+	    t NOT IN ('agreement', 'objectives', 'choice', 'choices', 'text')
+	    THEN
 		RETURN e || api_fault(p || '/type', 'Required: agreement, '
 		    'objectives, choice, choices or text.');
 	END IF;
@@ -175,16 +181,14 @@ BEGIN
 		nopt := CASE WHEN t = 'objectives' THEN p_objectives ELSE
 		    COALESCE(jsonb_array_length(CASE WHEN jsonb_typeof(
 		    q->'options') = 'array' THEN q->'options' END), 0) END;
-		IF q ? 'min' AND (jsonb_typeof(q->'min') <> 'number' OR
-		    (q->>'min')::numeric NOT BETWEEN 0 AND nopt OR
-		    (q->>'min')::numeric <> trunc((q->>'min')::numeric)) THEN
+		IF q ? 'min' AND (NOT api_is_integer(q->'min') OR
+		    (q->>'min')::numeric NOT BETWEEN 0 AND nopt) THEN
 			e := e || api_fault(p || '/min',
 			    format('Must be an integer from 0 to %s.', nopt));
 		END IF;
-		IF q ? 'max' AND (jsonb_typeof(q->'max') <> 'number' OR
+		IF q ? 'max' AND (NOT api_is_integer(q->'max') OR
 		    (q->>'max')::numeric NOT BETWEEN 1 AND nopt OR
-		    (q->>'max')::numeric <> trunc((q->>'max')::numeric) OR
-		    (q ? 'min' AND jsonb_typeof(q->'min') = 'number' AND
+		    (q ? 'min' AND api_is_integer(q->'min') AND
 		    (q->>'max')::numeric < (q->>'min')::numeric)) THEN
 			e := e || api_fault(p || '/max', format('Must be an '
 			    'integer from max(1, min) to %s.', nopt));
@@ -195,10 +199,8 @@ BEGIN
 	END IF;
 
 	IF t = 'text' THEN
-		IF q ? 'max_length' AND (jsonb_typeof(q->'max_length') <>
-		    'number' OR (q->>'max_length')::numeric NOT BETWEEN 1 AND
-		    10000 OR (q->>'max_length')::numeric <>
-		    trunc((q->>'max_length')::numeric)) THEN
+		IF q ? 'max_length' AND (NOT api_is_integer(q->'max_length') OR
+		    (q->>'max_length')::numeric NOT BETWEEN 1 AND 10000) THEN
 			e := e || api_fault(p || '/max_length',
 			    'Must be an integer from 1 to 10000.');
 		END IF;
@@ -331,8 +333,7 @@ BEGIN
 
 	IF p_body ? 'questions' AND
 	    EXISTS (SELECT 1 FROM responses WHERE survey_id = s.id) THEN
-		RETURN QUERY SELECT 409, api_problem(409,
-		    'survey-has-responses', 'Survey Has Responses',
+		RETURN QUERY SELECT 409, api_problem('survey-has-responses',
 		    format('Survey %L has responses: its questions can no '
 		    'longer change.', p_survey)), NULL::text;
 		RETURN;
@@ -361,5 +362,89 @@ BEGIN
 	END IF;
 
 	RETURN QUERY SELECT 200, api_survey_admin_json(s.id), NULL::text;
+END
+$$;
+
+------------------------------------------------------------------------
+-- Surveys, keys and voids, recorded: these call the functions of 009 and
+-- 010, and record what they changed.
+
+CREATE FUNCTION api_survey_post(p_hash bytea, p_request text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	r	record;
+	s	record;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	-- A draft plan is for admins only: so are surveys, once it is
+	-- published.
+	IF jsonb_typeof(p_body) = 'object' AND EXISTS (SELECT 1 FROM plans
+	    WHERE slug = p_body->>'plan' AND plans.status = 'draft') THEN
+		RETURN QUERY SELECT * FROM api_invalid_result(api_fault('/plan',
+		    format('Plan %s is a draft: a survey needs a published '
+		    'plan.', p_body->'plan')));
+		RETURN;
+	END IF;
+	SELECT * INTO r FROM api_survey_create(p_hash, p_body);
+	IF r.status <> 201 THEN
+		RETURN QUERY SELECT r.status, r.body, r.location, NULL::text;
+		RETURN;
+	END IF;
+	SELECT x.plan_id, api_etag(v.document) AS etag INTO s
+	FROM surveys x JOIN api_survey v ON v.id = x.id
+	WHERE x.slug = p_body->>'id';
+	PERFORM api_audit('survey', r.location, s.plan_id, 'create', NULL,
+	    r.body::json);
+	RETURN QUERY SELECT r.status, r.body, r.location, s.etag;
+END
+$$;
+
+CREATE FUNCTION api_survey_patch(p_hash bytea, p_request text,
+    p_survey text, p_if_match text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text, etag text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	r	record;
+	s	surveys;
+	v_etag	text;
+	v_before json;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
+		RETURN;
+	END IF;
+	SELECT * INTO s FROM surveys WHERE slug = p_survey FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, api_no_survey(p_survey), NULL::text,
+		    NULL::text;
+		RETURN;
+	END IF;
+	SELECT api_etag(document) INTO v_etag FROM api_survey WHERE id = s.id;
+	IF NOT api_if_match(p_if_match, v_etag) THEN
+		RETURN QUERY SELECT * FROM api_precondition_failed(
+		    format('Survey %L', p_survey), v_etag);
+		RETURN;
+	END IF;
+	v_before := api_survey_admin_json(s.id)::json;
+
+	SELECT * INTO r FROM api_survey_update(p_hash, p_survey, p_body);
+	IF r.status <> 200 THEN
+		RETURN QUERY SELECT r.status, r.body, r.location, NULL::text;
+		RETURN;
+	END IF;
+	PERFORM api_audit('survey', '/v1/surveys/' || p_survey, s.plan_id,
+	    'update', v_before, r.body::json);
+	RETURN QUERY SELECT r.status, r.body, r.location,
+	    (SELECT api_etag(document) FROM api_survey WHERE id = s.id);
 END
 $$;
