@@ -3,16 +3,25 @@
 # test.sh: the whole suite.  Unit tests first (no server), then a throwaway
 # PostgreSQL cluster, migrations, the server on a test port, and the HTTP
 # tests against it.  Everything started here is stopped here, by PID.
+#
+#   CIVIC_BUILD		where the unit tests, the admin tool and the module
+#			are (default build; make sanitize: build/sanitize)
+#   CIVIC_TEST_LOG	the server's log (default var/test-server.log)
+#
+# The server's own environment passes through tools/serve.sh (e.g.
+# CIVIC_KORE_FLAGS, CIVIC_KORE_PRELOAD).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 TEST_PG_DIR=${TEST_PG_DIR:-var/test-pg}
 TEST_PG_PORT=${TEST_PG_PORT:-5434}
 TEST_PORT=${TEST_PORT:-8899}
-LOG=var/test-server.log
+BUILD=${CIVIC_BUILD:-build}
+LOG=${CIVIC_TEST_LOG:-var/test-server.log}
 ORIGIN=http://allowed.test
 
 server_pid=
+stuck=
 
 # One run at a time per checkout: a second waits for the first.
 mkdir -p var
@@ -25,17 +34,28 @@ fi
 cleanup() {
 	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
 		kill -TERM "$server_pid"
-		for _ in $(seq 1 50); do
+		# A sanitizer build checks for leaks in every process as it
+		# exits: that takes seconds.
+		for _ in $(seq 1 600); do
 			kill -0 "$server_pid" 2>/dev/null || break
 			sleep 0.1
 		done
+		if kill -0 "$server_pid" 2>/dev/null; then
+			echo "test.sh: the server (pid $server_pid) did not stop" \
+			    "within 60 s of SIGTERM: killed" >&2
+			# shellcheck disable=SC2046
+			kill -KILL $(ps -o pid= --ppid "$server_pid") \
+			    "$server_pid" 2>/dev/null
+			stuck=1
+		fi
 	fi
 	tools/pg.sh stop "$TEST_PG_DIR" || true
+	[ -z "$stuck" ] || exit 1
 }
 trap cleanup EXIT
 
 echo "== unit tests"
-./build/unit-tests --jobs 2 || exit 1
+"$BUILD/unit-tests" --jobs 2 || exit 1
 
 echo "== throwaway cluster and migrations"
 tools/pg.sh crash "$TEST_PG_DIR" >/dev/null 2>&1 || true
@@ -43,17 +63,19 @@ rm -rf "$TEST_PG_DIR"
 tools/pg.sh start "$TEST_PG_DIR" "$TEST_PG_PORT" throwaway || exit 1
 url=$(tools/pg.sh url "$TEST_PG_DIR" "$TEST_PG_PORT")
 tools/migrate.sh "$url" || exit 1
-admin_key=$(DATABASE_URL=$url build/civic-admin create-key --name "test admin" \
-    --role admin 2>/dev/null) || { echo "cannot make the test admin key"; exit 1; }
+admin_key=$(DATABASE_URL=$url "$BUILD/civic-admin" create-key --name "test admin" \
+    --role admin 2>var/test-admin.err) ||
+    { cat var/test-admin.err; echo "cannot make the test admin key"; exit 1; }
 
 echo "== server on 127.0.0.1:$TEST_PORT"
 mkdir -p var
 DATABASE_URL=$url CIVIC_BIND=127.0.0.1 CIVIC_PORT=$TEST_PORT \
     CIVIC_DOCS_DIR=build/docs CIVIC_CORS_ORIGINS=$ORIGIN \
-    CIVIC_VAR=var/test-run tools/serve.sh >"$LOG" 2>&1 &
+    CIVIC_VAR=var/test-run CIVIC_MODULE=${CIVIC_MODULE:-$BUILD/civicplan.so} \
+    tools/serve.sh >"$LOG" 2>&1 &
 server_pid=$!
 
-for _ in $(seq 1 100); do
+for _ in $(seq 1 600); do
 	curl -fsS -o /dev/null "http://127.0.0.1:$TEST_PORT/healthz" 2>/dev/null && break
 	kill -0 "$server_pid" 2>/dev/null || { cat "$LOG"; echo "server exited"; exit 1; }
 	sleep 0.1
