@@ -155,11 +155,14 @@ submit_prepare(struct http_request *req, struct dbq *q)
 	v = json_object_get(body, "external_id");
 	dbq_param(q, 2, json_is_string(v) ? json_string_value(v) : "", 0, 0);
 
+	/* Answers that are not an object are a fault already: {} stands in. */
 	v = json_object_get(body, "answers");
-	text = json_dumps(json_is_object(v) ? v : json_object(),
-	    JSON_COMPACT | JSON_ENCODE_ANY);
-	dbq_param(q, 3, text, 0, 0);
-	free(text);
+	if (json_is_object(v)) {
+		text = json_dumps(v, JSON_COMPACT);
+		dbq_param(q, 3, text, 0, 0);
+		free(text);
+	} else
+		dbq_param(q, 3, "{}", 0, 0);
 
 	v = json_object_get(body, "submitted_at");
 	dbq_param(q, 4, json_is_string(v) ? json_string_value(v) : NULL, 0,
