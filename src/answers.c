@@ -24,23 +24,37 @@ static const char *const agreement_levels[] = {
 	NULL
 };
 
-static void
-pointer_escape(const char *in, char *out, size_t len)
+/*
+ * The JSON Pointer of the member key of the object at prefix (RFC 6901: ~
+ * as ~0, / as ~1), whole however long the key: a new string the caller
+ * frees, or NULL if memory ran out.
+ */
+char *
+answers_pointer(const char *prefix, const char *key)
 {
-	size_t	o;
+	const char	*k;
+	char		*out;
+	size_t		 o, len;
 
-	for (o = 0; *in != '\0' && o + 3 < len; in++) {
-		if (*in == '~') {
+	len = strlen(prefix) + 2;
+	for (k = key; *k != '\0'; k++)
+		len += (*k == '~' || *k == '/') ? 2 : 1;
+	if ((out = malloc(len)) == NULL)
+		return (NULL);
+
+	o = strlen(prefix);
+	memcpy(out, prefix, o);
+	out[o++] = '/';
+	for (k = key; *k != '\0'; k++) {
+		if (*k == '~' || *k == '/') {
 			out[o++] = '~';
-			out[o++] = '0';
-		} else if (*in == '/') {
-			out[o++] = '~';
-			out[o++] = '1';
+			out[o++] = *k == '~' ? '0' : '1';
 		} else {
-			out[o++] = *in;
+			out[o++] = *k;
 		}
 	}
 	out[o] = '\0';
+	return (out);
 }
 
 static void
@@ -51,14 +65,16 @@ static void
 fault(json_t *errors, const char *pointer, const char *fmt, ...)
 {
 	va_list	args;
-	char	detail[256];
+	char	detail[256], clean[256];
 
 	va_start(args, fmt);
 	(void)vsnprintf(detail, sizeof(detail), fmt, args);
 	va_end(args);
 
+	/* A "%.100s" may cut a character in two: json_pack() refuses that. */
+	utf8_clean(detail, clean, sizeof(clean));
 	json_array_append_new(errors, json_pack("{s:s, s:s}", "pointer",
-	    pointer, "detail", detail));
+	    pointer, "detail", clean));
 }
 
 static int
@@ -100,7 +116,9 @@ utf8_length(const char *s)
 /*
  * An RFC 3339 date-time with a zone ("2021-01-10T14:30:00Z",
  * "2021-01-10T08:30:00.5-06:00"), with at most nine digits of fraction
- * (the database reads no more).  Its instant goes into *when.
+ * (the database reads no more), that names a real instant: no 31 February,
+ * no hour 24 and no second 60 (the database takes those for the next day
+ * or minute).  Its instant goes into *when.
  */
 int
 answers_timestamp(const char *s, time_t *when)
@@ -150,7 +168,7 @@ answers_timestamp(const char *s, time_t *when)
 	}
 
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || zh > 23 || zm > 59)
+	    mi > 59 || sec > 59 || zh > 23 || zm > 59)
 		return (-1);
 
 	memset(&tm, 0, sizeof(tm));
@@ -164,6 +182,34 @@ answers_timestamp(const char *s, time_t *when)
 	if (tm.tm_mday != d)		/* 31 February */
 		return (-1);
 	*when -= sign * (zh * 3600 + zm * 60);
+	return (0);
+}
+
+/*
+ * s, a date-time answers_timestamp takes, as the same instant in UTC
+ * ("2021-01-10T14:30:00.5Z", its fraction kept as given) into out: the
+ * form the database reads whatever the offset (PostgreSQL refuses offsets
+ * beyond 15:59, which RFC 3339 allows).  Returns 0, or -1 when s is not a
+ * date-time or out is too short.
+ */
+int
+answers_timestamp_utc(const char *s, char *out, size_t len)
+{
+	struct tm	 tm;
+	time_t		 when;
+	const char	*frac;
+	size_t		 n, nfrac;
+
+	if (answers_timestamp(s, &when) == -1 || gmtime_r(&when, &tm) == NULL)
+		return (-1);
+	frac = s + 19;			/* after "YYYY-MM-DDTHH:MM:SS" */
+	nfrac = *frac == '.' ? strspn(frac + 1, "0123456789") + 1 : 0;
+	n = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (n == 0 || n + nfrac + 2 > len)
+		return (-1);
+	memcpy(out + n, frac, nfrac);
+	out[n + nfrac] = 'Z';
+	out[n + nfrac + 1] = '\0';
 	return (0);
 }
 
@@ -216,11 +262,57 @@ check_choices(json_t *errors, json_t *values, const char *qid,
 }
 
 /*
+ * The hash of body, the same for bodies that mean the same: members in any
+ * order, blanks, and a null that means "not given" (submitted_at, channel,
+ * the answer to one of the survey's questions) or no member at all.
+ * Returns 0, or -1 if memory ran out.
+ */
+static int
+answers_hash(json_t *body, json_t *questions, unsigned char hash[32])
+{
+	static const char *const optional[] = { "submitted_at", "channel" };
+	json_t		*canon, *answers, *q;
+	const char	*qid;
+	char		*text;
+	size_t		 i;
+
+	if ((canon = json_copy(body)) == NULL)
+		return (-1);
+	for (i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
+		if (json_is_null(json_object_get(canon, optional[i])))
+			(void)json_object_del(canon, optional[i]);
+	}
+	if (json_is_object(json_object_get(canon, "answers"))) {
+		answers = json_copy(json_object_get(canon, "answers"));
+		if (answers == NULL ||
+		    json_object_set_new(canon, "answers", answers) == -1) {
+			json_decref(canon);
+			return (-1);
+		}
+		json_array_foreach(questions, i, q) {
+			qid = json_string_value(json_object_get(q, "id"));
+			if (qid != NULL &&
+			    json_is_null(json_object_get(answers, qid)))
+				(void)json_object_del(answers, qid);
+		}
+	}
+
+	text = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(canon);
+	if (text == NULL)
+		return (-1);
+	SHA256((const unsigned char *)text, strlen(text), hash);
+	free(text);
+	return (0);
+}
+
+/*
  * Check body against survey (its published document, with "questions")
  * and objectives (the ids of the plan's objectives), at time now.  Fills
  * out: errors (a new array, empty when the body is good), values (a new
- * array of {question, value, objective} rows to count) and the body's
- * canonical hash.  Returns 0, or -1 if memory ran out.
+ * array of {question, value, objective} rows to count), submitted_at (in
+ * UTC, empty when not given or at fault) and the body's canonical hash.
+ * Returns 0, or -1 if memory ran out.
  */
 int
 answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
@@ -231,7 +323,7 @@ answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
 	};
 	json_t		*answers, *questions, *q, *v, *opts;
 	const char	*key, *qid, *type;
-	char		 ptr[300], esc[250], *canon;
+	char		 ptr[300], *member;
 	size_t		 i;
 	time_t		 when;
 
@@ -248,13 +340,14 @@ answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
 
 	json_object_foreach(body, key, v) {
 		if (!in_list(key, members)) {
-			pointer_escape(key, esc, sizeof(esc));
-			(void)snprintf(ptr, sizeof(ptr), "/%s", esc);
-			fault(out->errors, ptr, "Unknown member '%.100s'%s.",
+			if ((member = answers_pointer("", key)) == NULL)
+				return (-1);
+			fault(out->errors, member, "Unknown member '%.100s'%s.",
 			    key, in_list(key, (const char *const[]){ "id",
 			    "partner", "survey", "created_at", "status",
 			    "voided_at", "void_reason", "counts", NULL }) ?
 			    ": it is set by the server" : "");
+			free(member);
 		}
 	}
 
@@ -271,10 +364,14 @@ answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
 	v = json_object_get(body, "submitted_at");
 	if (v != NULL && !json_is_null(v)) {
 		if (!json_is_string(v) ||
-		    answers_timestamp(json_string_value(v), &when) == -1) {
+		    answers_timestamp(json_string_value(v), &when) == -1 ||
+		    answers_timestamp_utc(json_string_value(v),
+		    out->submitted_at, sizeof(out->submitted_at)) == -1) {
+			out->submitted_at[0] = '\0';
 			fault(out->errors, "/submitted_at", "Must be an RFC "
 			    "3339 date-time with a time zone.");
 		} else if (when > now + 60) {
+			out->submitted_at[0] = '\0';
 			fault(out->errors, "/submitted_at", "Is in the future.");
 		}
 	}
@@ -302,10 +399,11 @@ answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
 				break;
 		}
 		if (i == json_array_size(questions)) {
-			pointer_escape(key, esc, sizeof(esc));
-			(void)snprintf(ptr, sizeof(ptr), "/answers/%s", esc);
-			fault(out->errors, ptr, "No question '%.100s' in this "
-			    "survey.", key);
+			if ((member = answers_pointer("/answers", key)) == NULL)
+				return (-1);
+			fault(out->errors, member, "No question '%.100s' in "
+			    "this survey.", key);
+			free(member);
 		}
 	}
 
@@ -364,13 +462,7 @@ answers_check(json_t *body, json_t *survey, json_t *objectives, time_t now,
 		}
 	}
 
-	canon = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-	if (canon == NULL)
-		return (-1);
-	SHA256((const unsigned char *)canon, strlen(canon), out->hash);
-	free(canon);
-
-	return (0);
+	return (answers_hash(body, questions, out->hash));
 }
 
 void

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -34,6 +35,17 @@ static const struct {
 	{ HTTP_METHOD_DELETE,	"DELETE" },
 	{ HTTP_METHOD_OPTIONS,	"OPTIONS" },
 };
+
+/*
+ * Request headers that may come once.  Kore keeps every copy and hands out
+ * the first, where a proxy in front may take the last: with two
+ * Authorization headers, the two would disagree on who is asking.
+ */
+static const char *const single_headers[] = {
+	"Authorization", "Host", "Content-Type", "Idempotency-Key", "If-Match",
+	"If-None-Match", NULL
+};
+#define SINGLE_HOST	1	/* Kore keeps the first Host out of the list */
 
 /* Seed this worker's request id generator from the kernel. */
 void
@@ -75,6 +87,70 @@ api_date(void)
 		date_last = now;
 	}
 	return (date_text);
+}
+
+/*
+ * Hand a response to Kore.  Every response the handlers send is queued
+ * here (or by api_stream): the connection layer (conn.c) then decides
+ * whether the connection's next request is read now or once the client has
+ * read what is queued.
+ */
+void
+api_send(struct http_request *req, int status, const void *body, size_t len)
+{
+	conn_response_begin(req);
+	http_response(req, status, body, len);
+	conn_response_end(req);
+}
+
+/* The same for a body that outlives the connection: sent, never copied. */
+void
+api_stream(struct http_request *req, int status, void *body, size_t len)
+{
+	conn_response_begin(req);
+	http_response_stream(req, status, body, len, NULL, NULL);
+	conn_response_end(req);
+}
+
+/*
+ * A problem the connection layer answers before Kore has made a request
+ * of what it received (conn.c): written here as Kore writes its own
+ * errors, with the headers every response of the service carries, and
+ * "connection: close" (c has CONN_CLOSE_EMPTY).  head: no body (HEAD).
+ */
+void
+api_conn_problem(struct connection *c, const struct problem *p,
+    const char *instance, int head)
+{
+	struct kore_buf	 buf;
+	char		*body, id[33];
+	size_t		 len;
+	int		 status;
+
+	status = problem_status(p->kind);
+	reqid_generate(&reqid_state, id);
+	if ((body = problem_render(p, instance, id, &len)) == NULL)
+		len = 0;
+
+	kore_buf_init(&buf, 512);
+	kore_buf_appendf(&buf, "HTTP/1.1 %d %s\r\n", status,
+	    http_status_text(status));
+	kore_buf_appendf(&buf, "server: %s\r\n", API_SERVER_NAME);
+	kore_buf_appendf(&buf, "connection: close\r\n");
+	kore_buf_appendf(&buf, "x-request-id: %s\r\n", id);
+	kore_buf_appendf(&buf, "date: %s\r\n", api_date());
+	kore_buf_appendf(&buf, "vary: Origin, Authorization\r\n");
+	kore_buf_appendf(&buf, "x-content-type-options: nosniff\r\n");
+	if (body != NULL)
+		kore_buf_appendf(&buf, "content-type: %s\r\n", CT_PROBLEM);
+	kore_buf_appendf(&buf, "cache-control: %s\r\n", CACHE_NONE);
+	kore_buf_appendf(&buf, "content-length: %zu\r\n\r\n", len);
+	if (body != NULL && !head)
+		kore_buf_append(&buf, body, len);
+
+	net_send_queue(c, buf.data, buf.offset);
+	kore_buf_cleanup(&buf);
+	free(body);
 }
 
 /* The request id this request answers with (set by api_begin). */
@@ -121,9 +197,48 @@ api_headers(struct http_request *req)
 }
 
 /*
+ * A header sent twice (of those that may come once), or a header block
+ * that held a NUL byte (conn.c): 400, naming the header, and -1.
+ */
+int
+api_header_check(struct http_request *req)
+{
+	struct http_header	*hdr;
+	struct problem		 p;
+	const char		*name;
+	unsigned int		 seen;
+	size_t			 i;
+
+	if ((name = conn_nul_header(req)) != NULL) {
+		problem_header(&p, name, "The %.32s header holds a NUL byte.",
+		    name);
+		api_problem(req, &p);
+		return (-1);
+	}
+
+	seen = 0;
+	TAILQ_FOREACH(hdr, &req->req_headers, list) {
+		for (i = 0; single_headers[i] != NULL; i++) {
+			if (strcasecmp(hdr->header, single_headers[i]) != 0)
+				continue;
+			if (i == SINGLE_HOST || (seen & (1u << i))) {
+				problem_header(&p, single_headers[i], "%s is "
+				    "sent more than once; send it once.",
+				    single_headers[i]);
+				api_problem(req, &p);
+				return (-1);
+			}
+			seen |= 1u << i;
+		}
+	}
+	return (0);
+}
+
+/*
  * The start of every handler: sets the headers every response carries,
- * answers OPTIONS (and CORS preflights), a method the route does not serve
- * (405 with Allow) and an Accept that excludes JSON (406, when json is set).
+ * refuses a repeated header or a NUL byte in one (400), answers OPTIONS
+ * (and CORS preflights), a method the route does not serve (405 with
+ * Allow) and an Accept that excludes JSON (406, when json is set).
  * Returns 1 when the handler should go on, 0 when the response is sent.
  */
 int
@@ -135,6 +250,8 @@ api_begin(struct http_request *req, int allowed, int json)
 	struct problem	 p;
 
 	cors = api_headers(req);
+	if (api_header_check(req) == -1)
+		return (0);
 	if (req->method == HTTP_METHOD_GET && (allowed & HTTP_METHOD_GET)) {
 		if (json)
 			return (accept_json_header(req));
@@ -158,7 +275,7 @@ api_begin(struct http_request *req, int allowed, int json)
 			}
 		}
 		http_response_header(req, "cache-control", CACHE_NONE);
-		http_response(req, HTTP_STATUS_NO_CONTENT, NULL, 0);
+		api_send(req, HTTP_STATUS_NO_CONTENT, NULL, 0);
 		return (0);
 	}
 
@@ -234,10 +351,10 @@ api_problem(struct http_request *req, const struct problem *p)
 
 	body = problem_render(p, req->path, api_request_id(req), &len);
 	if (body == NULL) {
-		http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
+		api_send(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
 		return;
 	}
-	http_response(req, status, body, len);
+	api_send(req, status, body, len);
 	free(body);
 }
 
@@ -257,13 +374,9 @@ api_error(struct http_request *req, enum problem_kind kind,
 	api_problem(req, &p);
 }
 
-/*
- * Send a rendered document, or 304 when the client's If-None-Match holds
- * its ETag.  The body is borrowed: Kore copies it into its send queue.
- */
-void
-api_doc(struct http_request *req, const struct doc *doc, const char *ctype,
-    const char *cache)
+static void
+api_doc_send(struct http_request *req, const struct doc *doc,
+    const char *ctype, const char *cache, int copy)
 {
 	const char	*inm;
 
@@ -273,12 +386,38 @@ api_doc(struct http_request *req, const struct doc *doc, const char *ctype,
 	if (http_request_header(req, "if-none-match", &inm) &&
 	    etag_none_match(inm, doc->etag)) {
 		req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
-		http_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
+		api_send(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
 		return;
 	}
 
 	http_response_header(req, "content-type", ctype);
-	http_response(req, HTTP_STATUS_OK, doc->body, doc->len);
+	if (copy)
+		api_send(req, HTTP_STATUS_OK, doc->body, doc->len);
+	else
+		api_stream(req, HTTP_STATUS_OK, doc->body, doc->len);
+}
+
+/*
+ * Send a rendered document, or 304 when the client's If-None-Match holds
+ * its ETag.  The body is borrowed: Kore copies it into its send queue.
+ */
+void
+api_doc(struct http_request *req, const struct doc *doc, const char *ctype,
+    const char *cache)
+{
+	api_doc_send(req, doc, ctype, cache, 1);
+}
+
+/*
+ * The same for a document that lives as long as the process (the docs
+ * page and its assets, read by the parent): Kore sends it from where it
+ * is, without a copy per response.
+ */
+void
+api_static_doc(struct http_request *req, const struct doc *doc,
+    const char *ctype, const char *cache)
+{
+	api_doc_send(req, doc, ctype, cache, 0);
 }
 
 /* Render j (borrowed) and send it; a 200 gets an ETag and may be a 304. */
@@ -297,7 +436,7 @@ api_json(struct http_request *req, int status, json_t *j, const char *cache)
 	} else {
 		http_response_header(req, "content-type", CT_JSON);
 		http_response_header(req, "cache-control", cache);
-		http_response(req, status, doc.body, doc.len);
+		api_send(req, status, doc.body, doc.len);
 	}
 	doc_cleanup(&doc);
 }

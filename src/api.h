@@ -33,6 +33,9 @@
 #define CT_JSON			"application/json"
 #define CT_PROBLEM		"application/problem+json"
 
+/* The Server header: http_server_version in conf/app.conf says the same. */
+#define API_SERVER_NAME		"civicplan"
+
 /* app.c: settings, read from the environment by the parent. */
 struct civic_config {
 	char		*conninfo;	/* never logged: it may hold a password */
@@ -50,8 +53,13 @@ const struct resource	*app_resource(const char *);
 int		app_not_found(struct http_request *);
 
 /* api.c: every response the service sends goes through here. */
+void		api_send(struct http_request *, int, const void *, size_t);
+void		api_stream(struct http_request *, int, void *, size_t);
+void		api_conn_problem(struct connection *, const struct problem *,
+		    const char *, int);
 int		api_headers(struct http_request *);
 int		api_begin(struct http_request *, int, int);
+int		api_header_check(struct http_request *);
 int		accept_json_header(struct http_request *);
 int		api_no_query(struct http_request *);
 void		api_problem(struct http_request *, const struct problem *);
@@ -59,9 +67,21 @@ void		api_error(struct http_request *, enum problem_kind,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 void		api_doc(struct http_request *, const struct doc *,
 		    const char *, const char *);
+void		api_static_doc(struct http_request *, const struct doc *,
+		    const char *, const char *);
 void		api_json(struct http_request *, int, json_t *, const char *);
 const char	*api_request_id(struct http_request *);
 void		api_init_worker(void);
+
+/*
+ * conn.c: the connection layer (bounded output, framing, one request at a
+ * time, NUL bytes in heads); conn_accept is the listener's connect
+ * callback (app.c).
+ */
+void		conn_accept(struct connection *);
+void		conn_response_begin(struct http_request *);
+void		conn_response_end(struct http_request *);
+const char	*conn_nul_header(struct http_request *);
 
 /* resource.c: the published data, from memory. */
 int		resource_item_serve(struct http_request *);

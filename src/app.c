@@ -27,6 +27,14 @@
 #define CONTENT_RETRY_SECONDS	1	/* between loads in a worker */
 #define CONTENT_POLL_MS		200	/* between revision checks */
 
+/*
+ * Kore writes its Server line into every response, its own too (the 400,
+ * 408, 411, 413... that no handler sees): the headers every response
+ * carries ride on it.  It replaces conf/app.conf's http_server_version.
+ */
+#define SERVER_HEADERS		"civicplan\r\n" \
+				"x-content-type-options: nosniff"
+
 #if defined(CIVIC_SANITIZE)
 /*
  * The sanitizer build only (make sanitize): every system call is allowed.
@@ -86,7 +94,8 @@ app_bind(void)
 
 	if ((srv = kore_server_lookup("default")) == NULL)
 		fatalx("conf: no server block named 'default'");
-	if (!kore_server_bind(srv, ip, port, NULL))
+	/* conn_accept (conn.c) sets each connection up. */
+	if (!kore_server_bind(srv, ip, port, "conn_accept"))
 		fatalx("cannot listen on %s:%s", ip, port);
 	kore_log(LOG_NOTICE, "civicplan listening on http://%s:%s", ip, port);
 }
@@ -121,6 +130,7 @@ kore_parent_configure(int argc, char **argv)
 	}
 
 	app_bind();
+	http_server_version(SERVER_HEADERS);
 
 	if (docs_load(civic_config.docs_dir, err, sizeof(err)) == -1)
 		fatalx("docs: %s", err);
@@ -337,6 +347,8 @@ int
 app_not_found(struct http_request *req)
 {
 	api_headers(req);
+	if (api_header_check(req) == -1)
+		return (KORE_RESULT_OK);
 	api_error(req, PROBLEM_NOT_FOUND, "Nothing is served at %s.",
 	    req->path);
 	return (KORE_RESULT_OK);

@@ -59,8 +59,8 @@ audit_prepare(struct http_request *req, struct dbq *q)
 	char		 plan[CIVIC_ID_MAX + 1], path[CIVIC_PATH_MAX], num[32];
 	unsigned char	 hash[APIKEY_HASH_LEN];
 	int64_t		 keys[2];
+	char		 since_utc[40], until_utc[40];
 	int		 has_cursor, history, i, keyed;
-	time_t		 t_since, t_until;
 
 	if (!api_begin(req, API_READ_METHODS, 1))
 		return (0);
@@ -93,14 +93,15 @@ audit_prepare(struct http_request *req, struct dbq *q)
 			goto bad;
 		}
 	}
+	/* Passed on in UTC: what the database reads whatever the offset. */
 	if ((since = query_get(&qs, "since")) != NULL &&
-	    answers_timestamp(since, &t_since) == -1) {
+	    answers_timestamp_utc(since, since_utc, sizeof(since_utc)) == -1) {
 		problem_param(&p, "since", "'since' is an RFC 3339 date-time "
 		    "with a time zone.");
 		goto bad;
 	}
 	if ((until = query_get(&qs, "until")) != NULL &&
-	    answers_timestamp(until, &t_until) == -1) {
+	    answers_timestamp_utc(until, until_utc, sizeof(until_utc)) == -1) {
 		problem_param(&p, "until", "'until' is an RFC 3339 date-time "
 		    "with a time zone.");
 		goto bad;
@@ -135,8 +136,8 @@ audit_prepare(struct http_request *req, struct dbq *q)
 		dbq_param(q, 1, resource, 0, 0);
 	}
 	dbq_param(q, 0, keyed ? hash : NULL, sizeof(hash), 1);
-	dbq_param(q, 2, since, 0, 0);
-	dbq_param(q, 3, until, 0, 0);
+	dbq_param(q, 2, since != NULL ? since_utc : NULL, 0, 0);
+	dbq_param(q, 3, until != NULL ? until_utc : NULL, 0, 0);
 	(void)snprintf(num, sizeof(num), "%ld", q->limit);
 	dbq_param(q, 4, num, 0, 0);
 	dbq_page_keys(q, 5, has_cursor, keys);

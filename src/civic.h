@@ -51,7 +51,8 @@ enum problem_kind {
 struct problem {
 	enum problem_kind	kind;
 	char			detail[256];
-	char			parameter[32];	/* invalid-parameter only */
+	char			parameter[32];	/* invalid-parameter, or the
+						   invalid-header's name */
 };
 
 int		 problem_status(enum problem_kind);
@@ -61,8 +62,11 @@ void		 problem_set(struct problem *, enum problem_kind,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 void		 problem_param(struct problem *, const char *,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
+void		 problem_header(struct problem *, const char *,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
 char		*problem_render(const struct problem *, const char *,
 		    const char *, size_t *);
+void		 utf8_clean(const char *, char *, size_t);
 
 /* etag.c: strong entity tags and If-None-Match (RFC 9110, 13.1.2). */
 void		 etag_compute(const void *, size_t, char [CIVIC_ETAG_LEN]);
@@ -129,6 +133,24 @@ int		 accept_json(const char *);
 double		 accept_weight(const char *, const char *);
 int		 origin_allowed(const char *, const char *);
 
+/*
+ * framing.c: how a request's head frames the request, as Kore 4.1.0 reads
+ * it (the connection layer, conn.c, acts on it before Kore does).
+ */
+struct framing {
+	size_t		 head_len;	/* through the blank line */
+	int		 body_method;	/* POST, PUT, PATCH: Kore reads a body */
+	int		 has_length;	/* a Content-Length Kore takes */
+	uint64_t	 length;	/* its value */
+	int		 lengths;	/* Content-Length fields */
+	int		 length_conflict; /* ... that differ */
+	int		 transfer_coding; /* a Transfer-Encoding field */
+};
+
+int		 framing_parse(const void *, size_t, struct framing *);
+size_t		 framing_request_len(const struct framing *, size_t);
+const char	*framing_refusal(const struct framing *);
+
 /* apikey.c: API keys and their hashes. */
 #define APIKEY_PREFIX		"cpk_"
 #define APIKEY_LEN		47	/* prefix + 43 base64url */
@@ -146,12 +168,15 @@ struct answers {
 	json_t		*errors;	/* [{pointer, detail}] */
 	json_t		*values;	/* [{question, value, objective}] */
 	unsigned char	 hash[32];	/* of the canonical body */
+	char		 submitted_at[40];	/* in UTC, or "" */
 };
 
 int		 answers_check(json_t *, json_t *, json_t *, time_t,
 		    struct answers *);
 void		 answers_cleanup(struct answers *);
 int		 answers_timestamp(const char *, time_t *);
+int		 answers_timestamp_utc(const char *, char *, size_t);
+char		*answers_pointer(const char *, const char *);
 
 /* tally.c: tallies from counters. */
 json_t		*tally_build(json_t *, json_t *, json_t *, json_int_t,

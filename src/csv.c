@@ -5,6 +5,13 @@
  * question was not answered), so the file reads back into the same
  * answers.  Lines end in CRLF; a field with a comma, a quote or a line
  * break is quoted, and so is an empty text, which an empty cell is not.
+ *
+ * What partners and their users send (external_id, channel, text answers)
+ * must not reach a spreadsheet as a formula: a cell that begins with '=',
+ * '+', '-', '@', a tab or a CR (OWASP's list) gets a single quote in front,
+ * and is quoted.  So does a cell that begins with a single quote, so that
+ * reading the file back is one rule for every cell: a leading single quote
+ * is dropped, once.
  */
 
 #include <stdlib.h>
@@ -43,22 +50,33 @@ csv_put(struct csv_buf *b, const char *s, size_t n)
 	b->data[b->len] = '\0';
 }
 
+/* Could a spreadsheet take s for a formula (or is it quoted already)? */
+static int
+csv_formula_like(const char *s)
+{
+	return (*s != '\0' && strchr("=+-@\t\r'", *s) != NULL);
+}
+
 /* One field, quoted when it must be, after a comma unless it is first. */
 static void
 csv_field(struct csv_buf *b, const char *s, int first)
 {
 	const char	*p;
+	int		 formula;
 
 	if (!first)
 		csv_put(b, ",", 1);
 	if (s == NULL)
 		return;
+	formula = csv_formula_like(s);
 	/* An empty answer is not no answer: quote it. */
-	if (*s != '\0' && strpbrk(s, ",\"\r\n") == NULL) {
+	if (!formula && *s != '\0' && strpbrk(s, ",\"\r\n") == NULL) {
 		csv_put(b, s, strlen(s));
 		return;
 	}
 	csv_put(b, "\"", 1);
+	if (formula)
+		csv_put(b, "'", 1);
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '"')
 			csv_put(b, "\"\"", 2);

@@ -1,8 +1,10 @@
 /*
  * The contract and its docs page: the OpenAPI document (served byte for
  * byte as written in docs/openapi.json) and a Swagger UI page whose assets
- * come from the swagger-ui-dist package.  All are read once by the parent
- * from CIVIC_DOCS_DIR and shared with the workers.
+ * come from the swagger-ui-dist package, sent with the Content-Security-
+ * Policy its <meta> states.  All are read once by the parent from
+ * CIVIC_DOCS_DIR and shared with the workers, which send them from there
+ * (never a copy per response: the Swagger UI bundle is 1.7 MB).
  */
 
 #include <errno.h>
@@ -39,6 +41,16 @@ static const struct {
 
 static struct doc	docs[DOC_MAX];
 
+/*
+ * The docs page's Content-Security-Policy, sent as a header: the one its
+ * <meta> states (its own assets only, its inline script by hash, connect-src
+ * 'self'), and frame-ancestors, which a <meta> cannot state.
+ */
+#define DOCS_CSP_META	"http-equiv=\"Content-Security-Policy\" content=\""
+#define DOCS_CSP_MORE	"; frame-ancestors 'none'"
+
+static char		docs_csp[1024];
+
 static int
 docs_read(const char *path, struct doc *doc)
 {
@@ -66,6 +78,24 @@ docs_read(const char *path, struct doc *doc)
 	return (0);
 }
 
+/* The policy of page's CSP <meta>, and frame-ancestors, into out. */
+static int
+docs_csp_read(const char *page, char *out, size_t len)
+{
+	const char	*p, *end;
+	int		 n;
+
+	if ((p = strstr(page, DOCS_CSP_META)) == NULL)
+		return (-1);
+	p += strlen(DOCS_CSP_META);
+	if ((end = strchr(p, '"')) == NULL || end == p)
+		return (-1);
+	n = snprintf(out, len, "%.*s%s", (int)(end - p), p, DOCS_CSP_MORE);
+	if (n < 0 || (size_t)n >= len)
+		return (-1);
+	return (0);
+}
+
 /* Read the documents in dir; -1 with the reason in err if one is bad. */
 int
 docs_load(const char *dir, char *err, size_t errlen)
@@ -83,6 +113,13 @@ docs_load(const char *dir, char *err, size_t errlen)
 			    strerror(errno));
 			return (-1);
 		}
+	}
+
+	if (docs_csp_read(docs[DOC_PAGE].body, docs_csp,
+	    sizeof(docs_csp)) == -1) {
+		(void)snprintf(err, errlen, "%s/index.html: no <meta http-equiv="
+		    "\"Content-Security-Policy\"> (or one too long)", dir);
+		return (-1);
 	}
 
 	j = json_loadb(docs[DOC_OPENAPI].body, docs[DOC_OPENAPI].len, 0,
@@ -109,7 +146,10 @@ docs_serve(struct http_request *req, int which, int json)
 		return (KORE_RESULT_OK);
 	}
 
-	api_doc(req, &docs[which], docs_files[which].ctype, CACHE_PUBLIC);
+	if (which == DOC_PAGE)
+		http_response_header(req, "content-security-policy", docs_csp);
+	api_static_doc(req, &docs[which], docs_files[which].ctype,
+	    CACHE_PUBLIC);
 	return (KORE_RESULT_OK);
 }
 

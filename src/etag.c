@@ -109,8 +109,8 @@ etag_if_match(const char *field, char *out, size_t outlen)
 	if (*p == '*') {
 		for (p++; *p == ' ' || *p == '\t'; p++)
 			;
-		if (*p != '\0')
-			return (-1);
+		if (*p != '\0' || outlen < 2)
+			return (-1);	/* or "*" would be cut to "" */
 		(void)snprintf(out, outlen, "*");
 		return (0);
 	}

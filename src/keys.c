@@ -129,7 +129,7 @@ keys_finish(struct http_request *req, struct dbq *q)
 	http_response_header(req, "location", PQgetvalue(q->result, 0, 2));
 	http_response_header(req, "content-type", CT_JSON);
 	http_response_header(req, "cache-control", CACHE_NONE);
-	http_response(req, HTTP_STATUS_CREATED, out, strlen(out));
+	api_send(req, HTTP_STATUS_CREATED, out, strlen(out));
 	explicit_bzero(out, strlen(out));
 	free(out);
 }

@@ -93,11 +93,25 @@ problem_param(struct problem *p, const char *param, const char *fmt, ...)
 	va_end(args);
 }
 
+/* An invalid-header problem that names the offending request header. */
+void
+problem_header(struct problem *p, const char *name, const char *fmt, ...)
+{
+	va_list		args;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = PROBLEM_INVALID_HEADER;
+	(void)snprintf(p->parameter, sizeof(p->parameter), "%s", name);
+	va_start(args, fmt);
+	(void)vsnprintf(p->detail, sizeof(p->detail), fmt, args);
+	va_end(args);
+}
+
 /*
  * Copy s into out as valid UTF-8: a byte that does not start or continue a
  * well-formed sequence (including one cut short by truncation) becomes '?'.
  */
-static void
+void
 utf8_clean(const char *s, char *out, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
@@ -196,8 +210,10 @@ problem_render(const struct problem *p, const char *instance,
 	if (request_id != NULL)
 		json_object_set_new(doc, "request_id", json_string(request_id));
 
-	if (p->kind == PROBLEM_INVALID_PARAMETER && param[0] != '\0') {
-		errors = json_pack("[{s:s, s:s}]", "parameter", param,
+	if ((p->kind == PROBLEM_INVALID_PARAMETER ||
+	    p->kind == PROBLEM_INVALID_HEADER) && param[0] != '\0') {
+		errors = json_pack("[{s:s, s:s}]", p->kind ==
+		    PROBLEM_INVALID_HEADER ? "header" : "parameter", param,
 		    "detail", detail);
 		if (errors != NULL)
 			json_object_set_new(doc, "errors", errors);

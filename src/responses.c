@@ -28,7 +28,8 @@ static void	submit_finish(struct http_request *, struct dbq *);
 static int	list_prepare(struct http_request *, struct dbq *);
 static int	batch_prepare(struct http_request *, struct dbq *);
 static void	batch_finish(struct http_request *, struct dbq *);
-static void	batch_refuse(struct http_request *);
+static json_t	*batch_envelope(json_t *);
+static void	batch_refuse(struct http_request *, json_t *);
 static int	item_prepare(struct http_request *, struct dbq *);
 static int	void_prepare(struct http_request *, struct dbq *);
 
@@ -164,8 +165,8 @@ submit_prepare(struct http_request *req, struct dbq *q)
 	} else
 		dbq_param(q, 3, "{}", 0, 0);
 
-	v = json_object_get(body, "submitted_at");
-	dbq_param(q, 4, json_is_string(v) ? json_string_value(v) : NULL, 0,
+	/* In UTC, checked: what the database reads whatever the offset. */
+	dbq_param(q, 4, a.submitted_at[0] != '\0' ? a.submitted_at : NULL, 0,
 	    0);
 	v = json_object_get(body, "channel");
 	dbq_param(q, 5, json_is_string(v) ? json_string_value(v) : NULL, 0,
@@ -206,10 +207,10 @@ list_prepare(struct http_request *req, struct dbq *q)
 	struct problem	 p;
 	const char	*order, *since;
 	char		 slug[CIVIC_ID_MAX + 1], path[CIVIC_PATH_MAX], num[32];
+	char		 since_utc[40];
 	unsigned char	 hash[APIKEY_HASH_LEN];
 	int64_t		 keys[2];
 	int		 has_cursor, desc;
-	time_t		 when;
 
 	if (!wants_csv(req) && http_request_header(req, "accept", &order) &&
 	    !accept_json(order)) {
@@ -238,8 +239,9 @@ list_prepare(struct http_request *req, struct dbq *q)
 		}
 		desc = strcmp(order, "desc") == 0;
 	}
+	/* Passed on in UTC: what the database reads whatever the offset. */
 	if ((since = query_get(&qs, "since")) != NULL &&
-	    answers_timestamp(since, &when) == -1) {
+	    answers_timestamp_utc(since, since_utc, sizeof(since_utc)) == -1) {
 		problem_param(&p, "since", "'since' is an RFC 3339 date-time "
 		    "with a time zone.");
 		goto bad;
@@ -265,7 +267,7 @@ list_prepare(struct http_request *req, struct dbq *q)
 	(void)snprintf(num, sizeof(num), "%ld", q->limit);
 	dbq_param(q, 2, num, 0, 0);
 	dbq_param(q, 3, desc ? "true" : "false", 0, 0);
-	dbq_param(q, 4, since, 0, 0);
+	dbq_param(q, 4, since != NULL ? since_utc : NULL, 0, 0);
 	dbq_page_keys(q, 5, has_cursor, keys);
 	query_cleanup(&qs);
 	return (1);
@@ -321,14 +323,57 @@ batch_finish(struct http_request *req, struct dbq *q)
 		tallies_touch();
 }
 
-/* A batch whose envelope is wrong: a 422 naming /responses. */
+/*
+ * The faults of a batch's envelope, {"responses": [1 to 500 items]}, each
+ * at its pointer: a new array, empty when there are none (or NULL when
+ * memory ran out).
+ */
+static json_t *
+batch_envelope(json_t *body)
+{
+	json_t		*errors, *list, *v;
+	const char	*key;
+	char		*ptr, raw[200], detail[200];
+
+	if ((errors = json_array()) == NULL)
+		return (NULL);
+	if (!json_is_object(body)) {
+		json_array_append_new(errors, json_pack("{s:s, s:s}", "pointer",
+		    "", "detail", "The body must be an object: "
+		    "{\"responses\": [...]}."));
+		return (errors);
+	}
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "responses") == 0)
+			continue;
+		if ((ptr = answers_pointer("", key)) == NULL) {
+			json_decref(errors);
+			return (NULL);
+		}
+		(void)snprintf(raw, sizeof(raw), "Unknown member '%.100s': a "
+		    "batch is {\"responses\": [...]} and nothing else.", key);
+		utf8_clean(raw, detail, sizeof(detail));
+		json_array_append_new(errors, json_pack("{s:s, s:s}",
+		    "pointer", ptr, "detail", detail));
+		free(ptr);
+	}
+	list = json_object_get(body, "responses");
+	if (!json_is_array(list) || json_array_size(list) < 1 ||
+	    json_array_size(list) > BATCH_MAX)
+		json_array_append_new(errors, json_pack("{s:s, s:s}", "pointer",
+		    "/responses", "detail", "Required: an array of 1 to 500 "
+		    "responses."));
+	return (errors);
+}
+
+/* A batch whose envelope is wrong: a 422 naming each fault (borrowed). */
 static void
-batch_refuse(struct http_request *req)
+batch_refuse(struct http_request *req, json_t *errors)
 {
 	json_t	*doc;
 	char	*out;
 
-	doc = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:[{s:s, s:s}]}",
+	doc = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:O}",
 	    "type", problem_type(PROBLEM_INVALID_BODY),
 	    "title", problem_title(PROBLEM_INVALID_BODY),
 	    "status", problem_status(PROBLEM_INVALID_BODY),
@@ -336,8 +381,7 @@ batch_refuse(struct http_request *req)
 	    "responses and nothing else.",
 	    "instance", req->path,
 	    "request_id", api_request_id(req),
-	    "errors", "pointer", "/responses", "detail",
-	    "Required: an array of 1 to 500 responses.");
+	    "errors", errors);
 	out = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
 	json_decref(doc);
 	if (out == NULL) {
@@ -346,7 +390,7 @@ batch_refuse(struct http_request *req)
 	}
 	http_response_header(req, "content-type", CT_PROBLEM);
 	http_response_header(req, "cache-control", CACHE_NONE);
-	http_response(req, problem_status(PROBLEM_INVALID_BODY), out,
+	api_send(req, problem_status(PROBLEM_INVALID_BODY), out,
 	    strlen(out));
 	free(out);
 }
@@ -360,8 +404,7 @@ static int
 batch_prepare(struct http_request *req, struct dbq *q)
 {
 	struct answers	 a;
-	json_t		*body, *list, *items, *item, *v;
-	const char	*key;
+	json_t		*body, *list, *items, *item, *v, *errors;
 	char		 slug[CIVIC_ID_MAX + 1], hex[65], *text;
 	unsigned char	 hash[APIKEY_HASH_LEN];
 	size_t		 i, j;
@@ -384,17 +427,19 @@ batch_prepare(struct http_request *req, struct dbq *q)
 	if ((body = body_json(req)) == NULL)
 		return (0);
 
-	list = json_object_get(body, "responses");
-	json_object_foreach(body, key, v) {
-		if (strcmp(key, "responses") != 0)
-			list = NULL;
-	}
-	if (!json_is_array(list) || json_array_size(list) < 1 ||
-	    json_array_size(list) > BATCH_MAX) {
+	if ((errors = batch_envelope(body)) == NULL) {
 		json_decref(body);
-		batch_refuse(req);
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
 		return (0);
 	}
+	if (json_array_size(errors) > 0) {
+		batch_refuse(req, errors);
+		json_decref(errors);
+		json_decref(body);
+		return (0);
+	}
+	json_decref(errors);
+	list = json_object_get(body, "responses");
 
 	items = json_array();
 	json_array_foreach(list, i, item) {
@@ -407,10 +452,11 @@ batch_prepare(struct http_request *req, struct dbq *q)
 		}
 		for (j = 0; j < sizeof(a.hash); j++)
 			(void)snprintf(hex + 2 * j, 3, "%02x", a.hash[j]);
-		v = json_pack("{s:O?, s:O?, s:O?, s:O?, s:s, s:O, s:O}",
+		v = json_pack("{s:O?, s:O?, s:s?, s:O?, s:s, s:O, s:O}",
 		    "external_id", json_object_get(item, "external_id"),
 		    "answers", json_object_get(item, "answers"),
-		    "submitted_at", json_object_get(item, "submitted_at"),
+		    "submitted_at", a.submitted_at[0] != '\0' ?
+		    a.submitted_at : NULL,
 		    "channel", json_object_get(item, "channel"),
 		    "hash", hex,
 		    "errors", json_array_size(a.errors) > 0 ? a.errors :

@@ -50,14 +50,16 @@ survey_from_path(const char *path, char *out, size_t len)
 int
 if_match_read(struct http_request *req, char *buf, size_t len)
 {
+	struct problem	 p;
 	const char	*hv;
 
 	if (!http_request_header(req, "if-match", &hv))
 		return (0);
 	if (etag_if_match(hv, buf, len) == -1) {
-		api_error(req, PROBLEM_INVALID_HEADER, "If-Match must be * or "
-		    "a list of entity tags, such as \"0123456789abcdef\" (at "
-		    "most %zu bytes of them).", len - 1);
+		problem_header(&p, "If-Match", "If-Match must be * or a list "
+		    "of entity tags, such as \"0123456789abcdef\" (at most %zu "
+		    "bytes of them).", len - 1);
+		api_problem(req, &p);
 		return (-1);
 	}
 	return (1);
@@ -184,7 +186,7 @@ dbq_send_result(struct http_request *req, struct dbq *q)
 	status = atoi(PQgetvalue(q->result, 0, 0));
 	if (status == HTTP_STATUS_NO_CONTENT) {
 		http_response_header(req, "cache-control", CACHE_NONE);
-		http_response(req, status, NULL, 0);
+		api_send(req, status, NULL, 0);
 		return;
 	}
 	j = json_loads(PQgetvalue(q->result, 0, 1), 0, &jerr);
@@ -224,7 +226,7 @@ dbq_send_result(struct http_request *req, struct dbq *q)
 		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
 		return;
 	}
-	http_response(req, status, out, strlen(out));
+	api_send(req, status, out, strlen(out));
 	free(out);
 	json_decref(j);
 }
@@ -297,7 +299,7 @@ dbq_send_list(struct http_request *req, struct dbq *q, const char *path,
 
 	http_response_header(req, "content-type", ctype);
 	http_response_header(req, "cache-control", "private, no-store");
-	http_response(req, HTTP_STATUS_OK, out, len);
+	api_send(req, HTTP_STATUS_OK, out, len);
 	free(out);
 }
 

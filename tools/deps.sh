@@ -6,6 +6,7 @@
 #          unprivileged user the workers run as (civicplan)
 #   test   the suite: Criterion, pytest, requests
 #   bench  the benchmark: wrk, pgbench (PostgreSQL contrib)
+#   fuzz   the fuzzers: clang 14 and its libFuzzer and sanitizer runtimes
 set -euo pipefail
 
 declare -A groups=(
@@ -13,6 +14,7 @@ declare -A groups=(
 	[run]="postgresql-15 postgresql-client-15 nodejs npm coreutils curl passwd"
 	[test]="libcriterion-dev python3 python3-pytest python3-requests python3-jsonschema"
 	[bench]="wrk postgresql-contrib"
+	[fuzz]="clang-14 libclang-rt-14-dev"
 )
 
 # Node.js may come from elsewhere than Debian (with npm built in): any

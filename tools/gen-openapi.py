@@ -337,7 +337,12 @@ PROBLEMS = OrderedDict([
         "The request body is empty or is not a JSON object or array (syntax error, duplicate member names).")),
     ("invalid-header", (400, "Invalid Header",
         "A request header is malformed: an `If-Match` that is neither `*` nor a comma-separated list of entity "
-        "tags.")),
+        "tags; one of `Authorization`, `Host`, `Content-Type`, `Idempotency-Key`, `If-Match` and "
+        "`If-None-Match` sent more than once (which copy counts would be ambiguous); or a NUL byte in a "
+        "header's value: `errors` names the header. Any operation may answer it. Also the request's framing "
+        "when it is ambiguous (`Content-Length` with `Transfer-Encoding`, `Content-Length` fields that "
+        "differ, a body or `Transfer-Encoding` on GET, HEAD, DELETE or OPTIONS): then the server answers "
+        "before any operation sees the request, and closes the connection.")),
     ("unauthorized", (401, "Unauthorized",
         "The request needs an API key and has none, or its `Authorization` header is not a bearer key of this "
         "service, or the key is unknown or revoked (a read of a plan route that sends an `Authorization` header "
@@ -1147,6 +1152,12 @@ schemas["BodyError"] = closed(OrderedDict([
     ("detail", {"type": "string", "minLength": 1, "examples": ["'nope' is not an objective of the plan of this survey."]})]),
     description="One fault of a request body.",
     examples=[{"pointer": "/answers/top-priorities/2", "detail": "'nope' is not an objective of the plan of this survey."}])
+schemas["InvalidHeaderError"] = closed(OrderedDict([
+    ("header", {"type": "string", "description": "Name of the offending request header.",
+                "examples": ["Authorization"]}),
+    ("detail", {"type": "string", "minLength": 1, "examples": ["Authorization is sent more than once; send it once."]})]),
+    description="The rejected request header.",
+    examples=[{"header": "Authorization", "detail": "Authorization is sent more than once; send it once."}])
 STATUSES = sorted({v[0] for v in PROBLEMS.values()})
 schemas["Problem"] = closed(OrderedDict([
     ("type", {"type": "string", "format": "uri-reference", "enum": [f"/problems/{s}" for s in PROBLEMS],
@@ -1163,8 +1174,9 @@ schemas["Problem"] = closed(OrderedDict([
                     "examples": [RID]}),
     ("errors", {"type": "array", "minItems": 1,
                 "description": "`/problems/invalid-parameter`: the rejected query parameters; `/problems/invalid-body`: "
-                               "the faults of the body.",
-                "items": {"anyOf": [ref("schemas", "InvalidParameterError"), ref("schemas", "BodyError")]}}),
+                               "the faults of the body; `/problems/invalid-header`: the rejected header.",
+                "items": {"anyOf": [ref("schemas", "InvalidParameterError"), ref("schemas", "BodyError"),
+                                    ref("schemas", "InvalidHeaderError")]}}),
     ("existing_response", {"type": "string", "format": "uri-reference",
                            "description": "`/problems/duplicate-response` only: the response already stored.",
                            "examples": [RESPONSE_PATH]}),
@@ -1214,6 +1226,12 @@ schemas["InvalidParameterProblem"] = typed_problem(
     ["invalid-parameter"], "The problem document of a 400 `/problems/invalid-parameter` about the query string: a "
     "Problem whose `errors` lists each rejected query parameter.", [ex_invalid_parameter],
     extra={"errors": {"items": ref("schemas", "InvalidParameterError")}}, required=["errors"])
+schemas["InvalidHeaderProblem"] = typed_problem(
+    ["invalid-header"], "The problem document of a 400 `/problems/invalid-header`: a Problem whose `errors` names "
+    "the rejected request header.", [problem_example(
+        "invalid-header", "Authorization is sent more than once; send it once.", "/v1/keys",
+        [{"header": "Authorization", "detail": "Authorization is sent more than once; send it once."}])],
+    extra={"errors": {"items": ref("schemas", "InvalidHeaderError")}}, required=["errors"])
 schemas["InvalidBodyProblem"] = typed_problem(
     ["invalid-body"], "The problem document of a 422 `/problems/invalid-body`: a Problem whose `errors` lists every "
     "fault of the body, each with a JSON Pointer.", [ex_invalid_body],
@@ -1479,36 +1497,62 @@ responses["NotModified"] = {
 responses["TalliesNotModified"] = {
     "description": "Not Modified: If-None-Match matched the current ETag: the numbers have not changed. Empty body.",
     "headers": hdrs("ETag-Tallies", "Cache-Control-Tallies", "X-Request-Id", "Vary", *CORS)}
+HEADER_400 = ("; or a request header is sent more than once (of those that may come once) or holds a NUL "
+              "byte (`invalid-header`).")
 responses["InvalidParameter"] = problem_response(
-    "Invalid Parameter: a query parameter is unknown, repeated, malformed or out of range, or the cursor is bad.",
-    "InvalidParameterProblem", OrderedDict([
+    "Invalid Parameter: a query parameter is unknown, repeated, malformed or out of range, or the cursor is bad"
+    + HEADER_400, {"oneOf": [ref("schemas", "InvalidParameterProblem"), ref("schemas", "InvalidHeaderProblem")]},
+    OrderedDict([
         ("invalid-parameter", ("invalid-parameter", "The query string is invalid.", f"/v1/plans/{PLAN_ID}/goals",
                                [{"parameter": "limit", "detail": "must be an integer from 1 to 200"}])),
         ("unknown-parameter", ("invalid-parameter", "The query string is invalid.", "/v1/plans",
-                               [{"parameter": "sort", "detail": "unknown parameter"}], {}, "Unknown parameter"))]))
+                               [{"parameter": "sort", "detail": "unknown parameter"}], {}, "Unknown parameter")),
+        ("duplicate-header", ("invalid-header", "Authorization is sent more than once; send it once.", "/v1/keys",
+                              [{"header": "Authorization",
+                                "detail": "Authorization is sent more than once; send it once."}],
+                              {}, "A header sent twice"))]))
 responses["MalformedBody"] = problem_response(
-    "Malformed Body: the body is empty or not JSON (an object or an array).",
-    typed_problem(["malformed-body"], "A 400 `/problems/malformed-body`.", [problem_example(
+    "Malformed Body: the body is empty or not JSON (an object or an array)" + HEADER_400,
+    typed_problem(["malformed-body", "invalid-header"], "A 400 `/problems/malformed-body` or "
+                  "`/problems/invalid-header`.", [problem_example(
         "malformed-body", "The body is empty.", "/v1/keys")]),
     OrderedDict([("malformed-body", ("malformed-body", "The body is not JSON: string or '}' expected near 'x' at line 1, column 2.",
-                                     "/v1/keys"))]))
+                                     "/v1/keys")),
+                 ("duplicate-header", ("invalid-header", "Content-Type is sent more than once; send it once.",
+                                       "/v1/keys", [{"header": "Content-Type",
+                                                     "detail": "Content-Type is sent more than once; send it once."}],
+                                       {}, "A header sent twice"))]))
 responses["SubmitBadRequest"] = problem_response(
     "Bad Request: the body is empty or not JSON (`malformed-body`), or the Idempotency-Key header is longer than 255 "
-    "characters (`invalid-parameter`, without `errors`).", narrow(["malformed-body", "invalid-parameter"]), OrderedDict([
+    "characters (`invalid-parameter`, without `errors`)" + HEADER_400,
+    narrow(["malformed-body", "invalid-parameter", "invalid-header"]), OrderedDict([
         ("malformed-body", ("malformed-body", "The body is empty.", f"{SURVEY_PATH}/responses")),
         ("idempotency-key", ("invalid-parameter", "Idempotency-Key must be 1 to 255 characters.",
-                             f"{SURVEY_PATH}/responses", None, {}, "Idempotency-Key too long"))]))
+                             f"{SURVEY_PATH}/responses", None, {}, "Idempotency-Key too long")),
+        ("duplicate-header", ("invalid-header", "Idempotency-Key is sent more than once; send it once.",
+                              f"{SURVEY_PATH}/responses",
+                              [{"header": "Idempotency-Key",
+                                "detail": "Idempotency-Key is sent more than once; send it once."}],
+                              {}, "A header sent twice"))]))
 IF_MATCH_DETAIL = "If-Match must be * or a comma-separated list of entity tags."
+IF_MATCH_ERRORS = [{"header": "If-Match", "detail": IF_MATCH_DETAIL}]
+DUPLICATE_DETAIL = "Authorization is sent more than once; send it once."
+DUPLICATE_ERRORS = [{"header": "Authorization", "detail": DUPLICATE_DETAIL}]
 responses["WriteBadRequest"] = problem_response(
     "Bad Request: the body is empty or not JSON (`malformed-body`), or the If-Match header is malformed "
-    "(`invalid-header`).", narrow(["malformed-body", "invalid-header"]), OrderedDict([
+    "(`invalid-header`)" + HEADER_400, narrow(["malformed-body", "invalid-header"]), OrderedDict([
         ("malformed-body", ("malformed-body", "The body is empty.", plan_path("goals", "quality"))),
-        ("invalid-header", ("invalid-header", IF_MATCH_DETAIL, plan_path("goals", "quality")))]))
+        ("invalid-header", ("invalid-header", IF_MATCH_DETAIL, plan_path("goals", "quality"), IF_MATCH_ERRORS)),
+        ("duplicate-header", ("invalid-header", DUPLICATE_DETAIL, plan_path("goals", "quality"), DUPLICATE_ERRORS,
+                              {}, "A header sent twice"))]))
 responses["InvalidHeader"] = problem_response(
-    "Bad Request: the If-Match header is malformed.",
-    typed_problem(["invalid-header"], "A 400 `/problems/invalid-header`.", [problem_example(
-        "invalid-header", IF_MATCH_DETAIL, plan_path("goals", "quality"))]),
-    OrderedDict([("invalid-header", ("invalid-header", IF_MATCH_DETAIL, plan_path("objectives", "reduce-blight")))]))
+    "Bad Request: a request header is sent more than once (one of those that may come once), holds a NUL byte, "
+    "or is malformed (If-Match).",
+    "InvalidHeaderProblem",
+    OrderedDict([("duplicate-header", ("invalid-header", DUPLICATE_DETAIL, "/v1/keys", DUPLICATE_ERRORS, {},
+                                       "A header sent twice")),
+                 ("invalid-header", ("invalid-header", IF_MATCH_DETAIL, plan_path("objectives", "reduce-blight"),
+                                     IF_MATCH_ERRORS, {}, "A malformed If-Match"))]))
 responses["PreconditionFailed"] = problem_response(
     "Precondition Failed: If-Match names no current ETag of the item (or the item does not exist), or "
     "`If-None-Match: *` was sent and the item exists. Nothing changed; `etag` is the current ETag.",
@@ -1596,13 +1640,19 @@ responses["SubmitUnprocessable"] = problem_response(
                  ("idempotency-key-reused", ("idempotency-key-reused",
                                              "This Idempotency-Key was used with another request body.",
                                              f"{SURVEY_PATH}/responses"))]))
+BATCH_DETAIL = "The body is {\"responses\": [...]} with 1 to 500 responses and nothing else."
 responses["InvalidBatch"] = problem_response(
-    "Invalid Body: the body is not `{\"responses\": [...]}` with 1 to 500 items and no other member. This problem has "
-    "no `errors`; faults of single items are reported in their results.",
+    "Invalid Body: the body is not `{\"responses\": [...]}` with 1 to 500 items and no other member. `errors` names "
+    "each fault of the envelope by its pointer: `/responses`, an unknown member (`/bogus`), or `\"\"` for a body "
+    "that is not an object; faults of single items are reported in their results, relative to the item.",
     typed_problem(["invalid-body"], "A 422 `/problems/invalid-body` about the batch envelope.", [problem_example(
-        "invalid-body", "The body is {\"responses\": [...]} with 1 to 500 responses.", f"{SURVEY_PATH}/responses/batch")]),
-    OrderedDict([("invalid-body", ("invalid-body", "The body is {\"responses\": [...]} with 1 to 500 responses.",
-                                   f"{SURVEY_PATH}/responses/batch"))]))
+        "invalid-body", BATCH_DETAIL, f"{SURVEY_PATH}/responses/batch",
+        [{"pointer": "/responses", "detail": "Required: an array of 1 to 500 responses."}])]),
+    OrderedDict([("invalid-body", ("invalid-body", BATCH_DETAIL, f"{SURVEY_PATH}/responses/batch",
+                                   [{"pointer": "/responses", "detail": "Required: an array of 1 to 500 responses."}])),
+                 ("unknown-member", ("invalid-body", BATCH_DETAIL, f"{SURVEY_PATH}/responses/batch",
+                                     [{"pointer": "/bogus", "detail": "Unknown member 'bogus': a batch is "
+                                       "{\"responses\": [...]} and nothing else."}], {}, "An unknown member"))]))
 responses["SubmitConflict"] = problem_response(
     "Conflict: the survey is not open (`survey-not-open`); this `external_id` was stored with other answers "
     "(`duplicate-response`, with `existing_response` and `Location`); or a request with this Idempotency-Key is "
@@ -2057,7 +2107,11 @@ responses_item["get"] = operation(
     "header row, then one row per response with the columns `id`, `external_id`, `partner`, `created_at`, "
     "`submitted_at`, `channel`, `status`, `void_reason`, then one column per agreement, choice or text question "
     "(`<question id>`, the answer) and one per option or plan objective of a choices or objectives question "
-    "(`<question id>/<option or objective id>`: 1 chosen, 0 not, empty when unanswered). The CSV is chosen "
+    "(`<question id>/<option or objective id>`: 1 chosen, 0 not, empty when unanswered). A cell that a "
+    "spreadsheet could run as a formula (one that begins with `=`, `+`, `-`, `@`, a tab or a carriage return, "
+    "as OWASP lists them: what partners send in `external_id`, `channel` and text answers) is written with a "
+    "single quote in front, and quoted; so is a cell that begins with a single quote. To read the file back into "
+    "the same values, drop one leading single quote from every cell that has one. The CSV is chosen "
     "whenever the Accept header names `text/csv` other than as `text/csv;q=0...`. Never cached, no ETag.",
     params("Limit", "Cursor", "Order", "Since", "X-Request-Id"),
     OrderedDict([("200", ok("OK: a page of responses.", LIST_HEADERS, OrderedDict([
@@ -2293,6 +2347,11 @@ read and void responses, and read the audit log of every change.
   `Content-Type: application/json` (else 415) and at most 1 MiB; a write without a
   `Content-Length` is refused with 411 and a larger body with 413, both by the HTTP server itself,
   with an empty body.
+- **Connections**: HTTP/1.1 keep-alive (an idle connection is closed after 30 s) and pipelining
+  (answered in order). A request whose framing is ambiguous (RFC 9112): `Content-Length` with
+  `Transfer-Encoding`, `Content-Length` fields that differ, or a body or `Transfer-Encoding` on
+  GET, HEAD, DELETE or OPTIONS, gets 400 `/problems/invalid-header` from the server before any
+  operation sees it, and the connection is closed.
 - **Authentication**: `Authorization: Bearer <key>`, where a key is `cpk_` and 43 base64url
   characters (see `bearerAuth`). Without one, a protected operation answers 401
   `/problems/unauthorized` with `WWW-Authenticate: Bearer realm="civicplan"`; a malformed, unknown or
@@ -2324,7 +2383,11 @@ read and void responses, and read the audit log of every change.
   when there is a next page, `Link: <next>; rel="next"` is sent too.
 - **Writes**: bodies are checked whole; 422 `/problems/invalid-body` lists every fault in `errors`,
   each with a JSON Pointer (`""` for the whole body). Unknown members are faults, server-owned ones
-  included. A write is checked in this order: what the request itself carries (a missing or
+  included. A value the database could not store is a fault too: an integer member is a JSON
+  integer (`1.0`, `1e0` or `-0.0` are refused), an id or other text member a JSON string (not `true`
+  or `12345`), a date-time a real instant (no 30 February, hour 24 or second 60; a response's
+  `submitted_at` may have any offset up to ±23:59, a survey's window one up to ±15:59), a time
+  zone an IANA name (not `localtime`, `Factory` or `posixrules`). A write is checked in this order: what the request itself carries (a missing or
   malformed key 401, a malformed If-Match 400 `/problems/invalid-header`, the body's media type
   and syntax 415 and 400), then in the database the key (401 unknown or revoked, 403), the path
   (404), If-Match (412), the body's content (422) and conflicts (409); a refused write changes
@@ -2346,9 +2409,16 @@ read and void responses, and read the audit log of every change.
   part, without actors and request ids, at `GET /v1/plans/{{plan}}/history`.
 - **Exactly once**: a response is stored once per API key, survey and `external_id`; resending the
   same body gives 200 and the stored response, other answers 409 `/problems/duplicate-response`.
+  The same body is the same members and values in any order; a `null` `submitted_at`, `channel` or
+  answer is the same as leaving it out.
   `Idempotency-Key` (1..255 characters, kept 24 hours per API key) on a single submission replays
   the first answer for the same body, gives 422 `/problems/idempotency-key-reused` for another body
   and 409 `/problems/idempotency-key-in-use` while the first is still running.
+- **Headers**: every response carries `X-Content-Type-Options: nosniff`; the docs page a
+  `Content-Security-Policy`. A request that sends `Authorization`, `Host`, `Content-Type`,
+  `Idempotency-Key`, `If-Match` or `If-None-Match` more than once, or a NUL byte in a header's
+  value, gets 400 `/problems/invalid-header`, whose `errors` names the header (a NUL byte in a
+  header's name or in the request line gets the HTTP server's own 400, with an empty body).
 - **Request ids**: `X-Request-Id` is echoed when it is 1..128 characters of `[A-Za-z0-9._:-]`,
   otherwise replaced by a generated 32-hex-digit id; problems repeat it as `request_id`.
 - **Methods**: each path answers the methods its OPTIONS lists in `Allow`; other methods get 405
@@ -2362,6 +2432,41 @@ read and void responses, and read the audit log of every change.
 |---|---|---|---|
 {problem_table}
 """
+
+# ----------------------------------------------------------------- what every operation may answer
+# Every response carries X-Content-Type-Options (the HTTP server's own too); the docs page its
+# Content-Security-Policy: the one its <meta> states, and frame-ancestors (src/docs.c).
+header("X-Content-Type-Options", "X-Content-Type-Options", {
+    "description": "On every response: browsers must not take the body for another media type than the one sent.",
+    "required": True, "schema": {"type": "string", "const": "nosniff", "examples": ["nosniff"]}})
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "index.html"),
+          encoding="utf-8") as _f:
+    DOCS_CSP = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', _f.read()).group(1) + \
+        "; frame-ancestors 'none'"
+header("Content-Security-Policy-Docs", "Content-Security-Policy", {
+    "description": "The page loads its own assets only (its inline script by hash), connects to this server only "
+                   "(`connect-src 'self'`) and may not be framed (`frame-ancestors 'none'`).",
+    "required": True, "schema": {"type": "string", "const": DOCS_CSP, "examples": [DOCS_CSP]}})
+
+def _operations():
+    for item in paths.values():
+        for method, op in item.items():
+            if isinstance(op, dict) and "responses" in op:
+                yield method, op
+
+for _r in responses.values():
+    _r.setdefault("headers", OrderedDict())["X-Content-Type-Options"] = ref("headers", "X-Content-Type-Options")
+for _method, _op in _operations():
+    for _r in _op["responses"].values():
+        if "$ref" not in _r:
+            _r.setdefault("headers", OrderedDict())["X-Content-Type-Options"] = ref("headers", "X-Content-Type-Options")
+    # A repeated header (or a NUL byte in one) is a 400 whatever the operation.
+    if "400" not in _op["responses"]:
+        _op["responses"]["400"] = ref("responses", "InvalidHeader")
+        _op["responses"] = OrderedDict(sorted(_op["responses"].items()))
+for _method in ("get", "head"):
+    paths["/docs"][_method]["responses"]["200"]["headers"]["Content-Security-Policy"] = \
+        ref("headers", "Content-Security-Policy-Docs")
 
 doc = OrderedDict()
 doc["openapi"] = "3.1.0"

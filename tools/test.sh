@@ -85,5 +85,6 @@ echo "== HTTP tests"
 CIVIC_BASE_URL=http://127.0.0.1:$TEST_PORT CIVIC_SERVER_LOG=$LOG \
     CIVIC_PG_DIR=$TEST_PG_DIR CIVIC_PG_PORT=$TEST_PG_PORT \
     CIVIC_CORS_TEST_ORIGIN=$ORIGIN CIVIC_ADMIN_KEY=$admin_key \
+    CIVIC_KORE_PIDFILE=var/test-run/kore.pid \
     CIVIC_DATABASE_URL=$url CIVIC_ADMIN_BIN=$BUILD/civic-admin \
     /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/http

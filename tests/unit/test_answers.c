@@ -713,6 +713,8 @@ static const char *const bad_times[] = {
 	"2021-01-10T24:00:00Z",
 	"2021-01-10T14:60:00Z",
 	"2021-01-10T14:30:61Z",
+	"2021-01-10T14:30:60Z",		/* no leap seconds: the next minute */
+	"2021-12-31T23:59:60Z",
 	"2021-13-01T00:00:00Z",		/* month 13 */
 	"2021-00-10T00:00:00Z",
 	"2021-01-00T00:00:00Z",
@@ -805,4 +807,174 @@ Test(answers, timestamp_offset_sign_goes_the_right_way)
 	cr_assert_eq(answers_timestamp("2021-01-10T12:00:00Z", &utc), 0);
 	cr_assert_eq(utc - east, 7200);
 	cr_assert_eq(west - utc, 7200);
+}
+
+/*
+ * Found by fuzzing: the pointer of an unknown member was cut to about 250
+ * bytes, so that a long name got a pointer to a member the body lacks.
+ */
+Test(answers, unknown_member_of_300_bytes_gets_its_whole_pointer)
+{
+	struct answers	 a;
+	char		 name[301], body[1024], want[320];
+	const char	*ptrs[2];
+
+	memset(name, 'n', 300);
+	name[0] = '/';
+	name[300] = '\0';
+	(void)snprintf(body, sizeof(body), "{\"%s\":1," EXT "," MIN_ANSWERS
+	    "}", name);
+	(void)snprintf(want, sizeof(want), "/~1%s", name + 1);
+	ptrs[0] = want;
+	ptrs[1] = NULL;
+	check_text(body, &a);
+	assert_pointers(a.errors, ptrs, "top level");
+	answers_cleanup(&a);
+
+	(void)snprintf(body, sizeof(body), "{" EXT ",\"answers\":{"
+	    "\"right-plan\":\"agree\",\"top\":[\"o1\"],\"%s\":1}}", name);
+	(void)snprintf(want, sizeof(want), "/answers/~1%s", name + 1);
+	check_text(body, &a);
+	assert_pointers(a.errors, ptrs, "in answers");
+	answers_cleanup(&a);
+}
+
+/*
+ * Found by fuzzing: a detail quotes at most 100 bytes of what was sent; when
+ * the 100th byte was the first half of a character, the detail was not
+ * UTF-8, json_pack() refused it and the fault was lost: the body was taken.
+ */
+Test(answers, fault_quoting_a_cut_character_is_not_lost)
+{
+	static const char *const member[] = { "/" E5 E5 E5 E5 E5 E5 E5 E5
+	    E5 E5 "x", NULL };
+	static const char *const choice[] = { "/answers/top/0", NULL };
+	struct answers	 a;
+	char		 body[1024], name[256];
+	size_t		 i;
+
+	/* 99 bytes of 'x', then 'é' (2 bytes): "%.100s" cuts it. */
+	for (i = 0; i < 99; i++)
+		name[i] = 'x';
+	(void)snprintf(name + 99, sizeof(name) - 99, "\xc3\xa9");
+
+	(void)snprintf(body, sizeof(body), "{\"%s\":1," EXT "," MIN_ANSWERS
+	    "}", name);
+	check_text(body, &a);
+	cr_assert_eq(json_array_size(a.errors), 1, "unknown member taken");
+	answers_cleanup(&a);
+
+	(void)snprintf(body, sizeof(body), "{" EXT ",\"answers\":{"
+	    "\"right-plan\":\"agree\",\"top\":[\"%s\"]}}", name);
+	check_text(body, &a);
+	assert_pointers(a.errors, choice, "objective");
+	answers_cleanup(&a);
+
+	/* 50 'é' and an 'x': cut after the 50th 'é' is whole, then 'x'. */
+	(void)snprintf(body, sizeof(body), "{\"" E5 E5 E5 E5 E5 E5 E5 E5 E5 E5
+	    "x\":1," EXT "," MIN_ANSWERS "}");
+	check_text(body, &a);
+	assert_pointers(a.errors, member, "whole characters");
+	answers_cleanup(&a);
+}
+
+/*
+ * answers_timestamp_utc: the same instant in UTC, its fraction as given, for
+ * the database (which refuses offsets beyond 15:59).
+ */
+static const struct {
+	const char	*s;
+	const char	*utc;
+} utc_times[] = {
+	{ "2021-01-10T14:30:00Z",		"2021-01-10T14:30:00Z" },
+	{ "2021-01-10T08:30:00-06:00",		"2021-01-10T14:30:00Z" },
+	{ "2021-01-10T08:30:00.5-06:00",	"2021-01-10T14:30:00.5Z" },
+	{ "2021-01-10T14:30:00.123456789+00:00", "2021-01-10T14:30:00.123456789Z" },
+	{ "2021-01-10T23:30:00-23:59",		"2021-01-11T23:29:00Z" },
+	{ "2021-01-11T10:00:00+23:00",		"2021-01-10T11:00:00Z" },
+	{ "2021-01-11T00:00:00+16:00",		"2021-01-10T08:00:00Z" },
+	{ "1970-01-01T00:00:00Z",		"1970-01-01T00:00:00Z" },
+};
+
+Test(answers, timestamp_utc_is_the_same_instant_in_utc)
+{
+	char	out[40];
+	size_t	i;
+
+	for (i = 0; i < sizeof(utc_times) / sizeof(utc_times[0]); i++) {
+		cr_assert_eq(answers_timestamp_utc(utc_times[i].s, out,
+		    sizeof(out)), 0, "row %zu: '%s' refused", i, utc_times[i].s);
+		cr_assert_str_eq(out, utc_times[i].utc, "row %zu", i);
+	}
+}
+
+Test(answers, timestamp_utc_refuses_what_answers_timestamp_refuses)
+{
+	char	out[40];
+	size_t	i;
+
+	for (i = 0; i < sizeof(bad_times) / sizeof(bad_times[0]); i++)
+		cr_assert_eq(answers_timestamp_utc(bad_times[i], out,
+		    sizeof(out)), -1, "row %zu: '%s' accepted", i, bad_times[i]);
+	cr_assert_eq(answers_timestamp_utc("2021-01-10T14:30:00.5Z", out, 22),
+	    -1, "no room for the Z");
+	cr_assert_eq(answers_timestamp_utc("2021-01-10T14:30:00.5Z", out, 23),
+	    0);
+	cr_assert_str_eq(out, "2021-01-10T14:30:00.5Z");
+}
+
+Test(answers, submitted_at_is_given_back_in_utc_or_empty)
+{
+	struct answers	a;
+
+	check_text("{" EXT ",\"submitted_at\":\"2021-01-10T08:30:00-06:00\","
+	    MIN_ANSWERS "}", &a);
+	cr_assert_eq(json_array_size(a.errors), 0);
+	cr_assert_str_eq(a.submitted_at, "2021-01-10T14:30:00Z");
+	answers_cleanup(&a);
+
+	check_text("{" EXT "," MIN_ANSWERS "}", &a);
+	cr_assert_str_eq(a.submitted_at, "");
+	answers_cleanup(&a);
+
+	check_text("{" EXT ",\"submitted_at\":\"2021-02-30T00:00:00Z\","
+	    MIN_ANSWERS "}", &a);
+	cr_assert_eq(json_array_size(a.errors), 1);
+	cr_assert_str_eq(a.submitted_at, "");
+	answers_cleanup(&a);
+
+	check_text("{" EXT ",\"submitted_at\":\"2099-01-01T00:00:00Z\","
+	    MIN_ANSWERS "}", &a);
+	cr_assert_eq(json_array_size(a.errors), 1);
+	cr_assert_str_eq(a.submitted_at, "", "a faulty time is not passed on");
+	answers_cleanup(&a);
+}
+
+Test(answers, hash_takes_a_null_that_means_not_given_as_no_member)
+{
+	unsigned char	h1[32], h2[32];
+
+	hash_of("{" EXT "," MIN_ANSWERS "}", h1);
+	hash_of("{" EXT ",\"submitted_at\":null,\"channel\":null,"
+	    "\"answers\":{\"right-plan\":\"agree\",\"top\":[\"o1\"],"
+	    "\"how\":null,\"which\":null,\"say\":null}}", h2);
+	cr_assert_arr_eq(h1, h2, 32);
+}
+
+Test(answers, hash_keeps_a_null_that_is_a_fault)
+{
+	static const char *const bodies[] = {
+		"{" EXT ",\"bogus\":null," MIN_ANSWERS "}",
+		"{" EXT ",\"answers\":{\"right-plan\":\"agree\",\"top\":"
+		    "[\"o1\"],\"nope\":null}}",
+	};
+	unsigned char	h0[32], h[32];
+	size_t		i;
+
+	hash_of("{" EXT "," MIN_ANSWERS "}", h0);
+	for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		hash_of(bodies[i], h);
+		cr_assert(memcmp(h0, h, 32) != 0, "%s hashes as the good body",
+		    bodies[i]);
+	}
 }

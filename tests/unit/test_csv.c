@@ -235,6 +235,13 @@ cell(const struct table *t, size_t row, const char *name)
 	return (t->records[row].fields[c].text);
 }
 
+/* A cell as a reader takes it back: one leading single quote dropped. */
+static const char *
+unquote(const char *text)
+{
+	return (text[0] == '\'' ? text + 1 : text);
+}
+
 Test(csv, header_is_fixed_columns_then_one_or_more_per_question)
 {
 	char	*csv;
@@ -374,6 +381,62 @@ Test(csv, text_with_comma_quote_cr_or_lf_is_quoted)
 	}
 }
 
+/*
+ * Cells a spreadsheet could run as a formula (OWASP: a first character of
+ * =, +, -, @, tab or CR), and cells that begin with a single quote, get a
+ * single quote in front, and are quoted.
+ */
+static const struct {
+	const char	*json;	/* as a JSON string literal's inside */
+	const char	*cell;
+} formula_rows[] = {
+	{ "=1+2",		"\"'=1+2\"" },
+	{ "=HYPERLINK(\\\"http://x.test\\\",\\\"y\\\")",
+	    "\"'=HYPERLINK(\"\"http://x.test\"\",\"\"y\"\")\"" },
+	{ "+SUM(1,2)",		"\"'+SUM(1,2)\"" },
+	{ "=cmd|' /C calc'!A0",	"\"'=cmd|' /C calc'!A0\"" },
+	{ "-1",			"\"'-1\"" },
+	{ "@SUM(A1)",		"\"'@SUM(A1)\"" },
+	{ "\\tx",		"\"'\tx\"" },
+	{ "\\rx",		"\"'\rx\"" },
+	{ "'x",			"\"''x\"" },
+	{ "'",			"\"''\"" },
+	{ "=",			"\"'=\"" },
+	{ "a=b",		"a=b" },
+	{ " =x",		" =x" },
+	{ "x\\t",		"x\t" },
+};
+
+Test(csv, formula_like_text_gets_a_leading_quote)
+{
+	char	 items[512], want[512], *csv;
+	size_t	 i, len;
+
+	for (i = 0; i < sizeof(formula_rows) / sizeof(formula_rows[0]); i++) {
+		(void)snprintf(items, sizeof(items), "[" ITEM_HEAD("r1", "e1")
+		    "\"answers\":{\"say\":\"%s\"}}]", formula_rows[i].json);
+		(void)snprintf(want, sizeof(want), HEADER ROW_HEAD("r1", "e1")
+		    ",,,,,,,,,%s\r\n", formula_rows[i].cell);
+		csv = render(items, &len);
+		cr_assert_str_eq(csv, want, "row %zu", i);
+		free(csv);
+	}
+}
+
+Test(csv, formula_like_fixed_columns_get_a_leading_quote)
+{
+	struct table	t;
+
+	render_table("[{\"id\":\"r1\",\"external_id\":\"=HYPERLINK(1)\","
+	    "\"channel\":\"+SUM(1,2)\",\"void_reason\":\"@x\","
+	    "\"answers\":{}}]", &t);
+	cr_assert_str_eq(cell(&t, 1, "external_id"), "'=HYPERLINK(1)");
+	cr_assert(t.records[1].fields[column(&t, "external_id")].quoted);
+	cr_assert_str_eq(cell(&t, 1, "channel"), "'+SUM(1,2)");
+	cr_assert_str_eq(cell(&t, 1, "void_reason"), "'@x");
+	table_free(&t);
+}
+
 Test(csv, fixed_columns_are_quoted_too)
 {
 	char	*csv;
@@ -490,7 +553,7 @@ answers_back(const struct table *t, size_t row)
 	out = json_object();
 	for (c = 8; c < t->records[0].n; c++) {
 		name = t->records[0].fields[c].text;
-		text = t->records[row].fields[c].text;
+		text = unquote(t->records[row].fields[c].text);
 		if ((slash = strchr(name, '/')) == NULL) {
 			if (*text != '\0' || t->records[row].fields[c].quoted)
 				json_object_set_new(out, name,
@@ -571,7 +634,9 @@ same_answers(json_t *want, json_t *got)
 	"\"say\":\"\\n\\r\\\"\\\",,\"}},"				\
 	ITEM_HEAD("r4", "e4") "\"answers\":{\"right-plan\":null}},"	\
 	ITEM_HEAD("r5", "e5") "\"answers\":{\"top\":[],\"which\":[\"b\"]," \
-	"\"say\":\"caf\xc3\xa9 \"}}]"
+	"\"say\":\"caf\xc3\xa9 \"}},"					\
+	ITEM_HEAD("r6", "=e6") "\"answers\":{\"say\":\"'=x\"}},"		\
+	ITEM_HEAD("r7", "'e7") "\"answers\":{\"say\":\"\\t@+-\"}}]"
 
 Test(csv, round_trip_gives_back_every_items_answers)
 {
@@ -610,7 +675,7 @@ Test(csv, round_trip_gives_back_the_fixed_columns)
 	json_array_foreach(items, i, item) {
 		for (f = 0; f < sizeof(fixed) / sizeof(fixed[0]); f++) {
 			v = json_object_get(item, fixed[f]);
-			cr_assert_str_eq(cell(&t, i + 1, fixed[f]),
+			cr_assert_str_eq(unquote(cell(&t, i + 1, fixed[f])),
 			    json_is_string(v) ? json_string_value(v) : "",
 			    "item %zu, %s", i, fixed[f]);
 		}

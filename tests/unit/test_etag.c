@@ -293,3 +293,14 @@ Test(etag, if_match_refuses_more_tags_than_fit)
 	cr_assert_eq(etag_if_match(TAG ", \"ffffffffffffffff\"", out,
 	    sizeof(out)), -1);
 }
+
+/* Found by fuzzing: a "*" cut to "" would read as "no tag matches". */
+Test(etag, if_match_refuses_a_star_that_does_not_fit)
+{
+	char	out[2];
+
+	out[0] = 'x';
+	cr_assert_eq(etag_if_match("*", out, 1), -1);
+	cr_assert_eq(etag_if_match("*", out, 2), 0);
+	cr_assert_str_eq(out, "*");
+}

@@ -170,6 +170,28 @@ Test(problem, render_is_the_exact_compact_document)
 	free(out);
 }
 
+Test(problem, header_names_the_header_in_errors)
+{
+	struct problem	p;
+	char		*out;
+	size_t		 len;
+
+	memset(&p, 'x', sizeof(p));
+	problem_header(&p, "Authorization", "Sent %d times.", 2);
+	cr_assert_eq(p.kind, PROBLEM_INVALID_HEADER);
+	cr_assert_str_eq(p.parameter, "Authorization");
+	out = problem_render(&p, "/v1/keys", "req-1", &len);
+	cr_assert_not_null(out);
+	cr_assert_str_eq(out,
+	    "{\"type\":\"/problems/invalid-header\","
+	    "\"title\":\"Invalid Header\",\"status\":400,"
+	    "\"detail\":\"Sent 2 times.\",\"instance\":\"/v1/keys\","
+	    "\"request_id\":\"req-1\","
+	    "\"errors\":[{\"header\":\"Authorization\","
+	    "\"detail\":\"Sent 2 times.\"}]}");
+	free(out);
+}
+
 Test(problem, render_has_all_members_for_every_kind)
 {
 	struct problem	p;
