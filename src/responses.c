@@ -127,11 +127,14 @@ submit_params(struct dbq *q, const unsigned char *hash, const char *slug,
 	v = json_object_get(body, "external_id");
 	dbq_param(q, 2, json_is_string(v) ? json_string_value(v) : "", 0, 0);
 
+	/* Answers that are not an object are a fault already: {} stands in. */
 	v = json_object_get(body, "answers");
-	text = json_dumps(json_is_object(v) ? v : json_object(),
-	    JSON_COMPACT | JSON_ENCODE_ANY);
-	dbq_param(q, 3, text, 0, 0);
-	free(text);
+	if (json_is_object(v)) {
+		text = json_dumps(v, JSON_COMPACT);
+		dbq_param(q, 3, text, 0, 0);
+		free(text);
+	} else
+		dbq_param(q, 3, "{}", 0, 0);
 
 	/* In UTC, checked: what the database reads whatever the offset. */
 	dbq_param(q, 4, a->submitted_at[0] != '\0' ? a->submitted_at : NULL,

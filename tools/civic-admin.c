@@ -40,7 +40,7 @@ main(int argc, char **argv)
 	char		 key[APIKEY_LEN + 1], id[APIKEY_ID_LEN + 1];
 	char		 prefix[13], err[512], *conninfo;
 	unsigned char	 hash[APIKEY_HASH_LEN];
-	int		 ch, nsurveys, i, lengths[6], formats[6];
+	int		 ch, nsurveys, i, status, lengths[6], formats[6];
 
 	name = NULL;
 	role = "admin";
@@ -77,22 +77,29 @@ main(int argc, char **argv)
 		fprintf(stderr, "civic-admin: %s\n", err);
 		return (1);
 	}
+	/* From here on every failure goes to out: nothing is left behind. */
+	status = 1;
+	res = NULL;
 	pg = PQconnectdb(conninfo);
 	free(conninfo);
 	if (PQstatus(pg) != CONNECTION_OK) {
 		fprintf(stderr, "civic-admin: %s", PQerrorMessage(pg));
-		return (1);
+		goto out;
 	}
 
 	if (apikey_generate(key, id) == -1) {
 		fprintf(stderr, "civic-admin: no randomness\n");
-		return (1);
+		goto out;
 	}
 	apikey_hash(key, hash);
 	memcpy(prefix, key, sizeof(prefix) - 1);
 	prefix[sizeof(prefix) - 1] = '\0';
 
 	res = PQexec(pg, "BEGIN");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "civic-admin: %s", PQerrorMessage(pg));
+		goto out;
+	}
 	PQclear(res);
 
 	values[0] = id;		lengths[0] = 0;	formats[0] = 0;
@@ -108,7 +115,7 @@ main(int argc, char **argv)
 	    values, lengths, formats, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "civic-admin: %s", PQerrorMessage(pg));
-		return (1);
+		goto out;
 	}
 	PQclear(res);
 
@@ -123,7 +130,7 @@ main(int argc, char **argv)
 		    strcmp(PQcmdTuples(res), "1") != 0) {
 			fprintf(stderr, "civic-admin: no survey '%s'\n",
 			    surveys[i]);
-			return (1);
+			goto out;
 		}
 		PQclear(res);
 	}
@@ -131,14 +138,18 @@ main(int argc, char **argv)
 	res = PQexec(pg, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "civic-admin: %s", PQerrorMessage(pg));
-		return (1);
+		goto out;
 	}
-	PQclear(res);
-	PQfinish(pg);
 
 	fprintf(stderr, "created %s key %s (%s); it is shown once:\n", role, id,
 	    name);
 	printf("%s\n", key);
+	status = 0;
+
+out:
+	/* An open transaction is rolled back when the connection closes. */
+	PQclear(res);
+	PQfinish(pg);
 	explicit_bzero(key, sizeof(key));
-	return (0);
+	return (status);
 }

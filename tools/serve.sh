@@ -9,6 +9,8 @@
 #   CIVIC_VAR	the instance's directory (default var/run)
 #   CIVIC_MODULE	the module to load (default build/civicplan.so)
 #   CIVIC_KORE_FLAGS	more flags for kore (e.g. -n, no chroot)
+#   CIVIC_KORE_PRELOAD	libraries preloaded into kore alone, first (make
+#			sanitize: the sanitizer runtimes)
 #
 # As root, Kore's parent keeps root only to start workers, and each worker
 # runs as the system user civicplan (tools/deps.sh makes it), chrooted into
@@ -47,5 +49,8 @@ flags=(-f)
 } >"$conf.tmp"
 mv "$conf.tmp" "$conf"
 
+if [ -n "${CIVIC_KORE_PRELOAD:-}" ]; then
+	export LD_PRELOAD="$CIVIC_KORE_PRELOAD${LD_PRELOAD:+:$LD_PRELOAD}"
+fi
 # shellcheck disable=SC2086
 exec stdbuf -oL -eL kore "${flags[@]}" ${CIVIC_KORE_FLAGS:-} -c "$conf"
