@@ -7,7 +7,10 @@ server is configured with, and what the running server sends.
   src/router.c; conf/app.conf hands every request to the router), and its
   problem types those the code sends;
 - /openapi.json is docs/openapi.json byte for byte, /docs is the Swagger UI
-  page that loads only same-origin assets;
+  page that loads only same-origin assets; the document names no server
+  address (`servers` is `/`), and no parameter only the server issues
+  (cursor, entity tags, key and response ids) has an example or default the
+  page would pre-fill (test_docs_browser.py tries the page in Chromium);
 - every public GET route, OPTIONS and 405 on every path, 401 on every
   protected operation, and the error responses conform to the document:
   status documented for the operation, media type, required headers and body
