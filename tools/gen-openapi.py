@@ -1453,6 +1453,10 @@ def hdrs(*names):
 CORS = ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers")
 
 # ----------------------------------------------------------------- parameters
+# A parameter whose value only the server issues (a cursor, an entity tag, a key or response id)
+# has no example or default: the docs page fills a parameter with its example, and a made-up
+# cursor, tag or id is a 400, 412 or 404 there.  Nor has If-None-Match (`*` on a PUT makes it
+# create-only).  tests/http/test_contract.py names them.
 parameters = OrderedDict()
 parameters["Plan"] = {"name": "plan", "in": "path", "required": True,
                       "description": "Plan id, or `current` for the newest adopted plan (the body is the same as under its own id).",
@@ -1466,10 +1470,10 @@ parameters["Survey"] = {"name": "survey", "in": "path", "required": True, "descr
                         "schema": ref("schemas", "Slug"), "example": "community-survey-2020-21"}
 parameters["Key"] = {"name": "key", "in": "path", "required": True,
                      "description": "Key id (`key_` and 16 hex digits). Anything else: 404.",
-                     "schema": ref("schemas", "KeyId"), "example": PARTNER_KEY_ID}
+                     "schema": OrderedDict((k, v) for k, v in schemas["KeyId"].items() if k != "examples")}
 parameters["Response"] = {"name": "response", "in": "path", "required": True,
                           "description": "Response id (a UUID in lowercase). Anything else: 404.",
-                          "schema": {"type": "string", "format": "uuid"}, "example": RESPONSE_ID}
+                          "schema": {"type": "string", "format": "uuid"}}
 parameters["Year"] = {"name": "year", "in": "path", "required": True,
                       "description": "The year: an integer from 1900 to 2999 (four digits). Anything else: 404.",
                       "schema": {"type": "integer", "minimum": 1900, "maximum": 2999}, "example": 2021}
@@ -1479,7 +1483,7 @@ parameters["Limit"] = {"name": "limit", "in": "query", "required": False,
 parameters["Cursor"] = {"name": "cursor", "in": "query", "required": False,
                         "description": "Opaque cursor from the previous page's `next_cursor` (or its `next` URL), valid only "
                                        "with the same other parameters. Any other value: 400.",
-                        "schema": {"type": "string", "minLength": 1}, "example": GOALS_CURSOR}
+                        "schema": {"type": "string", "minLength": 1}}
 parameters["Goal-Filter"] = {"name": "goal", "in": "query", "required": False,
                              "description": "Only the objectives of this goal. A goal id the plan does not have: 400.",
                              "schema": ref("schemas", "Slug"), "example": "quality"}
@@ -1510,15 +1514,15 @@ parameters["If-Match"] = {
                    "the item's current ETag (the one GET gives); otherwise 412 `precondition-failed` and nothing "
                    "changes. `W/` tags never match, and nothing matches an item that does not exist (`*` included). "
                    "Malformed: 400 `invalid-header`. Without it, the write is not conditional.",
-    "schema": {"type": "string", "minLength": 1}, "example": PLAN_ETAG}
+    "schema": {"type": "string", "minLength": 1}}
 parameters["If-None-Match-Create"] = {
     "name": "If-None-Match", "in": "header", "required": False,
     "description": "`*`: create only. If the year has priorities already, 412 `precondition-failed` and nothing "
                    "changes. Other values are ignored.",
-    "schema": {"type": "string", "minLength": 1}, "example": "*"}
+    "schema": {"type": "string", "minLength": 1}}
 parameters["If-None-Match"] = {"name": "If-None-Match", "in": "header", "required": False,
                                "description": "One entity tag, a comma-separated list, or `*`; `W/` tags compare weakly. A match gives 304.",
-                               "schema": {"type": "string", "minLength": 1}, "example": "\"3f2a9c1d8e7b6a50\""}
+                               "schema": {"type": "string", "minLength": 1}}
 parameters["Idempotency-Key"] = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "1 to 255 characters chosen by the client (longer: 400). Kept 24 hours per API key: the same key "
@@ -2554,7 +2558,9 @@ doc["info"] = OrderedDict([
     ("license", OrderedDict([("name", "MIT"), ("identifier", "MIT")])),
 ])
 
-doc["servers"] = [{"url": "http://127.0.0.1:8888", "description": "Local service (default CIVIC_BIND:CIVIC_PORT)"}]
+# Relative: the docs page (and any client reading the document from the service) calls the
+# service at whatever address it was fetched from.
+doc["servers"] = [{"url": "/", "description": "This service: the address this document was fetched from"}]
 doc["security"] = []
 doc["tags"] = [{"name": k, "description": v} for k, v in TAGS.items()]
 doc["paths"] = paths

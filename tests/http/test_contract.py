@@ -7,7 +7,10 @@ server is configured with, and what the running server sends.
   src/router.c; conf/app.conf hands every request to the router), and its
   problem types those the code sends;
 - /openapi.json is docs/openapi.json byte for byte, /docs is the Swagger UI
-  page that loads only same-origin assets;
+  page that loads only same-origin assets; the document names no server
+  address (`servers` is `/`), and no parameter only the server issues
+  (cursor, entity tags, key and response ids) has an example or default the
+  page would pre-fill (test_docs_browser.py tries the page in Chromium);
 - every public GET route, OPTIONS and 405 on every path, 401 on every
   protected operation, and the error responses conform to the document:
   status documented for the operation, media type, required headers and body
@@ -261,6 +264,67 @@ def test_openapi_document_is_what_its_generator_makes(tmp_path):
     assert out.read_bytes() == OPENAPI.read_bytes(), (
         "docs/openapi.json differs from what tools/gen-openapi.py makes: edit the "
         "generator and run it (python3 tools/gen-openapi.py)")
+
+
+# --------------------------------------------------------------- the docs page's view of it
+
+# Parameters whose value only the server issues: a page's cursor, an entity
+# tag, a key's or a response's id.  The docs page (Swagger UI) fills a
+# parameter with its example or default, and a made-up one is a 400 (cursor),
+# 412 (If-Match), 404 (ids) or a needless 200 for a 304 there.
+SERVER_ISSUED = {("query", "cursor"), ("header", "If-Match"), ("header", "If-None-Match"),
+                 ("path", "key"), ("path", "response")}
+
+
+def _resolve(doc, node):
+    while isinstance(node, dict) and "$ref" in node:
+        assert node["$ref"].startswith("#/"), node["$ref"]
+        target = doc
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _operation_parameters(doc):
+    """(where, parameter) for every parameter of every operation, resolved."""
+    for path, item in doc["paths"].items():
+        shared = item.get("parameters", [])
+        for method, op in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for p in list(shared) + list(op.get("parameters", [])):
+                yield "%s %s" % (method.upper(), path), _resolve(doc, p)
+
+
+def test_the_document_names_no_server_address_so_the_docs_page_calls_its_own(doc):
+    assert [s["url"] for s in doc["servers"]] == ["/"], doc["servers"]
+    for path, item in doc["paths"].items():
+        assert "servers" not in item, path
+        for method, op in item.items():
+            assert not (isinstance(op, dict) and "servers" in op), (method, path)
+
+
+def test_no_server_issued_parameter_carries_an_example_or_a_default(doc):
+    """Swagger UI pre-fills a parameter from its examples, its example, its
+    content's example, its schema's example or default, or its default."""
+    seen = set()
+    for where, p in _operation_parameters(doc):
+        if (p["in"], p["name"]) not in SERVER_ISSUED:
+            continue
+        seen.add((p["in"], p["name"]))
+        what = "%s: %s parameter %r" % (where, p["in"], p["name"])
+        assert not {"example", "examples", "default"} & set(p), (
+            "%s has an example or default: the docs page would send it" % what)
+        schemas = [p.get("schema")] + [m.get("schema") for m in p.get("content", {}).values()]
+        for m in p.get("content", {}).values():
+            assert not {"example", "examples"} & set(m), what
+        for schema in schemas:
+            schema = _resolve(doc, schema)
+            if schema is not None:
+                assert not {"example", "examples", "default"} & set(schema), (
+                    "%s: its schema has an example or default: the docs page would send it" % what)
+    assert seen == SERVER_ISSUED, "not in the document any more: %s" % sorted(SERVER_ISSUED - seen)
 
 
 def test_problem_types_are_the_ones_the_code_sends(doc):
