@@ -35,6 +35,7 @@ import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
+import partners as p
 import server
 import waiting
 
@@ -319,3 +320,15 @@ def tokens():
 @pytest.fixture(scope="session")
 def mtype():
     return media_type
+
+
+@pytest.fixture
+def survey():
+    """A new open survey of the seed plan, made over the API: its id."""
+    return p.make_survey()["id"]
+
+
+@pytest.fixture
+def partner():
+    """A new partner key, made over the API."""
+    return p.create_key()

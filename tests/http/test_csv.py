@@ -63,16 +63,6 @@ def normalised(answers):
     return {k: sorted(v) if isinstance(v, list) else v for k, v in answers.items()}
 
 
-@pytest.fixture
-def survey():
-    return p.make_survey()["id"]
-
-
-@pytest.fixture
-def partner():
-    return p.create_key()
-
-
 def tricky_bodies():
     o = p.objectives()
     return [

@@ -43,16 +43,6 @@ NOT_INSTANTS = ["2021-02-30T00:00:00Z", "", "now", "2021-01-01T00:00:00+25:00",
                 "allballs", "epoch", "2021-01-01", "12345"]
 
 
-@pytest.fixture
-def survey():
-    return p.make_survey()["id"]
-
-
-@pytest.fixture
-def partner():
-    return p.create_key()
-
-
 def pointers_of(r, status=422, slug="invalid-body"):
     return p.pointers(p.problem(r, status, slug))
 

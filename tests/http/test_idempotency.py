@@ -20,16 +20,6 @@ def idem_rows(key_id, idem_key):
                       % (p.sql_text(key_id), p.sql_text(idem_key)))
 
 
-@pytest.fixture
-def survey():
-    return p.make_survey()["id"]
-
-
-@pytest.fixture
-def partner():
-    return p.create_key()
-
-
 def test_twenty_retries_with_one_key_store_one_response_and_answer_the_same(survey, partner):
     idem = "retry-" + uuid.uuid4().hex
     body = p.response_body(top=p.objectives()[:2], color="green")

@@ -35,16 +35,6 @@ def shared():
     return {"survey": survey["id"], "key": p.create_key()["key"]}
 
 
-@pytest.fixture
-def survey():
-    return p.make_survey()["id"]
-
-
-@pytest.fixture
-def partner():
-    return p.create_key()
-
-
 # --- submitting ---------------------------------------------------------------------------
 
 def test_a_valid_submission_is_201_with_location_and_the_stored_response(survey, partner):

@@ -29,16 +29,6 @@ def tallies_path(survey):
     return "/v1/surveys/%s/tallies" % survey
 
 
-@pytest.fixture
-def survey():
-    return p.make_survey()["id"]
-
-
-@pytest.fixture
-def partner():
-    return p.create_key()
-
-
 def submit_all(survey, key, answer_sets):
     """One batch of responses, one per answers dict; all must be stored."""
     bodies = [{"external_id": "t-%d" % i, "answers": a} for i, a in enumerate(answer_sets)]
