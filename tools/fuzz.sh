@@ -13,7 +13,9 @@
 #   FUZZ_SECONDS time per harness (60)
 #   FUZZ_TIMEOUT seconds one input may take before it counts as a hang (25:
 #		 wall-clock time, on a machine that may be loaded)
-#   FUZZ_ARGS	 more libFuzzer flags (e.g. -max_len=8192)
+#   FUZZ_ARGS	 more libFuzzer flags (e.g. -max_len=8192), after the
+#		 harness's own (tests/fuzz/HARNESS.options: one flag per
+#		 line, # comments, each saying why)
 set -uo pipefail
 
 FUZZ_DIR=${FUZZ_DIR:-var/fuzz}
@@ -49,12 +51,17 @@ for h in "$@"; do
 	fi
 	dict=()
 	[ -f "tests/fuzz/$h.dict" ] && dict=(-dict="tests/fuzz/$h.dict")
+	opts=()
+	if [ -f "tests/fuzz/$h.options" ]; then
+		mapfile -t opts < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' \
+		    -e '/^$/d' "tests/fuzz/$h.options")
+	fi
 	stamp=$FUZZ_DIR/logs/$h.start
 	touch "$stamp"
 
 	# shellcheck disable=SC2086
 	"$bin" -max_total_time="$FUZZ_SECONDS" -timeout="$FUZZ_TIMEOUT" \
-	    -print_final_stats=1 -artifact_prefix="$crashes/" "${dict[@]}" \
+	    -print_final_stats=1 -artifact_prefix="$crashes/" "${dict[@]}" "${opts[@]}" \
 	    $FUZZ_ARGS "$work" >"$log" 2>&1
 	rc=$?
 
