@@ -74,6 +74,7 @@ kore_parent_configure(int argc, char **argv)
 	(void)argv;
 
 	config_read();
+	limits_init();
 	app_bind();
 	http_server_version(SERVER_HEADERS);
 
@@ -116,4 +117,5 @@ kore_worker_configure(void)
 	if (!kore_pgsql_register(API_DB, civic_config.conninfo))
 		fatal("cannot register the database pool");
 	snapshot_watch_start();
+	limits_watch_start();
 }
