@@ -227,9 +227,10 @@ limits_check(struct http_request *req, const struct route *r)
 
 	(void)snprintf(buf, sizeof(buf), "%u", v.retry_after);
 	http_response_header(req, "retry-after", buf);
-	api_error(req, PROBLEM_TOO_MANY_REQUESTS, "The %s quota is %u requests "
-	    "per %u seconds; retry in %u seconds.", name, q,
-	    civic_config.rl_window, v.retry_after);
+	api_error(req, PROBLEM_TOO_MANY_REQUESTS, "Over the rate limit: policy "
+	    "'%s' allows %u requests per %u seconds %s; retry in %u s.", name,
+	    q, civic_config.rl_window, k != NULL ? "to this API key" :
+	    "to this address", v.retry_after);
 	return (0);
 }
 
