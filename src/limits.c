@@ -49,7 +49,7 @@
 
 #define LIMITS_KEY_SETS		1024	/* 8,192 entries for keys */
 #define LIMITS_ADDR_SETS	8192	/* 65,536 entries for addresses */
-#define LIMITS_POLL_MS		500
+#define LIMITS_POLL_MS		250
 #define LIMITS_GIVEUP_MS	5000
 
 /* The partitions: the first byte of an entry's id. */
