@@ -121,14 +121,16 @@ def _until_every_worker_knows(conns, key):
 @server.needs_server_pid
 def test_a_keys_limit_of_n_lets_exactly_n_through_across_both_workers():
     n = 8
-    made = p.create_key(name="rate limited %s" % uuid.uuid4().hex[:8])
-    patched = p.ok_json(p.patch("/v1/keys/" + made["id"], {"rate_limit": n}, p.ADMIN_KEY))
-    assert patched["rate_limit"] == n
+    # Made with its limit: a worker never counts it against another quota.
+    made = p.ok_json(p.post("/v1/keys", {"name": "rate limited %s" % uuid.uuid4().hex[:8],
+                                         "role": "partner", "rate_limit": n}, p.ADMIN_KEY), 201)
+    assert made["rate_limit"] == n
     conns = server.each_worker_connections()
     assert len(conns) >= 2, conns
     try:
         first = _until_every_worker_knows(conns, made["key"])
         assert [r.status_code for r in first] == [404] * len(conns), first
+        assert [fields(r)[1] for r in first] == [n] * len(conns), first
         # Then requests alternate between the workers; each knows the key.
         answers = []
         for i in range(3 * n):
@@ -194,7 +196,8 @@ def test_a_changed_limit_applies_in_every_worker_within_a_second():
         p.revoke_key(made["id"])
 
 
-HOSTILE = [-1, 0, 10000001, 10 ** 30, 1.5, 1.0, -0.0, "5", True, [], {}]
+# Integers past 64 bits are past the JSON parser (a 400 malformed-body, below).
+HOSTILE = [-1, 0, 10000001, 2 ** 63 - 1, 1e30, 1.5, 1.0, -0.0, "5", True, [], {}]
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=[repr(v) for v in HOSTILE])
@@ -209,6 +212,12 @@ def test_a_hostile_rate_limit_is_a_422_naming_it(value):
         assert [k for k in p.all_keys() if k["id"] == made["id"]][0]["rate_limit"] is None
     finally:
         p.revoke_key(made["id"])
+
+
+def test_an_integer_past_64_bits_is_a_malformed_body():
+    r = p.post("/v1/keys", {"name": "huge", "role": "partner", "rate_limit": 10 ** 30},
+               p.ADMIN_KEY)
+    assert "too big integer" in p.problem(r, 400, "malformed-body", "/v1/keys")["detail"]
 
 
 def test_a_key_is_made_with_its_own_limit_and_null_is_the_default():
