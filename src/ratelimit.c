@@ -257,9 +257,10 @@ rl_active(struct rl_table *t, int64_t now)
 }
 
 /*
- * The header fields of draft-ietf-httpapi-ratelimit-headers-10 (the
- * syntax of -11 is the same): each a Structured Field Item (RFC 8941), the
- * policy's name a String.
+ * The header fields of draft-ietf-httpapi-ratelimit-headers-10 (September
+ * 2025; -11, May 2026, is the latest): each a Structured Field Item
+ * (RFC 8941) whose value, the policy's name, is a String (the draft takes a
+ * Token or a String).
  *
  *	RateLimit-Policy: "key";q=100;w=60
  *	RateLimit: "key";r=42;t=17
