@@ -59,6 +59,7 @@ void		config_read(void);
  * watcher of the keys' own limits, and the requests refused.
  */
 void		limits_init(void);
+void		limits_load_first(void);
 int		limits_check(struct http_request *, const struct route *);
 void		limits_watch_start(void);
 uint64_t	ratelimit_rejected(void);

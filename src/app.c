@@ -81,6 +81,7 @@ kore_parent_configure(int argc, char **argv)
 	if (docs_load(civic_config.docs_dir, err, sizeof(err)) == -1)
 		fatalx("docs: %s", err);
 	snapshot_load_first();
+	limits_load_first();
 	app_sandbox();
 }
 

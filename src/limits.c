@@ -19,8 +19,9 @@
  * The tables live in memory the parent maps shared before it forks the
  * workers (limits_init), so every worker counts against the same numbers;
  * keys and addresses have tables of their own, so that a flood of
- * addresses cannot evict a key's entry.  Each worker learns the live keys
- * and their own limits from the database: it polls their revision every
+ * addresses cannot evict a key's entry.  Every worker starts with the
+ * live keys and their own limits as the parent read them before the fork
+ * (limits_load_first), and keeps them up to date: it polls their revision every
  * LIMITS_POLL_MS and reloads the list when it moved, so a changed limit,
  * a new or a revoked key applies in every worker within that time and a
  * query's (a query that never ends is given up after LIMITS_GIVEUP_MS).
@@ -52,6 +53,11 @@
 #define LIMITS_POLL_MS		250
 #define LIMITS_GIVEUP_MS	5000
 
+#define LIMITS_QUERY		"SELECT revision, secret_hash, rate_limit " \
+				"FROM api_key_limits($1::bigint)"
+#define LIMITS_QUERY_FIRST	"SELECT revision, secret_hash, rate_limit " \
+				"FROM api_key_limits(0)"
+
 /* The partitions: the first byte of an entry's id. */
 #define PART_KEY		1
 #define PART_KEY_PUBLIC		2
@@ -76,6 +82,7 @@ static u_int64_t	 watch_started;
 
 static void	limits_watch(void *, u_int64_t);
 static void	limits_watched(struct kore_pgsql *, void *);
+static void	limits_load(PGresult *);
 
 /*
  * The parent, before the fork: the shared tables (about 4 MB).  Their
@@ -234,6 +241,29 @@ limits_check(struct http_request *req, const struct route *r)
 	return (0);
 }
 
+/*
+ * The parent, once the database answers (after the first snapshot): the
+ * live keys' limits, which every worker starts with.  Without them a key
+ * would pay as its address does until its worker's first poll.
+ */
+void
+limits_load_first(void)
+{
+	PGconn		*pg;
+	PGresult	*res;
+
+	pg = PQconnectdb(civic_config.conninfo);
+	if (PQstatus(pg) == CONNECTION_OK) {
+		res = PQexec(pg, LIMITS_QUERY_FIRST);
+		limits_load(res);
+		PQclear(res);
+	}
+	PQfinish(pg);
+	if (known_revision == 0)
+		kore_log(LOG_NOTICE, "rate limits: the keys' limits are not "
+		    "loaded yet; the workers will poll them");
+}
+
 /* A worker's watcher of the live keys' limits: every LIMITS_POLL_MS. */
 void
 limits_watch_start(void)
@@ -262,8 +292,7 @@ limits_watch(void *arg, u_int64_t now)
 	kore_pgsql_bind_callback(&watch_sql, limits_watched, NULL);
 	if (!kore_pgsql_setup(&watch_sql, API_DB, KORE_PGSQL_ASYNC) ||
 	    dbq_conn_check(&watch_sql) == -1 ||
-	    !kore_pgsql_query_params(&watch_sql, "SELECT revision, "
-	    "secret_hash, rate_limit FROM api_key_limits($1::bigint)", 0, 1,
+	    !kore_pgsql_query_params(&watch_sql, LIMITS_QUERY, 0, 1,
 	    rev, (int)strlen(rev), 0)) {
 		/* Busy pool or no database: try again at the next tick. */
 		kore_pgsql_cleanup(&watch_sql);
@@ -295,26 +324,27 @@ limits_hex(const char *s, unsigned char *out, size_t len)
 
 /* The rows of api_key_limits(): the new list, when the revision moved. */
 static void
-limits_load(struct kore_pgsql *sql)
+limits_load(PGresult *res)
 {
 	struct key_limit	*fresh;
 	int64_t			 rev;
 	size_t			 n;
 	int			 i, rows;
 
-	if ((rows = kore_pgsql_ntuples(sql)) < 1)
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) != 3 ||
+	    (rows = PQntuples(res)) < 1)
 		return;
-	rev = strtoll(kore_pgsql_getvalue(sql, 0, 0), NULL, 10);
+	rev = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	if (rev == known_revision)
 		return;
 	if ((fresh = calloc((size_t)rows, sizeof(*fresh))) == NULL)
 		return;
 	for (i = 0, n = 0; i < rows; i++) {
-		if (limits_hex(kore_pgsql_getvalue(sql, i, 1), fresh[n].hash,
+		if (limits_hex(PQgetvalue(res, i, 1), fresh[n].hash,
 		    APIKEY_HASH_LEN) == -1)
 			continue;	/* the one row of no key */
-		fresh[n].limit = (uint32_t)strtoul(kore_pgsql_getvalue(sql,
-		    i, 2), NULL, 10);
+		fresh[n].limit = (uint32_t)strtoul(PQgetvalue(res, i, 2),
+		    NULL, 10);
 		if (fresh[n].limit > RL_QUOTA_MAX)
 			fresh[n].limit = 0;
 		n++;
@@ -335,7 +365,7 @@ limits_watched(struct kore_pgsql *sql, void *arg)
 	case KORE_PGSQL_STATE_WAIT:
 		break;
 	case KORE_PGSQL_STATE_RESULT:
-		limits_load(sql);
+		limits_load(sql->result);
 		kore_pgsql_continue(sql);
 		break;
 	case KORE_PGSQL_STATE_ERROR:
