@@ -248,6 +248,8 @@ struct rl_table	*rl_table_init(void *, size_t, const unsigned char [16]);
 int		 rl_take(struct rl_table *, const unsigned char [RL_ID_LEN],
 		    uint32_t, uint32_t, int64_t, struct rl_verdict *);
 uint64_t	 rl_rejected(struct rl_table *);
+uint64_t	 rl_siphash(const unsigned char [16], const unsigned char *,
+		    size_t);
 size_t		 rl_active(struct rl_table *, int64_t);
 int		 rl_policy_field(char *, size_t, const char *, uint32_t,
 		    uint32_t);

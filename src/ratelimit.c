@@ -16,8 +16,8 @@
  * nothing: its entry is the same as none, so it may be reused at once.
  *
  * The table is set-associative: an entry's set is chosen by a keyed hash
- * of its id (SHA-256 of a secret seed and the id: a client cannot aim
- * addresses at one set), and a set holds RL_WAYS entries under one
+ * of its id (SipHash-2-4 with a secret seed: a client cannot aim addresses
+ * at one set), and a set holds RL_WAYS entries under one
  * process-shared, robust mutex (a worker that dies holding it leaves the
  * set to be cleared by the next, not a lock held for ever).  A new client
  * takes an empty or idle entry of its set, else the one closest to idle
@@ -32,8 +32,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <openssl/sha.h>
 
 #include "civic.h"
 
@@ -100,18 +98,67 @@ rl_table_init(void *mem, size_t nsets, const unsigned char seed[16])
 	return (t);
 }
 
+static uint64_t
+rl_le64(const unsigned char *p)
+{
+	uint64_t	v;
+	int		i;
+
+	for (v = 0, i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return (v);
+}
+
+#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND	do {						\
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
+} while (0)
+
+/*
+ * SipHash-2-4 (Aumasson and Bernstein, 2012) of in under key: a keyed hash
+ * made for tables that clients fill, fast on short inputs.
+ */
+uint64_t
+rl_siphash(const unsigned char key[16], const unsigned char *in, size_t len)
+{
+	uint64_t	k0, k1, v0, v1, v2, v3, m, b;
+	size_t		i, j;
+
+	k0 = rl_le64(key);
+	k1 = rl_le64(key + 8);
+	v0 = 0x736f6d6570736575ULL ^ k0;
+	v1 = 0x646f72616e646f6dULL ^ k1;
+	v2 = 0x6c7967656e657261ULL ^ k0;
+	v3 = 0x7465646279746573ULL ^ k1;
+	for (i = 0; i + 8 <= len; i += 8) {
+		m = rl_le64(in + i);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	b = (uint64_t)len << 56;
+	for (j = 0; i + j < len; j++)
+		b |= (uint64_t)in[i + j] << (8 * j);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return (v0 ^ v1 ^ v2 ^ v3);
+}
+
 static struct rl_set *
 rl_set_of(struct rl_table *t, const unsigned char id[RL_ID_LEN])
 {
-	unsigned char	in[sizeof(t->seed) + RL_ID_LEN];
-	unsigned char	md[SHA256_DIGEST_LENGTH];
-	uint64_t	h;
-
-	memcpy(in, t->seed, sizeof(t->seed));
-	memcpy(in + sizeof(t->seed), id, RL_ID_LEN);
-	(void)SHA256(in, sizeof(in), md);
-	memcpy(&h, md, sizeof(h));
-	return (&t->sets[h % t->nsets]);
+	return (&t->sets[rl_siphash(t->seed, id, RL_ID_LEN) % t->nsets]);
 }
 
 /*

@@ -189,6 +189,20 @@ Test(ratelimit, out_of_range_arguments_allow_and_count_nothing)
 	cr_assert_eq(rl_rejected(t), 0);
 }
 
+Test(ratelimit, siphash_matches_the_papers_vector)
+{
+	unsigned char	key[16], in[15];
+	size_t		i;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)i;
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)i;
+	/* SipHash-2-4, appendix A of the paper: 15 bytes 00..0e. */
+	cr_assert_eq(rl_siphash(key, in, sizeof(in)), 0xa129ca6149be45e5ULL);
+	cr_assert_eq(rl_siphash(key, in, 0), 0x726fdb47dd0e0e31ULL);
+}
+
 Test(ratelimit, fields_are_structured_field_items)
 {
 	struct rl_verdict	v = { 1, 42, 17, 0 };
