@@ -12,6 +12,7 @@ TEST_PORT + 5 (CIVIC_RATELIMIT_TEST_PORT), against the same database.
 Every loop is bounded in count and in time; waits poll (waiting.py).
 """
 
+import json
 import os
 import re
 import signal
@@ -26,6 +27,7 @@ import pytest
 import partners as p
 import server
 import waiting
+from test_contract import OPENAPI, Contract
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 # Any non-public route that answers without changing anything: a survey that
@@ -92,6 +94,11 @@ def test_answers_carry_well_formed_ratelimit_fields():
     assert r.status_code == 204 and "RateLimit" not in r.headers, r.headers
 
 
+def _contract():
+    with open(OPENAPI, encoding="utf-8") as f:
+        return Contract(json.load(f))
+
+
 def _charged_to_key(wc, key):
     """A request on worker connection wc with key: (its answer, whether the
     worker counted it against the key)."""
@@ -151,6 +158,9 @@ def test_a_keys_limit_of_n_lets_exactly_n_through_across_both_workers():
             retry = too_many(r, "key", n)
             # One request comes back every w / n seconds (GCRA).
             assert retry <= fields(r)[2] // n + 1, (retry, r.headers)
+        contract = _contract()
+        for r in (passed[0][1], refused[0][1]):
+            contract.check("/v1/surveys/{survey}/responses", "get", r)
     finally:
         for wc in conns:
             wc.close()
@@ -345,6 +355,9 @@ def test_without_a_key_an_address_gets_exactly_its_quota_across_both_workers(own
         assert {pid for pid, r in answers if r.status_code == 429} == {wc.pid for wc in conns}
         for _, r in answers[4:]:
             too_many(r, "address", 4)
+        contract = _contract()
+        for _, r in (answers[0], answers[4]):
+            contract.check("/v1/keys", "get", r)
         # A made-up key buys no fresh quota: it pays as its address does.
         r = conns[0].request("GET", "/v1/keys", key="cpk_" + "B" * 43)
         too_many(r, "address", 4)
