@@ -53,11 +53,12 @@ COMPILE		= $(CC) $(CIVIC_CFLAGS) $(CFLAGS) $$(head -n 1 $(KORE_FLAGS))
 PURE_SRCS	= src/problem.c src/etag.c src/cursor.c src/query.c \
 		  src/page.c src/reqid.c src/http_util.c src/conninfo.c \
 		  src/apikey.c src/answers.c src/tally.c src/csv.c \
-		  src/content.c src/route.c src/framing.c
+		  src/content.c src/route.c src/framing.c src/ratelimit.c
 GLUE_SRCS	= src/app.c src/config.c src/snapshot.c src/stamp.c src/api.c \
 		  src/resource.c src/ops.c src/docs.c src/dbq.c src/request.c \
 		  src/reply.c src/responses.c src/tallies.c src/keys.c \
-		  src/surveys.c src/plans.c src/audit.c src/conn.c src/router.c
+		  src/surveys.c src/plans.c src/audit.c src/conn.c src/router.c \
+		  src/limits.c
 PURE_OBJS	= $(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 GLUE_OBJS	= $(GLUE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 LDLIBS		= -ljansson -lpq -lcrypto

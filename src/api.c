@@ -11,7 +11,8 @@
 
 #include "api.h"
 
-#define EXPOSE_HEADERS	"ETag, Link, X-Request-Id, Retry-After, Location"
+#define EXPOSE_HEADERS	"ETag, Link, X-Request-Id, Retry-After, Location, " \
+			"RateLimit, RateLimit-Policy"
 #define ALLOW_HEADERS	"Accept, Authorization, Content-Type, " \
 			"Idempotency-Key, If-Match, If-None-Match, X-Request-Id"
 #define PREFLIGHT_AGE	"600"

@@ -43,11 +43,26 @@ struct civic_config {
 	char		*docs_dir;
 	const char	*bind;
 	const char	*port;
+	uint32_t	 rl_window;	/* rate limits: seconds */
+	uint32_t	 rl_key;	/* requests per window */
+	uint32_t	 rl_address;
+	uint32_t	 rl_public;
 };
 
 extern struct civic_config	civic_config;
 
 void		config_read(void);
+
+/*
+ * limits.c: rate limits per key or address, shared by the workers: the
+ * tables (the parent maps them), the check of every routed request, the
+ * watcher of the keys' own limits, and the requests refused.
+ */
+void		limits_init(void);
+void		limits_load_first(void);
+int		limits_check(struct http_request *, const struct route *);
+void		limits_watch_start(void);
+uint64_t	ratelimit_rejected(void);
 
 /* snapshot.c: the published content, loaded and kept up to date. */
 void		snapshot_load_first(void);

@@ -74,12 +74,14 @@ kore_parent_configure(int argc, char **argv)
 	(void)argv;
 
 	config_read();
+	limits_init();
 	app_bind();
 	http_server_version(SERVER_HEADERS);
 
 	if (docs_load(civic_config.docs_dir, err, sizeof(err)) == -1)
 		fatalx("docs: %s", err);
 	snapshot_load_first();
+	limits_load_first();
 	app_sandbox();
 }
 
@@ -116,4 +118,5 @@ kore_worker_configure(void)
 	if (!kore_pgsql_register(API_DB, civic_config.conninfo))
 		fatal("cannot register the database pool");
 	snapshot_watch_start();
+	limits_watch_start();
 }

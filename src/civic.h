@@ -53,6 +53,7 @@ enum problem_kind {
 	PROBLEM_UNSUPPORTED_MEDIA,
 	PROBLEM_INVALID_BODY,
 	PROBLEM_IDEMPOTENCY_KEY_REUSED,
+	PROBLEM_TOO_MANY_REQUESTS,
 	PROBLEM_INTERNAL,
 	PROBLEM_UNAVAILABLE,
 	PROBLEM_KIND_MAX
@@ -222,6 +223,38 @@ int		 apikey_generate(char [APIKEY_LEN + 1],
 int		 apikey_valid(const char *);
 const char	*apikey_from_header(const char *);
 void		 apikey_hash(const char *, unsigned char [APIKEY_HASH_LEN]);
+
+/*
+ * ratelimit.c: GCRA rate limits over a table shared by the workers.  An
+ * entry's id is a partition's kind (one byte) and its client (a key's hash
+ * or an address), zero-padded.
+ */
+#define RL_ID_LEN		33
+#define RL_WAYS			8	/* entries per set */
+#define RL_QUOTA_MAX		10000000
+#define RL_WINDOW_MAX		86400
+
+struct rl_table;
+
+struct rl_verdict {
+	int		allowed;
+	uint32_t	remaining;	/* requests left now (r) */
+	uint32_t	reset;		/* seconds until all are back (t) */
+	uint32_t	retry_after;	/* seconds, when refused */
+};
+
+size_t		 rl_table_size(size_t);
+struct rl_table	*rl_table_init(void *, size_t, const unsigned char [16]);
+int		 rl_take(struct rl_table *, const unsigned char [RL_ID_LEN],
+		    uint32_t, uint32_t, int64_t, struct rl_verdict *);
+uint64_t	 rl_rejected(struct rl_table *);
+uint64_t	 rl_siphash(const unsigned char [16], const unsigned char *,
+		    size_t);
+size_t		 rl_active(struct rl_table *, int64_t);
+int		 rl_policy_field(char *, size_t, const char *, uint32_t,
+		    uint32_t);
+int		 rl_limit_field(char *, size_t, const char *,
+		    const struct rl_verdict *);
 
 /* answers.c: a response's body against its survey's questions. */
 struct answers {

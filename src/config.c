@@ -7,8 +7,14 @@
  *	CIVIC_WORKERS		worker processes (from the config file)
  *	CIVIC_CORS_ORIGINS	origins allowed by CORS, comma separated
  *	CIVIC_DOCS_DIR		openapi.json and the docs page (./docs)
+ *	CIVIC_RATELIMIT_WINDOW	the rate limits' window, seconds (60)
+ *	CIVIC_RATELIMIT_KEY	requests per window per API key (600)
+ *	CIVIC_RATELIMIT_ADDRESS	... per address, without a key (120)
+ *	CIVIC_RATELIMIT_PUBLIC	... per key or address, cached public
+ *				reads (6000)
  */
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "api.h"
@@ -23,6 +29,24 @@ env_or(const char *name, const char *fallback)
 	if ((v = getenv(name)) == NULL || *v == '\0')
 		return (fallback);
 	return (v);
+}
+
+/* A whole number from min to max in name, or fallback; else the end. */
+static uint32_t
+env_count(const char *name, uint32_t fallback, uint32_t max)
+{
+	const char	*v;
+	char		*end;
+	unsigned long	 n;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		return (fallback);
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 || n < 1 ||
+	    n > max)
+		fatalx("%s must be a whole number from 1 to %u", name, max);
+	return ((uint32_t)n);
 }
 
 /* Read the settings into civic_config; a bad one ends the server. */
@@ -44,6 +68,15 @@ config_read(void)
 	civic_config.docs_dir = kore_strdup(env_or("CIVIC_DOCS_DIR", "docs"));
 	civic_config.bind = env_or("CIVIC_BIND", "127.0.0.1");
 	civic_config.port = env_or("CIVIC_PORT", "8888");
+
+	civic_config.rl_window = env_count("CIVIC_RATELIMIT_WINDOW", 60,
+	    RL_WINDOW_MAX);
+	civic_config.rl_key = env_count("CIVIC_RATELIMIT_KEY", 600,
+	    RL_QUOTA_MAX);
+	civic_config.rl_address = env_count("CIVIC_RATELIMIT_ADDRESS", 120,
+	    RL_QUOTA_MAX);
+	civic_config.rl_public = env_count("CIVIC_RATELIMIT_PUBLIC", 6000,
+	    RL_QUOTA_MAX);
 
 	if ((v = getenv("CIVIC_WORKERS")) != NULL) {
 		n = strtol(v, NULL, 10);

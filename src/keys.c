@@ -1,5 +1,6 @@
 /*
- * API keys, managed by admins: POST and GET /v1/keys, DELETE /v1/keys/{key}.
+ * API keys, managed by admins: POST and GET /v1/keys, PATCH (its name, its
+ * own rate limit) and DELETE /v1/keys/{key}.
  * The service makes the secret; the database keeps its SHA-256 only, and
  * the key is in the body of the 201, once.
  */
@@ -137,12 +138,22 @@ static int
 key_prepare(struct http_request *req, struct dbq *q)
 {
 	unsigned char	 hash[APIKEY_HASH_LEN];
+	char		*text;
 
 	if (request_key_hash(req, hash) == -1)
 		return (0);
 
-	q->query = "SELECT status, body, location FROM "
-	    "api_key_revoke($1, $2, $3)";
+	if (req->method == HTTP_METHOD_PATCH) {
+		if ((text = request_text(req)) == NULL)
+			return (0);
+		q->query = "SELECT status, body, location FROM "
+		    "api_key_patch($1, $2, $3, $4::jsonb)";
+		dbq_param(q, 3, text, 0, 0);
+		free(text);
+	} else {
+		q->query = "SELECT status, body, location FROM "
+		    "api_key_revoke($1, $2, $3)";
+	}
 	dbq_param(q, 0, hash, sizeof(hash), 1);
 	dbq_param(q, 1, api_request_id(req), 0, 0);
 	dbq_param(q, 2, route_param(&q->route, "key"), 0, 0);

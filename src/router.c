@@ -50,7 +50,7 @@ static const struct {
 	[ROUTE_TALLIES] =	{ READ, 1, tallies_serve },
 	[ROUTE_AUDIT] =		{ READ, 1, audit_serve },
 	[ROUTE_KEYS] =		{ READ | POST, 1, keys_collection },
-	[ROUTE_KEY] =		{ DELETE | OPTIONS, 1, keys_item },
+	[ROUTE_KEY] =		{ PATCH | DELETE | OPTIONS, 1, keys_item },
 };
 
 /* A path no route names: 404, after the checks every answer has. */
@@ -77,6 +77,8 @@ router_serve(struct http_request *req)
 	if (route_parse(req->path, &r) == -1 || routes[r.kind].serve == NULL)
 		return (router_not_found(req));
 	if (!api_begin(req, routes[r.kind].methods, routes[r.kind].json))
+		return (KORE_RESULT_OK);
+	if (!limits_check(req, &r))
 		return (KORE_RESULT_OK);
 
 	/*

@@ -197,14 +197,16 @@ AGREEMENT_LEVELS = ["strongly_disagree", "disagree", "neutral", "agree", "strong
 key_doc = OrderedDict([
     ("id", PARTNER_KEY_ID), ("name", "Mid-Continent Public Library kiosks"), ("role", "partner"),
     ("prefix", NEW_KEY[:12]), ("surveys", [SURVEY_NEW]), ("created_at", "2026-11-27T00:01:36Z"),
-    ("last_used_at", None), ("revoked_at", None)])
+    ("last_used_at", None), ("revoked_at", None), ("rate_limit", 120)])
 new_key_doc = OrderedDict(key_doc)
 new_key_doc["key"] = NEW_KEY
 admin_key_doc = OrderedDict([
     ("id", ADMIN_KEY_ID), ("name", "City of Independence"), ("role", "admin"), ("prefix", "cpk_HxJHmsG4"),
     ("surveys", []), ("created_at", "2026-11-20T16:02:11Z"), ("last_used_at", "2026-11-27T00:01:39Z"),
-    ("revoked_at", None)])
-key_create = OrderedDict([("name", key_doc["name"]), ("role", "partner"), ("surveys", [SURVEY_NEW])])
+    ("revoked_at", None), ("rate_limit", None)])
+key_create = OrderedDict([("name", key_doc["name"]), ("role", "partner"), ("surveys", [SURVEY_NEW]),
+                          ("rate_limit", 120)])
+key_patch = OrderedDict([("rate_limit", 600)])
 
 question_inputs = [
     OrderedDict([("id", "right-plan"), ("prompt", "Is this the right plan to improve Independence for All?"),
@@ -457,6 +459,9 @@ PROBLEM_TEXTS = OrderedDict([
     ("invalid-body", ("The body is JSON but not what the operation takes: `errors` lists every fault with a JSON Pointer "
         "(RFC 6901) to the offending member. Unknown members are faults too.")),
     ("idempotency-key-reused", ("The `Idempotency-Key` was used (by the same API key, within 24 hours) with another request body.")),
+    ("too-many-requests", ("The client is over its rate limit: its API key's (a key's own `rate_limit`, else the default "
+        "for keys), or, without a live key, its address's; the cached public reads have a separate, generous "
+        "quota. Sent with `Retry-After` (seconds) and the `RateLimit` fields; nothing was done.")),
     ("internal-error", ("An unexpected failure inside the service.")),
     ("service-unavailable", ("The database is unreachable (`/readyz` and every route that needs it), or too many requests "
         "(500 per worker) are already waiting for it, or the plan data has never been loaded (plan and "
@@ -1020,7 +1025,14 @@ key_props = OrderedDict([
     ("created_at", ref("schemas", "Timestamp")),
     ("last_used_at", nullable("Timestamp", "Last successful use (recorded at most once a minute), or null.")),
     ("revoked_at", nullable("Timestamp", "When the key was revoked, or null while it is live.")),
+    ("rate_limit", ref("schemas", "KeyRateLimit")),
 ])
+schemas["KeyRateLimit"] = {
+    "type": ["integer", "null"], "minimum": 1, "maximum": 10000000,
+    "description": "The key's own rate limit: requests per rate-limit window (`CIVIC_RATELIMIT_WINDOW`, the `w` "
+                   "of `RateLimit-Policy`) for every request but the cached public reads; null: the service's "
+                   "default for keys (`CIVIC_RATELIMIT_KEY`). Every worker applies a change within 1 second.",
+    "examples": [120]}
 schemas["ApiKey"] = closed(key_props, description="An API key, without its secret.", examples=[key_doc])
 nk_props = OrderedDict(key_props)
 nk_props["key"] = {"type": "string", "pattern": "^cpk_[A-Za-z0-9_-]{43}$",
@@ -1034,8 +1046,15 @@ schemas["KeyCreate"] = closed(OrderedDict([
     ("role", {"type": "string", "enum": ["admin", "partner"], "examples": ["partner"]}),
     ("surveys", {"type": "array", "description": "Partner keys only: ids of existing surveys the key is limited to.",
                  "items": ref("schemas", "Slug")}),
+    ("rate_limit", ref("schemas", "KeyRateLimit")),
 ]), required=["name", "role"], description="A new API key. `surveys` with role `admin` is a fault.",
     examples=[key_create])
+schemas["KeyPatch"] = closed(OrderedDict([
+    ("name", {"type": "string", "minLength": 1, "maxLength": 100, "description": "Who holds the key.",
+              "examples": [key_doc["name"]]}),
+    ("rate_limit", ref("schemas", "KeyRateLimit")),
+]), required=[], description="What an admin may change of a key: the members sent change, the others stay.",
+    examples=[key_patch])
 schemas["KeyCollection"] = collection("ApiKey", "A page of API keys, oldest first.",
                                       page([admin_key_doc], 1, KEYS_CURSOR, f"/v1/keys?limit=1&cursor={KEYS_CURSOR}"),
                                       next_example=f"/v1/keys?limit=1&cursor={KEYS_CURSOR}", cursor_example=KEYS_CURSOR)
@@ -1340,7 +1359,7 @@ ALLOW = OrderedDict([
     ("ReadPatch", "GET, HEAD, PATCH, OPTIONS"),
     ("ReadPut", "GET, HEAD, PUT, OPTIONS"),
     ("ReadPatchDelete", "GET, HEAD, PATCH, DELETE, OPTIONS"),
-    ("Delete", "DELETE, OPTIONS"),
+    ("PatchDelete", "PATCH, DELETE, OPTIONS"),
     ("Post", "POST, OPTIONS"),
 ])
 HEADER_NAMES = {}   # component name -> header name
@@ -1432,8 +1451,8 @@ header("Access-Control-Allow-Origin", "Access-Control-Allow-Origin", {
     "schema": {"type": "string", "examples": ["https://dashboard.example.org"]}})
 header("Access-Control-Expose-Headers", "Access-Control-Expose-Headers", {
     "description": "Present with Access-Control-Allow-Origin.",
-    "schema": {"type": "string", "const": "ETag, Link, X-Request-Id, Retry-After, Location",
-               "examples": ["ETag, Link, X-Request-Id, Retry-After, Location"]}})
+    "schema": {"type": "string", "const": "ETag, Link, X-Request-Id, Retry-After, Location, RateLimit, RateLimit-Policy",
+               "examples": ["ETag, Link, X-Request-Id, Retry-After, Location, RateLimit, RateLimit-Policy"]}})
 for name, methods in ALLOW.items():
     header(f"Access-Control-Allow-Methods-{name}", "Access-Control-Allow-Methods", {
         "description": "Preflight from an allowed origin for one of the path's methods only: the path's methods.",
@@ -1687,7 +1706,7 @@ for name, methods in ALLOW.items():
         OrderedDict([("method-not-allowed", ("method-not-allowed",
                                              f"{first} is not served here; this resource allows {methods}.",
                                              {"Read": f"/v1/plans/{PLAN_ID}", "ReadPost": "/v1/keys",
-                                              "ReadPatch": f"/v1/surveys/{SURVEY_NEW}", "Delete": f"/v1/keys/{PARTNER_KEY_ID}",
+                                              "ReadPatch": f"/v1/surveys/{SURVEY_NEW}", "PatchDelete": f"/v1/keys/{PARTNER_KEY_ID}",
                                               "ReadPut": plan_path("priorities", "2021"),
                                               "ReadPatchDelete": plan_path("goals", "quality"),
                                               "Post": f"{SURVEY_PATH}/responses/batch"}[name]))]),
@@ -2359,9 +2378,21 @@ key_item["delete"] = operation(
     "deleted: they stay listed with `revoked_at`.",
     params("X-Request-Id"),
     OrderedDict([("204", ok("No Content: the key is revoked.", ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS]))]
-                + list(errs("401", "403", "404", "405Delete", "406", "500", "503").items())),
+                + list(errs("401", "403", "404", "405PatchDelete", "406", "500", "503").items())),
     security=BEARER)
-key_item["options"] = options_op("Keys", "Key", "Delete")
+key_item["patch"] = operation(
+    "Keys", "updateKey", "Change an API key",
+    "Admin key only. Changes the key's name or its own rate limit (`rate_limit`; null: back to the default); the "
+    "members not sent stay. Every worker applies a new limit within 1 second. Recorded in the audit log.",
+    params("X-Request-Id"),
+    OrderedDict([("200", ok("OK: the key as the list now shows it.",
+                            ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+                            json_media("ApiKey", {"partner": ex("A partner key", key_doc)})))]
+                + list(errs("400b", "401", "403", "404", "405PatchDelete", "406", "415", "422", "500", "503").items())),
+    security=BEARER, body=json_body("KeyPatch", {"limit": ex("A limit of its own", key_patch),
+                                                 "default": ex("Back to the default", {"rate_limit": None})},
+                                    "The members to change."))
+key_item["options"] = options_op("Keys", "Key", "PatchDelete")
 paths["/v1/keys/{key}"] = key_item
 
 audit_item = OrderedDict()
@@ -2548,6 +2579,70 @@ for _method, _op in _operations():
 for _method in ("get", "head"):
     paths["/docs"][_method]["responses"]["200"]["headers"]["Content-Security-Policy"] = \
         ref("headers", "Content-Security-Policy-Docs")
+
+
+# ----------------------------------------------------------------- rate limits
+RATE_LIMITS_TEXT = """
+## Rate limits
+Every request but OPTIONS counts against a quota, per API key (a live key) or else per client address, in
+one of three policies: `public` for the cached public reads (GET and HEAD of plans, goals, objectives,
+priorities, surveys, tallies, the docs and the health checks; generous, so that dashboards are never
+refused), `key` (a key's own `rate_limit`, set by an admin, else the default for keys) and `address`. Each
+answer names its policy and what is left in `RateLimit-Policy` and `RateLimit`; over the quota, a 429
+`/problems/too-many-requests` with `Retry-After`.
+"""
+
+
+def add_rate_limits():
+    """Rate limits (src/limits.c): every operation but OPTIONS is counted, so it may answer 429 (with
+    Retry-After), and its answers carry RateLimit-Policy and RateLimit (draft-ietf-httpapi-ratelimit-headers,
+    Structured Field Items). They are optional on the shared responses: the answers given before the limiter
+    (405, 406, a repeated header's 400) do not carry them."""
+    policy = "^\"(key|address|public)\";q=[0-9]{1,8};w=[0-9]{1,5}$"
+    header("RateLimit-Policy", "RateLimit-Policy", {
+        "description": "The quota policy the request was counted against (draft-ietf-httpapi-ratelimit-headers): "
+                       "`public` for the cached public reads (GET and HEAD of plans, goals, objectives, priorities, "
+                       "surveys, tallies, the docs and the health checks), else `key` (a live API key: its own "
+                       "`rate_limit` or the default for keys) or `address` (no live key). `q` requests per `w` "
+                       "seconds.",
+        "schema": {"type": "string", "maxLength": 40, "pattern": policy, "examples": ["\"key\";q=600;w=60"]}})
+    header("RateLimit", "RateLimit", {
+        "description": "What is left of that quota: `r` requests now, and `t` seconds until the whole quota is back "
+                       "(on a 429: until the next request is allowed, as Retry-After). The limit is a GCRA: one "
+                       "request comes back every w/q seconds.",
+        "schema": {"type": "string", "maxLength": 40,
+                   "pattern": "^\"(key|address|public)\";r=[0-9]{1,8};t=[0-9]{1,5}$",
+                   "examples": ["\"key\";r=42;t=17"]}})
+    header("Retry-After-RateLimit", "Retry-After", {
+        "description": "Seconds until the next request is allowed (at least 1).", "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 86400, "examples": [12]}})
+    responses["TooManyRequests"] = problem_response(
+        "Too Many Requests: over the rate limit. Retry after the Retry-After delay.",
+        typed_problem(["too-many-requests"], "A 429 `/problems/too-many-requests`.", [problem_example(
+            "too-many-requests", "Over the rate limit: policy 'key' allows 600 requests per 60 seconds to this "
+            "API key; retry in 1 s.", "/v1/keys")]),
+        OrderedDict([("key", ("too-many-requests", "Over the rate limit: policy 'key' allows 600 requests per 60 "
+                              "seconds to this API key; retry in 1 s.", "/v1/keys", None, {}, "A key over its quota")),
+                     ("address", ("too-many-requests", "Over the rate limit: policy 'address' allows 120 requests "
+                                  "per 60 seconds to this address; retry in 1 s.", "/v1/keys", None, {},
+                                  "An address over its quota"))]),
+        extra_headers=("Retry-After-RateLimit",))
+    responses["TooManyRequests"]["headers"]["X-Content-Type-Options"] = ref("headers", "X-Content-Type-Options")
+    counted = ("RateLimit-Policy", "RateLimit")
+    for r in responses.values():
+        r.setdefault("headers", OrderedDict()).update(hdrs(*counted))
+    for method, op in _operations():
+        if method == "options":
+            continue
+        for r in op["responses"].values():
+            if "$ref" not in r:
+                r.setdefault("headers", OrderedDict()).update(hdrs(*counted))
+        op["responses"]["429"] = ref("responses", "TooManyRequests")
+        op["responses"] = OrderedDict(sorted(op["responses"].items()))
+
+
+add_rate_limits()
+description += RATE_LIMITS_TEXT
 
 doc = OrderedDict()
 doc["openapi"] = "3.1.0"

@@ -78,6 +78,13 @@ admin_key=$(DATABASE_URL=$url "$BUILD/civic-admin" create-key --name "test admin
 
 echo "== server on 127.0.0.1:$TEST_PORT"
 mkdir -p var
+# Rate limits far above what the suite sends from its one address and few
+# keys, over a long window; the rate-limit tests give a key a small limit
+# of its own, or start a server of their own.
+export CIVIC_RATELIMIT_WINDOW=${CIVIC_RATELIMIT_WINDOW:-3600}
+export CIVIC_RATELIMIT_KEY=${CIVIC_RATELIMIT_KEY:-10000000}
+export CIVIC_RATELIMIT_ADDRESS=${CIVIC_RATELIMIT_ADDRESS:-10000000}
+export CIVIC_RATELIMIT_PUBLIC=${CIVIC_RATELIMIT_PUBLIC:-10000000}
 DATABASE_URL=$url CIVIC_BIND=127.0.0.1 CIVIC_PORT=$TEST_PORT \
     CIVIC_DOCS_DIR=build/docs CIVIC_CORS_ORIGINS=$ORIGIN \
     CIVIC_VAR=var/test-run CIVIC_MODULE=${CIVIC_MODULE:-$BUILD/civicplan.so} \

@@ -52,8 +52,46 @@ LANGUAGE sql STABLE AS $$
 		WHERE ks.key_id = k.id), '[]'::json),
 	    'created_at', api_time(k.created_at),
 	    'last_used_at', api_time(k.last_used_at),
-	    'revoked_at', api_time(k.revoked_at))
+	    'revoked_at', api_time(k.revoked_at),
+	    'rate_limit', k.rate_limit)
 $$;
+
+-- A key's own rate limit in p_body, if present: null (the service's
+-- default) or an integer from 1 to 10,000,000 requests per window.
+CREATE FUNCTION api_key_limit_fault(p_body jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN p_body ? 'rate_limit' AND
+	    jsonb_typeof(p_body->'rate_limit') <> 'null' AND
+	    (NOT api_is_integer(p_body->'rate_limit') OR
+	    (p_body->>'rate_limit')::numeric NOT BETWEEN 1 AND 10000000) THEN
+	    api_fault('/rate_limit', 'Must be null (the default) or an integer '
+	    'from 1 to 10000000 (requests per window).')
+	ELSE '[]'::jsonb END
+$$;
+
+-- The live keys' own limits, for the workers (sql/schema/017): one row
+-- with p_known's revision and no key when nothing changed since.
+CREATE FUNCTION api_key_limits(p_known bigint)
+RETURNS TABLE (revision bigint, secret_hash text, rate_limit integer)
+LANGUAGE sql STABLE AS $$
+	SELECT r.revision, encode(k.secret_hash, 'hex'), k.rate_limit
+	FROM key_limits_revision r
+	LEFT JOIN api_keys k ON r.revision <> p_known AND
+	    k.revoked_at IS NULL
+$$;
+
+CREATE FUNCTION key_limits_bump() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE key_limits_revision SET revision = revision + 1 WHERE id = 1;
+	RETURN NULL;
+END
+$$;
+
+-- Not for last_used_at: every authenticated request may touch it.
+CREATE TRIGGER api_keys_limits_bump AFTER INSERT OR DELETE OR TRUNCATE OR
+	UPDATE OF rate_limit, revoked_at, secret_hash
+	ON api_keys FOR EACH STATEMENT EXECUTE FUNCTION key_limits_bump();
 
 /*
  * Create a key.  The service made the secret and passes only what is
@@ -81,7 +119,7 @@ BEGIN
 		    'The body must be an object.')), NULL::text;
 		RETURN;
 	END IF;
-	e := e || api_unknown_members(p_body, '{name,role,surveys}');
+	e := e || api_unknown_members(p_body, '{name,role,surveys,rate_limit}');
 	IF jsonb_typeof(p_body->'name') IS DISTINCT FROM 'string' OR
 	    length(p_body->>'name') NOT BETWEEN 1 AND 100 THEN
 		e := e || api_fault('/name', 'Required: 1 to 100 characters.');
@@ -109,14 +147,16 @@ BEGIN
 			END LOOP;
 		END IF;
 	END IF;
+	e := e || api_key_limit_fault(p_body);
 	IF jsonb_array_length(e) > 0 THEN
 		RETURN QUERY SELECT 422, api_invalid(e), NULL::text;
 		RETURN;
 	END IF;
 
-	INSERT INTO api_keys (public_id, name, role, prefix, secret_hash)
+	INSERT INTO api_keys (public_id, name, role, prefix, secret_hash,
+	    rate_limit)
 	VALUES (p_public_id, p_body->>'name', p_body->>'role', p_prefix,
-	    p_secret)
+	    p_secret, (p_body->>'rate_limit')::integer)
 	RETURNING * INTO k;
 	INSERT INTO api_key_surveys (key_id, survey_id)
 	SELECT DISTINCT k.id, s.id FROM surveys s
@@ -262,6 +302,64 @@ BEGIN
 		    'update', v_before, api_key_json(k));
 	END IF;
 	RETURN QUERY SELECT r.status, r.body, r.location;
+END
+$$;
+
+/*
+ * Change a key: its name, its own rate limit (null: the default).  The
+ * answer is the key as the list shows it.
+ */
+CREATE FUNCTION api_key_patch(p_hash bytea, p_request text,
+    p_public_id text, p_body jsonb)
+RETURNS TABLE (status integer, body text, location text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+	e	jsonb := '[]';
+	k	api_keys;
+	v_before json;
+BEGIN
+	a := api_actor(p_hash, p_request);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text;
+		RETURN;
+	END IF;
+	SELECT * INTO k FROM api_keys WHERE public_id = p_public_id
+	    FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN QUERY SELECT 404, api_problem('not-found',
+		    format('No key %L.', p_public_id)), NULL::text;
+		RETURN;
+	END IF;
+
+	IF jsonb_typeof(p_body) <> 'object' THEN
+		RETURN QUERY SELECT 422, api_invalid(api_fault('',
+		    'The body must be an object.')), NULL::text;
+		RETURN;
+	END IF;
+	e := e || api_unknown_members(p_body, '{name,rate_limit}');
+	IF p_body ? 'name' AND (jsonb_typeof(p_body->'name') IS DISTINCT FROM
+	    'string' OR length(p_body->>'name') NOT BETWEEN 1 AND 100) THEN
+		e := e || api_fault('/name', '1 to 100 characters.');
+	END IF;
+	e := e || api_key_limit_fault(p_body);
+	IF jsonb_array_length(e) > 0 THEN
+		RETURN QUERY SELECT 422, api_invalid(e), NULL::text;
+		RETURN;
+	END IF;
+
+	v_before := api_key_json(k);
+	UPDATE api_keys SET
+	    name = CASE WHEN p_body ? 'name' THEN p_body->>'name'
+		ELSE name END,
+	    rate_limit = CASE WHEN p_body ? 'rate_limit' THEN
+		(p_body->>'rate_limit')::integer ELSE rate_limit END
+	WHERE id = k.id
+	RETURNING * INTO k;
+	PERFORM api_audit('key', '/v1/keys/' || p_public_id, NULL, 'update',
+	    v_before, api_key_json(k));
+	RETURN QUERY SELECT 200, api_key_json(k)::text, NULL::text;
 END
 $$;
 

@@ -50,6 +50,7 @@ PROBLEM_TITLES = {
     "invalid-parameter": "Invalid Parameter",
     "not-acceptable": "Not Acceptable",
     "service-unavailable": "Service Unavailable",
+    "too-many-requests": "Too Many Requests",
     "internal-error": "Internal Server Error",
 }
 

@@ -49,7 +49,7 @@ AGREEMENT_LEVELS = ["strongly_disagree", "disagree", "neutral", "agree", "strong
 RESPONSE_FIELDS = {"id", "survey", "partner", "external_id", "answers", "submitted_at",
                    "channel", "created_at", "status", "voided_at", "void_reason"}
 KEY_FIELDS = {"id", "name", "role", "prefix", "surveys", "created_at", "last_used_at",
-              "revoked_at"}
+              "revoked_at", "rate_limit"}
 
 # The questions of the surveys made here (one of each type).
 QUESTIONS = [

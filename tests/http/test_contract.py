@@ -75,7 +75,7 @@ SPEC_METHODS = {
     "/v1/surveys/{survey}/responses/{response}/void": {"post", "options"},
     "/v1/surveys/{survey}/tallies": READ,
     "/v1/keys": READ | {"post"},
-    "/v1/keys/{key}": {"delete", "options"},
+    "/v1/keys/{key}": {"patch", "delete", "options"},
     "/v1/audit": READ,
 }
 SPEC_ROUTES = set(SPEC_METHODS)
@@ -84,7 +84,7 @@ SPEC_ROUTES = set(SPEC_METHODS)
 # one optionally).
 PROTECTED = {
     ("/v1/keys", "get"), ("/v1/keys", "head"), ("/v1/keys", "post"),
-    ("/v1/keys/{key}", "delete"),
+    ("/v1/keys/{key}", "patch"), ("/v1/keys/{key}", "delete"),
     ("/v1/surveys", "post"),
     ("/v1/surveys/{survey}", "patch"),
     ("/v1/surveys/{survey}/responses", "get"), ("/v1/surveys/{survey}/responses", "head"),

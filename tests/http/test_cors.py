@@ -10,7 +10,8 @@ import seed_expected as seed
 CORS_ORIGIN = os.environ.get("CIVIC_CORS_TEST_ORIGIN", "http://allowed.test")
 
 PLAN = "/v1/plans/" + seed.PLAN_ID
-EXPOSED = ["ETag", "Link", "X-Request-Id", "Retry-After", "Location"]
+EXPOSED = ["ETag", "Link", "X-Request-Id", "Retry-After", "Location", "RateLimit",
+           "RateLimit-Policy"]
 PREFLIGHT_HEADERS = ["Accept", "Authorization", "Content-Type", "Idempotency-Key",
                      "If-Match", "If-None-Match", "X-Request-Id"]
 ROUTES = ["/healthz", "/v1/plans", PLAN, PLAN + "/objectives", "/v1/surveys"]
