@@ -617,6 +617,13 @@ export_release(struct export *ex)
 	PGTransactionStatusType	 ts;
 
 	db = ex->q.sql.conn != NULL ? ex->q.sql.conn->db : NULL;
+	/*
+	 * A connection the server closed (libpq closed its socket too, and
+	 * epoll forgot it): Kore would take the socket out of epoll, and a
+	 * failure there is fatal.  The next user reconnects it (dbq.c).
+	 */
+	if (db != NULL && PQsocket(db) == -1)
+		ex->q.sql.flags &= ~KORE_PGSQL_SCHEDULED;
 	kore_pgsql_cleanup(&ex->q.sql);
 	kore_pgsql_init(&ex->q.sql);
 	if (db != NULL) {
