@@ -105,8 +105,9 @@ def export_sessions():
     """The database sessions inside an export's transaction (idle between
     two FETCHes, or running one)."""
     return int(p.psql(
-        "SELECT count(*) FROM pg_stat_activity WHERE state IN "
-        "('idle in transaction', 'active') AND query LIKE 'FETCH%responses_export'"))
+        "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+        "AND xact_start IS NOT NULL AND query LIKE '%responses\\_export%' "
+        "AND query NOT LIKE '%export\\_check%'"))
 
 
 def stalled_export():
@@ -134,9 +135,9 @@ def test_the_csv_export_is_the_paged_csv_whole(survey, partner):
     made = [p.submit_ok(survey, b, partner["key"])["id"] for b in bodies]
     p.ok_json(p.post(p.responses_path(survey) + "/" + made[1] + "/void",
                      {"reason": "dup"}, p.ADMIN_KEY))
-    load(survey, 450)
+    load(survey, 1100)      # three batches
     header, rows = paged_csv(survey)
-    assert len(rows) == 454
+    assert len(rows) == 1104
 
     r = p.get(export_path(survey, "?include_voided=true"), p.ADMIN_KEY)
     assert r.status_code == 200, r.content[:300]
@@ -251,6 +252,11 @@ def test_rows_stored_or_voided_during_an_export_are_wholly_in_or_out(survey, par
 
 def test_a_client_that_stops_reading_holds_neither_the_worker_nor_its_memory(survey):
     load(survey, 3000, pad=BIG)
+    # How long the whole export takes a client that reads.
+    t0 = time.monotonic()
+    whole = p.get(export_path(survey), p.ADMIN_KEY, headers=NDJSON)
+    took = time.monotonic() - t0
+    assert whole.status_code == 200 and len(whole.content.splitlines()) == 3000
     slow = SlowClient(survey)
     try:
         slow.read(100)
@@ -268,8 +274,13 @@ def test_a_client_that_stops_reading_holds_neither_the_worker_nor_its_memory(sur
                        headers={"Authorization": "Bearer " + p.ADMIN_KEY})
             assert r.status_code == 200, r
             assert time.monotonic() - t0 < waiting.WAIT_LIMIT_S
-        assert export_sessions() == 1, "the export did not wait for its client"
         wc.close()
+        # It waits for its client: three times as long as the whole export
+        # took, it is still open (it would have ended on its own by then).
+        end = time.monotonic() + min(10.0, max(1.0, 3 * took))
+        while time.monotonic() < end:
+            assert export_sessions() == 1, "the export did not wait for its client"
+            time.sleep(0.1)
     finally:
         slow.close()
     # Gone: the export's transaction and connection are given back.
