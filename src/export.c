@@ -50,6 +50,12 @@
 /* How often an export waiting for its client checks that it reads. */
 #define EXPORT_TICK_MS		1000
 
+/*
+ * Exports a worker runs at once: each holds one of the worker's query slots
+ * (dbq.c) as long as it runs, and the others must keep most of them.
+ */
+#define EXPORT_RUNNING_MAX	2
+
 /* A client that reads nothing this long is cut (without keep-alive). */
 #define EXPORT_STALL_DEFAULT_S	30
 
@@ -109,6 +115,8 @@ static size_t	export_unsent(struct connection *);
 static void	export_free(struct http_request *);
 
 static const char *const export_params[] = { "include_voided", NULL };
+
+static u_int32_t	export_running;		/* this worker's exports */
 
 /*
  * Which media type the client takes: 0 CSV (also without Accept, or when
@@ -183,7 +191,14 @@ export_serve(struct http_request *req, const struct route *r)
 		return (KORE_RESULT_OK);
 	}
 
+	if (export_running >= EXPORT_RUNNING_MAX) {
+		api_error(req, PROBLEM_UNAVAILABLE, "Too many exports are "
+		    "running; retry shortly.");
+		return (KORE_RESULT_OK);
+	}
+
 	ex = http_state_create(req, sizeof(*ex), export_free);
+	export_running++;
 	ex->q.req = req;
 	ex->q.route = *r;
 	ex->q.resume = export_resume;
@@ -708,6 +723,7 @@ export_free(struct http_request *req)
 
 	if (ex == NULL)
 		return;
+	export_running--;
 	if (ex->timer != NULL)
 		kore_timer_remove(ex->timer);
 	ex->timer = NULL;
