@@ -2271,11 +2271,22 @@ responses["ExportNotAcceptable"] = problem_response(
         f"{SURVEY_PATH}/responses/export")]),
     OrderedDict([("not-acceptable", ("not-acceptable", "An export is available as text/csv or "
                                      "application/x-ndjson.", f"{SURVEY_PATH}/responses/export"))]))
+responses["ExportUnavailable"] = problem_response(
+    "Service Unavailable: the worker already runs two exports (each holds one of its database connections while "
+    "it runs), or the database is unreachable or too busy. Retry after the Retry-After delay.",
+    typed_problem(["service-unavailable"], "A 503 `/problems/service-unavailable`.", [problem_example(
+        "service-unavailable", "Too many exports are running; retry shortly.", f"{SURVEY_PATH}/responses/export")]),
+    OrderedDict([("exports", ("service-unavailable", "Too many exports are running; retry shortly.",
+                              f"{SURVEY_PATH}/responses/export", None, {}, "Too many exports")),
+                 ("database", ("service-unavailable", "The database is not reachable.",
+                               f"{SURVEY_PATH}/responses/export", None, {}, "Database unreachable"))]),
+    extra_headers=("Retry-After",))
 export_item = OrderedDict()
 export_item["summary"] = "A survey's responses, whole"
 export_item["parameters"] = params("Survey")
-export_errors = OrderedDict(sorted(list(errs("400q", "401", "403", "404", "405Read", "500", "503").items())
-                                   + [("406", ref("responses", "ExportNotAcceptable"))]))
+export_errors = OrderedDict(sorted(list(errs("400q", "401", "403", "404", "405Read", "500").items())
+                                   + [("406", ref("responses", "ExportNotAcceptable")),
+                                      ("503", ref("responses", "ExportUnavailable"))]))
 EXPORT_HEADERS = ["Cache-Control-Private-No-Store", "Content-Disposition-Export", "X-Request-Id", "Vary", *CORS]
 export_item["get"] = operation(
     "Responses", "exportResponses", "Export every response of a survey",
@@ -2287,7 +2298,8 @@ export_item["get"] = operation(
     "response stored or voided while the export runs is either wholly in it or not, never twice. The body is "
     "sent as the database produces it, with `Transfer-Encoding: chunked` (no Content-Length): a complete export "
     "ends with the last, empty chunk, and an export cut midway (a database failure, a client that read nothing "
-    "for 30 seconds) ends without it, which HTTP clients report as an incomplete body. Over HTTP/1.0 the body "
+    "for 30 seconds) ends without it, which HTTP clients report as an incomplete body. A worker runs two exports "
+    "at once; a third gets 503. Over HTTP/1.0 the body "
     "ends when the connection closes, and a cut cannot be told from the end. Never cached, no ETag.",
     params("IncludeVoided", "X-Request-Id"),
     OrderedDict([("200", ok("OK: every response, streamed.", EXPORT_HEADERS, OrderedDict([

@@ -344,3 +344,36 @@ def test_a_bad_query_parameter_is_400(survey, query, parameter):
     r = p.get(export_path(survey, query), p.ADMIN_KEY)
     body = p.problem(r, 400, "invalid-parameter")
     assert parameter in [e.get("parameter") for e in body.get("errors", [])], body
+
+
+def test_a_worker_runs_two_exports_at_once_and_answers_503_to_a_third(survey):
+    load(survey, 3000, pad=BIG)
+    clients, by_worker = [], {}
+    try:
+        # Exports that wait for their clients, until one worker runs two.
+        for _ in range(8):
+            slow = SlowClient(survey)
+            clients.append(slow)
+            slow.read(100)
+            pid = slow.worker()
+            by_worker.setdefault(pid, []).append(slow)
+            if len(by_worker[pid]) == 2:
+                break
+        pid = [w for w, c in by_worker.items() if len(c) == 2][0]
+        wc = server.connect_each_worker()[pid][0]
+        r = wc.get(export_path(survey), headers={"Authorization": "Bearer " + p.ADMIN_KEY})
+        body = p.problem(r, 503, "service-unavailable")
+        assert "exports" in body["detail"], body
+        assert r.headers.get("Retry-After") == "1"
+        # The worker's other queries go on.
+        assert wc.get(p.responses_path(survey) + "?limit=1",
+                      headers={"Authorization": "Bearer " + p.ADMIN_KEY}).status_code == 200
+        wc.close()
+    finally:
+        for slow in clients:
+            slow.close()
+    waiting.wait_until(export_sessions, lambda n: n == 0,
+                       "the exports' transactions to end once their clients left")
+    # With them gone, the worker exports again.
+    r = p.get(export_path(survey), p.ADMIN_KEY, headers=NDJSON, fresh=True)
+    assert r.status_code == 200 and len(r.content.splitlines()) == 3000
