@@ -159,6 +159,9 @@ int		responses_batch(struct http_request *, const struct route *);
 int		responses_item(struct http_request *, const struct route *);
 int		responses_void(struct http_request *, const struct route *);
 
+/* export.c: a survey's responses in one download. */
+int		export_serve(struct http_request *, const struct route *);
+
 /* tallies.c: live tallies for dashboards. */
 int		tallies_serve(struct http_request *, const struct route *);
 void		tallies_touch(void);

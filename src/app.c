@@ -36,10 +36,13 @@ KORE_SECCOMP_FILTER("civicplan",
 #else
 /*
  * Debian 12's glibc implements stat() and fstat() with newfstatat, which
- * Kore 4.1.0's allow-list lacks: libpq's first connection needs it.
+ * Kore 4.1.0's allow-list lacks: libpq's first connection needs it.  And
+ * realloc() of a block past glibc's mmap threshold (128 KB) moves it with
+ * mremap: an export's batch (export.c) is rendered into such a block.
  */
 KORE_SECCOMP_FILTER("civicplan",
 	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(mremap),
 );
 #endif
 

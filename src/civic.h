@@ -103,6 +103,7 @@ enum route_kind {
 	ROUTE_SURVEY,
 	ROUTE_RESPONSES,
 	ROUTE_RESPONSES_BATCH,
+	ROUTE_RESPONSES_EXPORT,
 	ROUTE_RESPONSE,
 	ROUTE_RESPONSE_VOID,
 	ROUTE_TALLIES,
@@ -277,6 +278,8 @@ json_t		*tally_build(json_t *, json_t *, json_t *, json_int_t,
 
 /* csv.c: responses as CSV. */
 char		*csv_responses(json_t *, json_t *, json_t *, size_t *);
+char		*csv_responses_rows(json_t *, json_t *, json_t *, int,
+		    size_t *);
 
 /* conninfo.c: the service's libpq connection string. */
 char		*conninfo_build(const char *, char *, size_t);

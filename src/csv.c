@@ -126,6 +126,18 @@ csv_chosen(json_t *answer, const char *id)
 char *
 csv_responses(json_t *items, json_t *survey, json_t *objectives, size_t *len)
 {
+	return (csv_responses_rows(items, survey, objectives, 1, len));
+}
+
+/*
+ * The same, with the header line only when header is set: the lines of a
+ * file rendered in parts (an export, batch by batch) are the same as those
+ * of the file rendered whole.
+ */
+char *
+csv_responses_rows(json_t *items, json_t *survey, json_t *objectives,
+    int header, size_t *len)
+{
 	struct csv_buf	 b;
 	json_t		*qs, *q, *r, *answers, *a, *choices, *id;
 	const char	*qid;
@@ -136,9 +148,11 @@ csv_responses(json_t *items, json_t *survey, json_t *objectives, size_t *len)
 	memset(&b, 0, sizeof(b));
 	qs = json_object_get(survey, "questions");
 
-	for (f = 0; csv_fixed[f] != NULL; f++)
+	for (f = 0; header && csv_fixed[f] != NULL; f++)
 		csv_field(&b, csv_fixed[f], f == 0);
 	json_array_foreach(qs, i, q) {
+		if (!header)
+			break;
 		qid = json_string_value(json_object_get(q, "id"));
 		if ((choices = csv_choices(q, objectives)) == NULL) {
 			csv_field(&b, qid, 0);
@@ -150,7 +164,8 @@ csv_responses(json_t *items, json_t *survey, json_t *objectives, size_t *len)
 			csv_field(&b, col, 0);
 		}
 	}
-	csv_put(&b, "\r\n", 2);
+	if (header)
+		csv_put(&b, "\r\n", 2);
 
 	json_array_foreach(items, k, r) {
 		for (f = 0; csv_fixed[f] != NULL; f++)
@@ -176,6 +191,7 @@ csv_responses(json_t *items, json_t *survey, json_t *objectives, size_t *len)
 		csv_put(&b, "\r\n", 2);
 	}
 
+	csv_put(&b, "", 0);	/* no rows, no header: "" */
 	if (b.failed) {
 		free(b.data);
 		return (NULL);

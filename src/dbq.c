@@ -45,8 +45,6 @@ static int	dbq_setup(struct http_request *);
 static int	dbq_wait(struct http_request *);
 static int	dbq_finish(struct http_request *);
 static int	dbq_error(struct http_request *);
-static void	dbq_free(struct http_request *);
-static void	dbq_leave(struct dbq *);
 static u_int32_t dbq_slots(void);
 
 /* Connections kept for the snapshot watcher and the tally refreshes. */
@@ -122,10 +120,17 @@ dbq_handle(struct http_request *req, const struct route *r,
 	return (dbq_resume(req));
 }
 
-/* Run req's query on from where it stopped (a request with a state). */
+/*
+ * Run req's query on from where it stopped (a request with a state), or
+ * hand it to the state's own machine (q->resume: an export, export.c).
+ */
 int
 dbq_resume(struct http_request *req)
 {
+	struct dbq	*q = http_state_get(req);
+
+	if (q->resume != NULL)
+		return (q->resume(req));
 	return (http_state_run(dbq_states,
 	    sizeof(dbq_states) / sizeof(dbq_states[0]), req));
 }
@@ -141,38 +146,51 @@ dbq_slots(void)
 	    1u);
 }
 
-/* Take a free slot, or wait for one in turn (woken holding it). */
+/*
+ * Take a free slot for q's request, or wait for one in turn: 1 when it
+ * holds one, 0 when it waits (asleep, woken holding one), -1 when too many
+ * wait (the 503 is answered).
+ */
+int
+dbq_acquire(struct dbq *q)
+{
+	if (q->admitted)
+		return (1);
+	if (q->waiting)
+		return (0);
+	if (dbq_running >= dbq_slots() || dbq_queued > 0) {
+		if (dbq_queued >= pgsql_queue_limit) {
+			api_error(q->req, PROBLEM_UNAVAILABLE, "Too many "
+			    "requests are waiting for the database; retry "
+			    "shortly.");
+			return (-1);
+		}
+		TAILQ_INSERT_TAIL(&dbq_queue, q, wait);
+		q->waiting = 1;
+		dbq_queued++;
+		http_request_sleep(q->req);
+		return (0);
+	}
+	q->admitted = 1;
+	dbq_running++;
+	return (1);
+}
+
 static int
 dbq_admit(struct http_request *req)
 {
-	struct dbq	*q = http_state_get(req);
-
-	if (!q->admitted) {
-		if (q->waiting)
-			return (HTTP_STATE_RETRY);
-		if (dbq_running >= dbq_slots() || dbq_queued > 0) {
-			if (dbq_queued >= pgsql_queue_limit) {
-				api_error(req, PROBLEM_UNAVAILABLE, "Too many "
-				    "requests are waiting for the database; "
-				    "retry shortly.");
-				return (HTTP_STATE_COMPLETE);
-			}
-			TAILQ_INSERT_TAIL(&dbq_queue, q, wait);
-			q->waiting = 1;
-			dbq_queued++;
-			http_request_sleep(req);
-			return (HTTP_STATE_RETRY);
-		}
-		q->admitted = 1;
-		dbq_running++;
+	switch (dbq_acquire(http_state_get(req))) {
+	case 0:
+		return (HTTP_STATE_RETRY);
+	case -1:
+		return (HTTP_STATE_COMPLETE);
 	}
-
 	req->fsm_state = DBQ_SETUP;
 	return (HTTP_STATE_CONTINUE);
 }
 
 /* Give up q's slot (or its place in the queue): the next in line gets it. */
-static void
+void
 dbq_leave(struct dbq *q)
 {
 	struct dbq	*next;
@@ -359,7 +377,8 @@ dbq_error(struct http_request *req)
 	return (HTTP_STATE_COMPLETE);
 }
 
-static void
+/* Kore's onfree of a request with a query (export.c's calls it too). */
+void
 dbq_free(struct http_request *req)
 {
 	struct dbq	*q = http_state_get(req);

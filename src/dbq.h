@@ -29,12 +29,16 @@ struct dbq {
 	long			 limit;		/* of a page */
 	void			(*finish)(struct http_request *,
 				    struct dbq *);
+	int			(*resume)(struct http_request *);
 };
 
 int	dbq_handle(struct http_request *, const struct route *,
 	    int (*)(struct http_request *, struct dbq *),
 	    void (*)(struct http_request *, struct dbq *));
 int	dbq_resume(struct http_request *);
+int	dbq_acquire(struct dbq *);
+void	dbq_leave(struct dbq *);
+void	dbq_free(struct http_request *);
 void	dbq_param(struct dbq *, int, const void *, size_t, int);
 int	dbq_conn_check(struct kore_pgsql *);
 void	dbq_text_param(struct dbq *, const char *, const char *);

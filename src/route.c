@@ -38,6 +38,7 @@ static const struct {
 	{ ROUTE_SURVEY,		"/v1/surveys/{survey}" },
 	{ ROUTE_RESPONSES,	"/v1/surveys/{survey}/responses" },
 	{ ROUTE_RESPONSES_BATCH, "/v1/surveys/{survey}/responses/batch" },
+	{ ROUTE_RESPONSES_EXPORT, "/v1/surveys/{survey}/responses/export" },
 	{ ROUTE_RESPONSE,	"/v1/surveys/{survey}/responses/{response}" },
 	{ ROUTE_RESPONSE_VOID,	"/v1/surveys/{survey}/responses/{response}/void" },
 	{ ROUTE_TALLIES,	"/v1/surveys/{survey}/tallies" },

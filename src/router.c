@@ -45,6 +45,8 @@ static const struct {
 	/* JSON or CSV: responses.c reads Accept itself. */
 	[ROUTE_RESPONSES] =	{ READ | POST, 0, responses_collection },
 	[ROUTE_RESPONSES_BATCH] = { POST | OPTIONS, 1, responses_batch },
+	/* CSV or NDJSON: export.c reads Accept itself. */
+	[ROUTE_RESPONSES_EXPORT] = { READ, 0, export_serve },
 	[ROUTE_RESPONSE] =	{ READ, 1, responses_item },
 	[ROUTE_RESPONSE_VOID] =	{ POST | OPTIONS, 1, responses_void },
 	[ROUTE_TALLIES] =	{ READ, 1, tallies_serve },

@@ -2273,6 +2273,74 @@ batch_item["post"] = operation(
 batch_item["options"] = options_op("Responses", "ResponseBatch", "Post")
 paths["/v1/surveys/{survey}/responses/batch"] = batch_item
 
+# /v1/surveys/{survey}/responses/export: the whole survey in one download.
+parameters["IncludeVoided"] = {
+    "name": "include_voided", "in": "query", "required": False,
+    "description": "`true`: the voided responses too (with `status: voided`); `false`: the counted ones only "
+                   "(the default). Anything else: 400.",
+    "schema": {"type": "string", "enum": ["false", "true"], "default": "false"}, "example": "true"}
+header("Content-Disposition-Export", "Content-Disposition", {
+    "description": "An attachment named after the survey: `<survey>-responses.csv` or `.ndjson`.", "required": True,
+    "schema": {"type": "string", "maxLength": 300,
+               "examples": [f'attachment; filename="{SURVEY_NEW}-responses.csv"']}})
+responses["ExportNotAcceptable"] = problem_response(
+    "Not Acceptable: the Accept header takes neither `text/csv` nor `application/x-ndjson`.",
+    typed_problem(["not-acceptable"], "A 406 `/problems/not-acceptable`.", [problem_example(
+        "not-acceptable", "An export is available as text/csv or application/x-ndjson.",
+        f"{SURVEY_PATH}/responses/export")]),
+    OrderedDict([("not-acceptable", ("not-acceptable", "An export is available as text/csv or "
+                                     "application/x-ndjson.", f"{SURVEY_PATH}/responses/export"))]))
+responses["ExportUnavailable"] = problem_response(
+    "Service Unavailable: the worker already runs two exports (each holds one of its database connections while "
+    "it runs), or the database is unreachable or too busy. Retry after the Retry-After delay.",
+    typed_problem(["service-unavailable"], "A 503 `/problems/service-unavailable`.", [problem_example(
+        "service-unavailable", "Too many exports are running; retry shortly.", f"{SURVEY_PATH}/responses/export")]),
+    OrderedDict([("exports", ("service-unavailable", "Too many exports are running; retry shortly.",
+                              f"{SURVEY_PATH}/responses/export", None, {}, "Too many exports")),
+                 ("database", ("service-unavailable", "The database is not reachable.",
+                               f"{SURVEY_PATH}/responses/export", None, {}, "Database unreachable"))]),
+    extra_headers=("Retry-After",))
+export_item = OrderedDict()
+export_item["summary"] = "A survey's responses, whole"
+export_item["parameters"] = params("Survey")
+export_errors = OrderedDict(sorted(list(errs("400q", "401", "403", "404", "405Read", "500").items())
+                                   + [("406", ref("responses", "ExportNotAcceptable")),
+                                      ("503", ref("responses", "ExportUnavailable"))]))
+EXPORT_HEADERS = ["Cache-Control-Private-No-Store", "Content-Disposition-Export", "X-Request-Id", "Vary", *CORS]
+export_item["get"] = operation(
+    "Responses", "exportResponses", "Export every response of a survey",
+    "Admin key only (a partner key gets 403). Every counted response of the survey in one download, oldest first "
+    "(the order of `GET .../responses?order=asc`), and the voided ones too with `include_voided=true`. As CSV by "
+    "default: the columns, rows and formula-cell neutralising of the paged CSV (see `listResponses`), one header "
+    "row; or as NDJSON (`Accept: application/x-ndjson`, chosen when Accept weighs it above `text/csv`): one "
+    "response per line, as the paged JSON shows each item. The rows come from one snapshot of the database: a "
+    "response stored or voided while the export runs is either wholly in it or not, never twice. The body is "
+    "sent as the database produces it, with `Transfer-Encoding: chunked` (no Content-Length): a complete export "
+    "ends with the last, empty chunk, and an export cut midway (a database failure, a client that read nothing "
+    "for 30 seconds) ends without it, which HTTP clients report as an incomplete body. A worker runs two exports "
+    "at once; a third gets 503. Over HTTP/1.0 the body "
+    "ends when the connection closes, and a cut cannot be told from the end. Never cached, no ETag.",
+    params("IncludeVoided", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: every response, streamed.", EXPORT_HEADERS, OrderedDict([
+        ("text/csv", {"schema": {"type": "string", "description": "CSV, UTF-8 (`text/csv; charset=utf-8`)."},
+                      "examples": {"csv": ex("A survey of one response, as CSV", csv_example())}}),
+        ("application/x-ndjson", {"schema": {"type": "string", "description": "One JSON object (a "
+                                             "`SurveyResponse`) per line, each line ending in LF."},
+                                  "examples": {"ndjson": ex("Two responses, as NDJSON", "\n".join(
+                                      json.dumps(d, separators=(",", ":")) for d in (response_doc, voided_doc))
+                                      + "\n")}}),
+    ])))] + list(export_errors.items())),
+    security=BEARER)
+export_item["head"] = operation(
+    "Responses", "headExportResponses", "Headers of: export every response of a survey",
+    "Same as GET without the body (error responses carry no body either).",
+    params("IncludeVoided", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: the headers a GET would send, without the body.", EXPORT_HEADERS))]
+                + list(export_errors.items())),
+    security=BEARER)
+export_item["options"] = options_op("Responses", "ResponsesExport", "Read")
+paths["/v1/surveys/{survey}/responses/export"] = export_item
+
 response_item = OrderedDict()
 response_item["summary"] = "One response"
 response_item["parameters"] = params("Survey", "Response")

@@ -170,6 +170,59 @@ BEGIN
 END
 $$;
 
+/*
+ * The export of a survey's responses (admin), in two parts.  First the
+ * check, a statement of its own: the key (401, 403: it records the key's
+ * use, a write) and the survey (404).  Then, inside a REPEATABLE READ
+ * transaction, the cursor the service FETCHes in batches: one snapshot, so
+ * a row stored or voided meanwhile is either wholly in or not, and never
+ * twice.  The transaction waits idle while the client reads a batch, as
+ * long as the client keeps reading (the service cuts a client that stops):
+ * the idle-in-transaction timeout is lifted for it alone.
+ */
+CREATE FUNCTION api_responses_export_check(p_hash bytea, p_survey text)
+RETURNS TABLE (status integer, body text, location text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+	a	record;
+BEGIN
+	a := api_admin(p_hash);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text;
+		RETURN;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM surveys s WHERE s.slug = p_survey) THEN
+		RETURN QUERY SELECT 404, api_no_survey(p_survey), NULL::text;
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT 200, NULL::text, NULL::text;
+END
+$$;
+
+/*
+ * Open the cursor responses_export on a survey's responses as the API
+ * shows them (api_response_json), in the order of the paged list (oldest
+ * first: by writing transaction, then id): the counted ones, and the voided
+ * ones too when p_voided.  Inside the caller's transaction.
+ */
+CREATE FUNCTION api_responses_export_open(p_survey text, p_voided boolean)
+RETURNS refcursor
+LANGUAGE plpgsql AS $$
+DECLARE
+	c	refcursor := 'responses_export';
+	sid	bigint;
+BEGIN
+	PERFORM set_config('idle_in_transaction_session_timeout', '0', true);
+	SELECT s.id INTO sid FROM surveys s WHERE s.slug = p_survey;
+	OPEN c NO SCROLL FOR
+	    SELECT api_response_json(r, p_survey)::text FROM responses r
+	    WHERE r.survey_id = sid AND (p_voided OR r.voided_at IS NULL)
+	    ORDER BY r.txid, r.id;
+	RETURN c;
+END
+$$;
+
 CREATE FUNCTION api_response_get(p_hash bytea, p_survey text, p_id text)
 RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$

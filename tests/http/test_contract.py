@@ -71,6 +71,7 @@ SPEC_METHODS = {
     "/v1/surveys/{survey}": READ | {"patch"},
     "/v1/surveys/{survey}/responses": READ | {"post"},
     "/v1/surveys/{survey}/responses/batch": {"post", "options"},
+    "/v1/surveys/{survey}/responses/export": READ,
     "/v1/surveys/{survey}/responses/{response}": READ,
     "/v1/surveys/{survey}/responses/{response}/void": {"post", "options"},
     "/v1/surveys/{survey}/tallies": READ,
@@ -90,6 +91,8 @@ PROTECTED = {
     ("/v1/surveys/{survey}/responses", "get"), ("/v1/surveys/{survey}/responses", "head"),
     ("/v1/surveys/{survey}/responses", "post"),
     ("/v1/surveys/{survey}/responses/batch", "post"),
+    ("/v1/surveys/{survey}/responses/export", "get"),
+    ("/v1/surveys/{survey}/responses/export", "head"),
     ("/v1/surveys/{survey}/responses/{response}", "get"),
     ("/v1/surveys/{survey}/responses/{response}", "head"),
     ("/v1/surveys/{survey}/responses/{response}/void", "post"),
@@ -515,7 +518,12 @@ class Contract:
         media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         assert media in content, "%s: Content-Type %r not documented (%s)" % (
             what, media, sorted(content))
-        if media.endswith("json"):
+        if media == "application/x-ndjson":
+            # One SurveyResponse a line (the only NDJSON the service sends).
+            item = {"$ref": "#/components/schemas/SurveyResponse"}
+            for n, line in enumerate(response.content.decode("utf-8").splitlines()):
+                self.validate(json.loads(line), item, "%s line %d" % (what, n + 1))
+        elif media.endswith("json"):
             self.validate(response.json(), content[media]["schema"], what + " body")
 
 
@@ -777,6 +785,26 @@ def test_admin_reads_of_the_responses_conform_to_the_contract(api, contract):
     r = api.get(concrete(item), headers=as_admin())
     assert r.status_code == 404, r.content[:300]
     contract.check(item, "get", r)
+
+
+@admin_only
+def test_exports_and_their_refusals_conform_to_the_contract(api, contract):
+    path = "/v1/surveys/{survey}/responses/export"
+    for accept in ("text/csv", "application/x-ndjson"):
+        r = api.get(concrete(path), params={"include_voided": "true"},
+                    headers=as_admin({"Accept": accept}))
+        assert r.status_code == 200, r.content[:300]
+        assert r.headers["Content-Type"].startswith(accept), r.headers
+        contract.check(path, "get", r)
+    contract.check(path, "head", api.head(concrete(path), headers=as_admin()))
+    for query, headers, status in (("?include_voided=1", {}, 400),
+                                   ("", {"Accept": "application/json"}, 406)):
+        r = api.get(concrete(path) + query, headers=as_admin(headers))
+        assert r.status_code == status, r.content[:300]
+        contract.check(path, "get", r)
+    r = api.get("/v1/surveys/no-such-survey/responses/export", headers=as_admin())
+    assert r.status_code == 404, r.content[:300]
+    contract.check(path, "get", r)
 
 
 @admin_only

@@ -286,6 +286,46 @@ Test(csv, one_item_gives_one_exact_line)
 	free(csv);
 }
 
+/*
+ * A file rendered in parts (an export, batch by batch: src/export.c) is
+ * the file rendered whole: the header alone, then the rows without it.
+ */
+Test(csv, rows_without_the_header_are_the_whole_file_less_its_header)
+{
+	json_t	*items, *none, *survey, *objectives;
+	char	*whole, *head, *rows;
+	size_t	 wlen, hlen, rlen;
+
+	items = load("[" ITEM_HEAD("r1", "e1") "\"answers\":{\"say\":"
+	    "\"=1+1\"}}," ITEM_HEAD("r2", "e2") "\"answers\":{}}]");
+	none = load("[]");
+	survey = load(SURVEY);
+	objectives = load(OBJECTIVES);
+	whole = csv_responses(items, survey, objectives, &wlen);
+	head = csv_responses_rows(none, survey, objectives, 1, &hlen);
+	rows = csv_responses_rows(items, survey, objectives, 0, &rlen);
+	cr_assert(whole != NULL && head != NULL && rows != NULL);
+	cr_assert_str_eq(head, HEADER);
+	cr_assert_eq(hlen + rlen, wlen);
+	cr_assert_eq(memcmp(whole, head, hlen), 0);
+	cr_assert_str_eq(whole + hlen, rows);
+	cr_assert_eq(rlen, strlen(rows));
+	free(whole);
+	free(head);
+	free(rows);
+
+	/* No rows and no header: an empty string, not NULL. */
+	rows = csv_responses_rows(none, survey, objectives, 0, &rlen);
+	cr_assert_not_null(rows);
+	cr_assert_eq(rlen, 0);
+	cr_assert_str_eq(rows, "");
+	free(rows);
+	json_decref(items);
+	json_decref(none);
+	json_decref(survey);
+	json_decref(objectives);
+}
+
 Test(csv, items_keep_their_order)
 {
 	struct table	t;
