@@ -127,9 +127,10 @@ void		reply_list(struct http_request *, struct dbq *,
 int		docs_load(const char *, char *, size_t);
 int		docs_serve(struct http_request *, const struct route *);
 
-/* ops.c: /healthz and /readyz. */
+/* ops.c: /healthz, /readyz and /metrics. */
 int		ops_healthz(struct http_request *, const struct route *);
 int		ops_readyz(struct http_request *, const struct route *);
+int		ops_metrics(struct http_request *, const struct route *);
 
 /* plans.c: the plan, its goals, objectives and priorities. */
 int		plans_serve(struct http_request *, const struct route *);
