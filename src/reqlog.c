@@ -222,41 +222,11 @@ reqlog_key_id(const struct reqlog_req *r)
 	return (reqlog_keys[i].id);
 }
 
-/* Append s to the buffer as a JSON string (s is valid UTF-8), or null. */
+/* Append s to the line as a JSON string (s is valid UTF-8), or null. */
 static void
 reqlog_string(char *out, size_t *o, size_t len, const char *s)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	const unsigned char	*p;
-
-	if (s == NULL) {
-		if (*o + 4 < len) {
-			memcpy(out + *o, "null", 4);
-			*o += 4;
-		}
-		return;
-	}
-	if (*o + 2 >= len)
-		return;
-	out[(*o)++] = '"';
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*o + 8 >= len)
-			break;
-		if (*p == '"' || *p == '\\') {
-			out[(*o)++] = '\\';
-			out[(*o)++] = (char)*p;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			out[(*o)++] = '\\';
-			out[(*o)++] = 'u';
-			out[(*o)++] = '0';
-			out[(*o)++] = '0';
-			out[(*o)++] = hex[*p >> 4];
-			out[(*o)++] = hex[*p & 0xf];
-		} else {
-			out[(*o)++] = (char)*p;
-		}
-	}
-	out[(*o)++] = '"';
+	*o += json_quote(s, out + *o, len - *o);
 }
 
 static void
