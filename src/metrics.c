@@ -51,13 +51,17 @@ static const struct {
 };
 #define MX_METHODS	(sizeof(mx_methods) / sizeof(mx_methods[0]) + 1)
 
-/* Upper bounds of the latency buckets, in seconds (and nanoseconds). */
+/*
+ * Upper bounds of the latency buckets, in seconds (and nanoseconds): from
+ * the reads served from memory (tens of microseconds) to the database's
+ * statement timeout (5 s).
+ */
 static const char *const mx_bucket_names[] = {
-	"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
+	"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
 	"0.25", "0.5", "1", "2.5", "5", "10",
 };
 static const uint64_t	mx_bucket_ns[] = {
-	500000ULL, 1000000ULL, 2500000ULL, 5000000ULL, 10000000ULL,
+	100000ULL, 250000ULL, 500000ULL, 1000000ULL, 2500000ULL, 5000000ULL, 10000000ULL,
 	25000000ULL, 50000000ULL, 100000000ULL, 250000000ULL, 500000000ULL,
 	1000000000ULL, 2500000000ULL, 5000000000ULL, 10000000000ULL,
 };
