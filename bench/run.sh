@@ -13,8 +13,13 @@
 #                                     concurrency: PostgreSQL's own ceiling
 #                                     for storing a response (the row and its
 #                                     answer rows, nothing else)
+#   GET /v1/plans/current with the request log on (the server above, its log
+#                                     to a file) and off (a second server,
+#                                     CIVIC_LOG=off, on BENCH_NOLOG_PORT), in
+#                                     BENCH_ROUNDS rounds each, interleaved
 #   GET /healthz again, then GET .../tallies (200, and 304 with If-None-Match)
-# Checks: plan >= 70% and plan 304 >= 80% of /healthz; submissions >= 50% of
+# Checks: plan >= 70% and plan 304 >= 80% of /healthz; the plan with the log
+# on >= 90% of the same with it off (sums over the rounds); submissions >= 50% of
 # the pgbench rate (sums over the rounds) with tallies equal to a count in
 # the database; tally 304s
 # >= 80% of /healthz measured just before them (the write phase leaves the
@@ -23,6 +28,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PORT=${BENCH_PORT:-8898}
+NOLOG_PORT=${BENCH_NOLOG_PORT:-$((PORT + 1))}
+REQUEST_LOG=$PWD/var/bench-request.log
 DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
@@ -30,11 +37,16 @@ LOG=var/bench-server.log
 BASE=http://127.0.0.1:$PORT
 
 server_pid=
+nolog_pid=
 cleanup() {
-	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-		kill -TERM "$server_pid"
-		wait "$server_pid" 2>/dev/null
-	fi
+	local pid
+	for pid in $server_pid $nolog_pid; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid"
+			wait "$pid" 2>/dev/null
+		fi
+	done
+	rm -f "$REQUEST_LOG"
 }
 trap cleanup EXIT
 
@@ -44,12 +56,20 @@ mkdir -p var
 export CIVIC_RATELIMIT_KEY=${CIVIC_RATELIMIT_KEY:-10000000}
 export CIVIC_RATELIMIT_ADDRESS=${CIVIC_RATELIMIT_ADDRESS:-10000000}
 export CIVIC_RATELIMIT_PUBLIC=${CIVIC_RATELIMIT_PUBLIC:-10000000}
+rm -f "$REQUEST_LOG"
 DATABASE_URL=$(tools/db.sh url) CIVIC_PORT=$PORT CIVIC_DOCS_DIR=build/docs \
-    CIVIC_VAR=var/bench-run tools/serve.sh >"$LOG" 2>&1 &
+    CIVIC_VAR=var/bench-run CIVIC_LOG=$REQUEST_LOG tools/serve.sh >"$LOG" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 100); do
-	curl -fsS -o /dev/null "$BASE/healthz" 2>/dev/null && break
-	sleep 0.1
+# The same without the request log, for the log's cost.
+DATABASE_URL=$(tools/db.sh url) CIVIC_PORT=$NOLOG_PORT CIVIC_DOCS_DIR=build/docs \
+    CIVIC_VAR=var/bench-run-nolog CIVIC_LOG=off tools/serve.sh \
+    >var/bench-nolog-server.log 2>&1 &
+nolog_pid=$!
+for b in "$BASE" "http://127.0.0.1:$NOLOG_PORT"; do
+	for _ in $(seq 1 100); do
+		curl -fsS -o /dev/null "$b/healthz" 2>/dev/null && break
+		sleep 0.1
+	done
 done
 
 etag=$(curl -fsS -D - -o /dev/null "$BASE/v1/plans/current" |
@@ -128,6 +148,32 @@ run healthz /healthz
 run plan-200 /v1/plans/current
 run plan-304 /v1/plans/current -H "If-None-Match: $etag"
 
+# The request log's cost: the plan with the log on and off, in rounds
+# interleaved A B B A ..., so that a drift of the machine weighs on both.
+rounds=${BENCH_ROUNDS:-2}
+rps[log-on]=0 rps[log-off]=0 bad[log-on]=0 bad[log-off]=0
+log_round() {
+	if [ "$2" = on ]; then
+		run "log-on-$1" /v1/plans/current
+	else
+		BASE=http://127.0.0.1:$NOLOG_PORT run "log-off-$1" /v1/plans/current
+	fi
+	rps[log-$2]=$(awk -v a="${rps[log-$2]}" -v b="${rps[log-$2-$1]:-0}" \
+	    'BEGIN { print a + b }')
+	bad[log-$2]=$((bad[log-$2] + bad[log-$2-$1]))
+}
+for r in $(seq 1 "$rounds"); do
+	if [ $((r % 2)) = 1 ]; then
+		log_round "$r" on; log_round "$r" off
+	else
+		log_round "$r" off; log_round "$r" on
+	fi
+done
+sleep 0.5	# the last lines flushed
+log_lines=$(wc -l <"$REQUEST_LOG")
+echo "request log: $log_lines lines in $REQUEST_LOG"
+: >"$REQUEST_LOG"	# hundreds of MB (the server appends on)
+
 # Submissions and PostgreSQL's ceiling, in alternating rounds: the rate of
 # both drifts on this shared machine (the pgbench rate alone moved from
 # 4,600 to 6,900 tx/s between runs), so each round of one is measured next
@@ -200,6 +246,11 @@ check() {
 }
 check plan-200 0.70
 check plan-304 0.80
+check log-on 0.90 log-off
+if [ "${log_lines:-0}" -lt 1000 ]; then
+	echo "FAIL request log: only ${log_lines:-0} lines while the log was on"
+	status=1
+fi
 check submit 0.50 pgbench
 check tally-304 0.80 healthz-again
 if [ -n "$tally_total" ] && [ "$tally_total" = "$db_total" ] && [ "$votes_ok" = t ]; then
@@ -209,7 +260,7 @@ else
 	status=1
 fi
 
-if grep -qE "exited with|died|restarting" "$LOG"; then
+if grep -qE "exited with|died|restarting" "$LOG" var/bench-nolog-server.log; then
 	echo "FAIL: a worker died during the benchmark (see $LOG)"
 	status=1
 fi

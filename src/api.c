@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "obs.h"
 
 #define EXPOSE_HEADERS	"ETag, Link, X-Request-Id, Retry-After, Location, " \
 			"RateLimit, RateLimit-Policy"
@@ -68,6 +69,7 @@ api_allow_text(int allowed, char *buf, size_t len)
 void
 api_send(struct http_request *req, int status, const void *body, size_t len)
 {
+	reqlog_done(req, api_request_id(req), status, len);
 	conn_response_begin(req);
 	http_response(req, status, body, len);
 	conn_response_end(req);
@@ -77,6 +79,7 @@ api_send(struct http_request *req, int status, const void *body, size_t len)
 void
 api_stream(struct http_request *req, int status, void *body, size_t len)
 {
+	reqlog_done(req, api_request_id(req), status, len);
 	conn_response_begin(req);
 	http_response_stream(req, status, body, len, NULL, NULL);
 	conn_response_end(req);

@@ -62,7 +62,6 @@ void		limits_init(void);
 void		limits_load_first(void);
 int		limits_check(struct http_request *, const struct route *);
 void		limits_watch_start(void);
-uint64_t	ratelimit_rejected(void);
 
 /* snapshot.c: the published content, loaded and kept up to date. */
 void		snapshot_load_first(void);
@@ -142,9 +141,10 @@ void		reply_list(struct http_request *, struct dbq *,
 int		docs_load(const char *, char *, size_t);
 int		docs_serve(struct http_request *, const struct route *);
 
-/* ops.c: /healthz and /readyz. */
+/* ops.c: /healthz, /readyz and /metrics. */
 int		ops_healthz(struct http_request *, const struct route *);
 int		ops_readyz(struct http_request *, const struct route *);
+int		ops_metrics(struct http_request *, const struct route *);
 
 /* plans.c: the plan, its goals, objectives and priorities. */
 int		plans_serve(struct http_request *, const struct route *);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "api.h"
+#include "obs.h"
 
 #include <kore/pgsql.h>
 #include <kore/seccomp.h>
@@ -48,6 +49,7 @@ KORE_SECCOMP_FILTER("civicplan",
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
+void	kore_worker_teardown(void);
 
 static void	app_bind(void);
 static void	app_sandbox(void);
@@ -78,6 +80,9 @@ kore_parent_configure(int argc, char **argv)
 
 	config_read();
 	limits_init();
+	/* Shared with the workers: mapped and opened before the fork. */
+	metrics_init();
+	reqlog_open();
 	app_bind();
 	http_server_version(SERVER_HEADERS);
 
@@ -118,8 +123,17 @@ void
 kore_worker_configure(void)
 {
 	stamp_init_worker();
+	metrics_worker_start();
+	reqlog_worker_start();
 	if (!kore_pgsql_register(API_DB, civic_config.conninfo))
 		fatal("cannot register the database pool");
 	snapshot_watch_start();
 	limits_watch_start();
+}
+
+/* A worker stops: its buffered log lines go out. */
+void
+kore_worker_teardown(void)
+{
+	reqlog_worker_stop();
 }

@@ -86,6 +86,7 @@ enum route_kind {
 	ROUTE_NONE,
 	ROUTE_HEALTHZ,
 	ROUTE_READYZ,
+	ROUTE_METRICS,
 	ROUTE_OPENAPI,
 	ROUTE_DOCS,
 	ROUTE_DOCS_CSS,
@@ -194,6 +195,7 @@ void		 reqid_generate(uint64_t *, char [33]);
 int		 accept_json(const char *);
 double		 accept_weight(const char *, const char *);
 int		 origin_allowed(const char *, const char *);
+size_t		 json_quote(const char *, char *, size_t);
 
 /*
  * framing.c: how a request's head frames the request, as Kore 4.1.0 reads

@@ -45,6 +45,7 @@ static int	dbq_setup(struct http_request *);
 static int	dbq_wait(struct http_request *);
 static int	dbq_finish(struct http_request *);
 static int	dbq_error(struct http_request *);
+static void	dbq_key_learned(struct http_request *, struct dbq *);
 static u_int32_t dbq_slots(void);
 
 /* Connections kept for the snapshot watcher and the tally refreshes. */
@@ -116,6 +117,10 @@ dbq_handle(struct http_request *req, const struct route *r,
 	kore_pgsql_bind_request(&q->sql, req);
 	if (!prepare(req, q))
 		return (KORE_RESULT_OK);
+	/* What the log needs of it, kept while it sleeps. */
+	q->log = *reqlog_current();
+	q->key_lookup = reqlog_key_unknown(&q->log);
+	q->began_ns = metrics_now_ns();
 	req->fsm_state = DBQ_ADMIT;
 	return (dbq_resume(req));
 }
@@ -129,6 +134,7 @@ dbq_resume(struct http_request *req)
 {
 	struct dbq	*q = http_state_get(req);
 
+	reqlog_resume(&q->log);
 	if (q->resume != NULL)
 		return (q->resume(req));
 	return (http_state_run(dbq_states,
@@ -168,11 +174,13 @@ dbq_acquire(struct dbq *q)
 		TAILQ_INSERT_TAIL(&dbq_queue, q, wait);
 		q->waiting = 1;
 		dbq_queued++;
+		metrics_db_gauges(dbq_queued, dbq_running);
 		http_request_sleep(q->req);
 		return (0);
 	}
 	q->admitted = 1;
 	dbq_running++;
+	metrics_db_gauges(dbq_queued, dbq_running);
 	return (1);
 }
 
@@ -199,6 +207,7 @@ dbq_leave(struct dbq *q)
 		TAILQ_REMOVE(&dbq_queue, q, wait);
 		q->waiting = 0;
 		dbq_queued--;
+		metrics_db_gauges(dbq_queued, dbq_running);
 		return;
 	}
 	if (!q->admitted)
@@ -214,6 +223,7 @@ dbq_leave(struct dbq *q)
 	} else {
 		dbq_running--;
 	}
+	metrics_db_gauges(dbq_queued, dbq_running);
 }
 
 /*
@@ -275,6 +285,8 @@ static int
 dbq_setup(struct http_request *req)
 {
 	struct dbq	*q = http_state_get(req);
+	const char	*hash = (const char *)q->log.key_hash;
+	int		 len = APIKEY_HASH_LEN, format = 1;
 
 	if (!kore_pgsql_setup(&q->sql, API_DB, KORE_PGSQL_ASYNC)) {
 		/* No free connection: queued, woken when one is. */
@@ -291,8 +303,17 @@ dbq_setup(struct http_request *req)
 		return (HTTP_STATE_COMPLETE);
 	}
 
-	if (!kore_pgsql_query_param_fields(&q->sql, q->query, 0, q->nparams,
-	    q->values, q->lengths, q->formats)) {
+	if (q->key_lookup == 1) {
+		/* The log's public id of the key, first (once per worker). */
+		q->key_lookup = 2;
+		if (!kore_pgsql_query_param_fields(&q->sql, "SELECT public_id "
+		    "FROM api_keys WHERE secret_hash = $1", 0, 1, &hash, &len,
+		    &format)) {
+			req->fsm_state = DBQ_ERROR;
+			return (HTTP_STATE_CONTINUE);
+		}
+	} else if (!kore_pgsql_query_param_fields(&q->sql, q->query, 0,
+	    q->nparams, q->values, q->lengths, q->formats)) {
 		req->fsm_state = DBQ_ERROR;
 		return (HTTP_STATE_CONTINUE);
 	}
@@ -311,6 +332,11 @@ dbq_wait(struct http_request *req)
 		return (HTTP_STATE_RETRY);
 	case KORE_PGSQL_STATE_COMPLETE:
 		/* The connection is back in the pool. */
+		if (q->key_lookup == 2) {
+			dbq_key_learned(req, q);
+			break;
+		}
+		metrics_db_query(metrics_now_ns() - q->began_ns);
 		dbq_leave(q);
 		req->fsm_state = DBQ_FINISH;
 		break;
@@ -333,6 +359,27 @@ dbq_wait(struct http_request *req)
 	return (HTTP_STATE_CONTINUE);
 }
 
+/*
+ * The key's public id came (or the lookup failed: the log shows none):
+ * the request's own query goes next, on a connection taken afresh, with
+ * the slot it holds.
+ */
+static void
+dbq_key_learned(struct http_request *req, struct dbq *q)
+{
+	reqlog_key_learn(q->log.key_hash, q->result != NULL &&
+	    PQntuples(q->result) == 1 ? PQgetvalue(q->result, 0, 0) : NULL);
+	if (q->result != NULL) {
+		PQclear(q->result);
+		q->result = NULL;
+	}
+	q->key_lookup = 0;
+	kore_pgsql_cleanup(&q->sql);
+	kore_pgsql_init(&q->sql);
+	kore_pgsql_bind_request(&q->sql, req);
+	req->fsm_state = DBQ_SETUP;
+}
+
 static int
 dbq_finish(struct http_request *req)
 {
@@ -350,6 +397,13 @@ dbq_error(struct http_request *req)
 
 	stale = q->sql.conn == NULL ||
 	    PQstatus(q->sql.conn->db) == CONNECTION_BAD;
+
+	/* The log's lookup failed: the request's own query goes on. */
+	if (q->key_lookup == 2 && !stale) {
+		kore_pgsql_logerror(&q->sql);
+		dbq_key_learned(req, q);
+		return (HTTP_STATE_CONTINUE);
+	}
 
 	/*
 	 * The server closed the connection after dbq_conn_check() found it

@@ -7,6 +7,8 @@
 
 #include <kore/pgsql.h>
 
+#include "obs.h"
+
 #define DBQ_PARAMS_MAX		12
 
 struct dbq {
@@ -30,6 +32,9 @@ struct dbq {
 	void			(*finish)(struct http_request *,
 				    struct dbq *);
 	int			(*resume)(struct http_request *);
+	struct reqlog_req	 log;		/* the request, for its log */
+	int			 key_lookup;	/* 1: due, 2: sent */
+	uint64_t		 began_ns;	/* when it was queued */
 };
 
 int	dbq_handle(struct http_request *, const struct route *,

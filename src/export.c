@@ -87,6 +87,7 @@ struct export {
 	int			 chunked;	/* HTTP/1.1 */
 	int			 close;		/* close once the body is sent */
 	u_int64_t		 rows;
+	size_t			 bytes;		/* of the body, queued */
 	json_t			*survey;	/* a reference of our own */
 	json_t			*objectives;	/* the same */
 	struct netbuf		*marker;	/* queued after a batch, unsent */
@@ -202,6 +203,7 @@ export_serve(struct http_request *req, const struct route *r)
 	ex->q.req = req;
 	ex->q.route = *r;
 	ex->q.resume = export_resume;
+	ex->q.log = *reqlog_current();
 	kore_pgsql_init(&ex->q.sql);
 	kore_pgsql_bind_request(&ex->q.sql, req);
 	dbq_param(&ex->q, 0, hash, sizeof(hash), 1);
@@ -563,6 +565,7 @@ export_chunk(struct export *ex, struct connection *c, const void *data,
 
 	if (len == 0)
 		return;
+	ex->bytes += len;
 	if (ex->chunked) {
 		n = snprintf(size, sizeof(size), "%zx\r\n", len);
 		net_send_queue(c, size, (size_t)n);
@@ -723,6 +726,15 @@ export_free(struct http_request *req)
 
 	if (ex == NULL)
 		return;
+	/*
+	 * A 200 went out: its log line and metrics now, with what was queued
+	 * (cut or whole); any answer before it was logged as it was sent.
+	 */
+	if (ex->head_sent) {
+		reqlog_resume(&ex->q.log);
+		reqlog_done(req, api_request_id(req), HTTP_STATUS_OK,
+		    ex->bytes);
+	}
 	export_running--;
 	if (ex->timer != NULL)
 		kore_timer_remove(ex->timer);

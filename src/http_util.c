@@ -1,5 +1,6 @@
 /*
- * Header values the service reads: Accept and Origin.
+ * Header values the service reads (Accept and Origin), and one written into
+ * the request log as a JSON string.
  */
 
 #include <ctype.h>
@@ -144,4 +145,70 @@ origin_allowed(const char *list, const char *origin)
 	}
 
 	return (0);
+}
+
+/*
+ * s as a JSON string, its quotes included, into out (len bytes, at least
+ * 3): '"' and '\' escaped, control bytes and DEL as \u00XX, other bytes as
+ * they are (s must be valid UTF-8: utf8_clean).  What does not fit is cut
+ * before the escape or the UTF-8 sequence that would not fit, never inside
+ * one.  NULL gives null (when it fits).  Returns the length written, the
+ * NUL not counted.
+ */
+size_t
+json_quote(const char *s, char *out, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p;
+	size_t			 o, n;
+
+	if (len < 3) {
+		if (len > 0)
+			out[0] = '\0';
+		return (0);
+	}
+	if (s == NULL) {
+		(void)snprintf(out, len, "%s", len > 4 ? "null" : "\"\"");
+		return (strlen(out));
+	}
+	o = 0;
+	out[o++] = '"';
+	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
+		if (*p == '"' || *p == '\\')
+			n = 2;
+		else if (*p < 0x20 || *p == 0x7f)
+			n = 6;
+		else if (*p >= 0xf0)
+			n = 4;
+		else if (*p >= 0xe0)
+			n = 3;
+		else if (*p >= 0xc0)
+			n = 2;
+		else
+			n = 1;
+		/* A sequence cut short by its NUL: its bytes one by one. */
+		if (n > 1 && n < 6 && *p >= 0xc0 && memchr(p, '\0', n) != NULL)
+			n = 1;
+		if (o + n + 2 > len)
+			break;
+		if (*p == '"' || *p == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)*p;
+			n = 1;
+		} else if (n == 6) {
+			out[o++] = '\\';
+			out[o++] = 'u';
+			out[o++] = '0';
+			out[o++] = '0';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 0xf];
+			n = 1;
+		} else {
+			memcpy(out + o, p, n);
+			o += n;
+		}
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return (o);
 }

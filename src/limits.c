@@ -111,13 +111,6 @@ limits_init(void)
 	explicit_bzero(seed, sizeof(seed));
 }
 
-/* The requests refused so far, summed over every worker. */
-uint64_t
-ratelimit_rejected(void)
-{
-	return (rl_rejected(keys_table) + rl_rejected(addrs_table));
-}
-
 /* A cached public read: the "public" policy. */
 static int
 limits_public(struct http_request *req, const struct route *r)
@@ -234,6 +227,7 @@ limits_check(struct http_request *req, const struct route *r)
 
 	(void)snprintf(buf, sizeof(buf), "%u", v.retry_after);
 	http_response_header(req, "retry-after", buf);
+	metrics_ratelimit_rejected();
 	api_error(req, PROBLEM_TOO_MANY_REQUESTS, "Over the rate limit: policy "
 	    "'%s' allows %u requests per %u seconds %s; retry in %u s.", name,
 	    q, civic_config.rl_window, k != NULL ? "to this API key" :

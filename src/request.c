@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "obs.h"
 
 /*
  * The value of r's parameter name when it is an id (slug_valid), or NULL:
@@ -91,6 +92,7 @@ request_key_hash(struct http_request *req, unsigned char hash[APIKEY_HASH_LEN])
 		return (-1);
 	}
 	apikey_hash(key, hash);
+	reqlog_key(hash);
 	return (0);
 }
 

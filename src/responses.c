@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "dbq.h"
+#include "obs.h"
 
 static int	collection_prepare(struct http_request *, struct dbq *);
 static void	collection_finish(struct http_request *, struct dbq *);
@@ -26,6 +27,7 @@ static void	submit_finish(struct http_request *, struct dbq *);
 static int	list_prepare(struct http_request *, struct dbq *);
 static int	batch_prepare(struct http_request *, struct dbq *);
 static void	batch_finish(struct http_request *, struct dbq *);
+static void	batch_count(struct dbq *);
 static json_t	*batch_envelope(json_t *);
 static json_t	*batch_items(json_t *, json_t *);
 static void	batch_refuse(struct http_request *, json_t *);
@@ -337,8 +339,34 @@ static void
 batch_finish(struct http_request *req, struct dbq *q)
 {
 	reply_result(req, q);
-	if (req->status == HTTP_STATUS_OK)
+	if (req->status == HTTP_STATUS_OK) {
+		batch_count(q);
 		tallies_touch();
+	}
+}
+
+/* The metrics of a batch's items, by the status of each (metrics.c). */
+static void
+batch_count(struct dbq *q)
+{
+	json_t		*j, *item;
+	json_error_t	 jerr;
+	json_int_t	 status;
+	size_t		 i;
+
+	if (q->result == NULL || PQntuples(q->result) != 1 ||
+	    (j = json_loads(PQgetvalue(q->result, 0, 1), 0, &jerr)) == NULL)
+		return;
+	json_array_foreach(json_object_get(j, "results"), i, item) {
+		status = json_integer_value(json_object_get(item, "status"));
+		if (status == HTTP_STATUS_CREATED)
+			metrics_submission(METRICS_SUBMISSION_STORED);
+		else if (status == HTTP_STATUS_OK)
+			metrics_submission(METRICS_SUBMISSION_DUPLICATE);
+		else
+			metrics_submission(METRICS_SUBMISSION_REJECTED);
+	}
+	json_decref(j);
 }
 
 /*

@@ -21,6 +21,7 @@ static const struct {
 } routes[] = {
 	{ ROUTE_HEALTHZ,	"/healthz" },
 	{ ROUTE_READYZ,		"/readyz" },
+	{ ROUTE_METRICS,	"/metrics" },
 	{ ROUTE_OPENAPI,	"/openapi.json" },
 	{ ROUTE_DOCS,		"/docs" },
 	{ ROUTE_DOCS_CSS,	"/docs/swagger-ui.css" },

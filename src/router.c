@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "dbq.h"
+#include "obs.h"
 
 int	router_serve(struct http_request *);
 
@@ -27,6 +28,7 @@ static const struct {
 } routes[ROUTE_KIND_MAX] = {
 	[ROUTE_HEALTHZ] =	{ READ, 1, ops_healthz },
 	[ROUTE_READYZ] =	{ READ, 1, ops_readyz },
+	[ROUTE_METRICS] =	{ READ, 0, ops_metrics },
 	[ROUTE_OPENAPI] =	{ READ, 1, docs_serve },
 	[ROUTE_DOCS] =		{ READ, 0, docs_serve },
 	[ROUTE_DOCS_CSS] =	{ READ, 0, docs_serve },
@@ -76,8 +78,11 @@ router_serve(struct http_request *req)
 	if (http_state_exists(req))
 		return (dbq_resume(req));
 
-	if (route_parse(req->path, &r) == -1 || routes[r.kind].serve == NULL)
+	if (route_parse(req->path, &r) == -1 || routes[r.kind].serve == NULL) {
+		reqlog_begin(ROUTE_NONE);
 		return (router_not_found(req));
+	}
+	reqlog_begin(r.kind);
 	if (!api_begin(req, routes[r.kind].methods, routes[r.kind].json))
 		return (KORE_RESULT_OK);
 	if (!limits_check(req, &r))

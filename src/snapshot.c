@@ -16,6 +16,7 @@
 #include <kore/pgsql.h>
 
 #include "dbq.h"
+#include "obs.h"
 
 #define SNAPSHOT_WAIT_SECONDS	15	/* for the database, at start */
 #define SNAPSHOT_RETRY_SECONDS	1	/* between loads in a worker */
@@ -161,6 +162,7 @@ snapshot_reload(void)
 	}
 	content_free(snapshot);
 	snapshot = fresh;
+	metrics_content_reload();
 }
 
 /*

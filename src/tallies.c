@@ -28,6 +28,7 @@
 
 #include "api.h"
 #include "dbq.h"
+#include "obs.h"
 
 #define TALLY_FRESH_MS		250
 #define TALLY_HOT_MS		5000	/* refreshed while read this recently */
@@ -269,6 +270,7 @@ tally_refreshed_row(struct kore_pgsql *sql, int row)
 	    &out)) {
 	case 1:
 		tally_store(slug, &out, tally_started, 0);
+		metrics_tally(METRICS_TALLY_REFRESH);
 		break;
 	case 0:
 		/* No longer public: not served from here. */
@@ -358,9 +360,11 @@ tallies_serve(struct http_request *req, const struct route *route)
 	if ((req->query_string == NULL || *req->query_string == '\0') &&
 	    (slug = request_slug(route, "survey")) != NULL &&
 	    (tc = tally_servable(slug)) != NULL) {
+		metrics_tally(METRICS_TALLY_HIT);
 		api_doc(req, &tc->doc, CT_JSON, "no-cache");
 		return (KORE_RESULT_OK);
 	}
+	metrics_tally(METRICS_TALLY_MISS);
 	return (dbq_handle(req, route, tallies_prepare, tallies_finish));
 }
 

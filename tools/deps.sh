@@ -5,7 +5,8 @@
 #   run    serve it: PostgreSQL 15, Node.js (docs assets), and the
 #          unprivileged user the workers run as (civicplan)
 #   test   the suite: Criterion, pytest, requests, pgTAP, and Chromium (the
-#          docs page in a real browser, driven by npm's playwright-core)
+#          docs page in a real browser, driven by npm's playwright-core),
+#          promtool (prometheus: /metrics' format)
 #   bench  the benchmark: wrk, pgbench (PostgreSQL contrib)
 #   fuzz   the fuzzers: clang 14 and its libFuzzer and sanitizer runtimes
 set -euo pipefail
@@ -13,7 +14,7 @@ set -euo pipefail
 declare -A groups=(
 	[build]="kore libjansson-dev libpq-dev libssl-dev gcc make"
 	[run]="postgresql-15 postgresql-client-15 nodejs npm coreutils curl passwd"
-	[test]="libcriterion-dev python3 python3-pytest python3-requests python3-jsonschema postgresql-15-pgtap chromium"
+	[test]="libcriterion-dev python3 python3-pytest python3-requests python3-jsonschema postgresql-15-pgtap chromium prometheus"
 	[bench]="wrk postgresql-contrib"
 	[fuzz]="clang-14 libclang-rt-14-dev"
 )

@@ -1838,6 +1838,7 @@ TAGS = OrderedDict([
     ("Keys", "API keys for partners and admins (admin only)."),
     ("Audit", "The log of every recorded change (admin only)."),
     ("Health", "Liveness and readiness probes."),
+    ("Metrics", "Metrics for Prometheus (admin key or scrape token)."),
     ("Documentation", "This OpenAPI document and the interactive docs page."),
 ])
 BEARER = [{"bearerAuth": []}]
@@ -2498,6 +2499,47 @@ route("/readyz", tag="Health", name="Readiness", get_id="getReadiness", summary=
       description="200 when the database answers; 503 problem (Retry-After: 1) when it does not.",
       content_type="application/json", schema=ref("schemas", "Readiness"),
       examples={"ready": ex("Ready", {"status": "ready", "database": "ok"})}, cache="Cache-Control-No-Store", s503=True)
+# GET /metrics: Prometheus' text format, for an admin key or the scrape token.
+METRICS_SAMPLE = """# HELP civic_http_requests_total HTTP requests answered, by route template, method and status.
+# TYPE civic_http_requests_total counter
+civic_http_requests_total{route="/v1/plans/{plan}",method="GET",status="200"} 1027
+civic_http_requests_total{route="unmatched",method="GET",status="404"} 3
+# HELP civic_worker_starts_total Worker processes started (restarts included).
+# TYPE civic_worker_starts_total counter
+civic_worker_starts_total 2
+# HELP civic_build_info The API's version and Kore's; always 1.
+# TYPE civic_build_info gauge
+civic_build_info{version="%s",kore="4.1.0"} 1
+""" % API_VERSION
+METRICS_SECURITY = [{"bearerAuth": []}, {"metricsToken": []}]
+metrics_errors = errs("400q", "401", "403", "405Read", "500", "503")
+metrics_ok_headers = ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS]
+metrics_item = OrderedDict()
+metrics_item["summary"] = "Metrics"
+metrics_item["get"] = operation(
+    "Metrics", "getMetrics", "Metrics for Prometheus",
+    "The Prometheus text exposition format 0.0.4, summed over every worker: requests by route template (a "
+    "path no route names is `unmatched`), method and status; request and database query latency histograms; "
+    "the database queue and pool gauges; submissions, tally cache, snapshot reloads, worker starts, rate "
+    "limit refusals and the build. For an admin key, or for the scrape token the operator set in "
+    "`CIVIC_METRICS_TOKEN`, as a bearer token: without either, 401; with a key that is not an admin's, 403. "
+    "Takes no query parameters. Never cached.",
+    params("X-Request-Id"),
+    OrderedDict([("200", ok("OK: every metric.", metrics_ok_headers, {
+        "text/plain; version=0.0.4; charset=utf-8": OrderedDict([
+            ("schema", {"type": "string", "maxLength": 10485760}),
+            ("examples", {"metrics": ex("A few of the samples", METRICS_SAMPLE)})])}))]
+                + list(metrics_errors.items())),
+    security=METRICS_SECURITY)
+metrics_item["head"] = operation(
+    "Metrics", "headMetrics", "Headers of: metrics for Prometheus",
+    "Same as GET without the body (error responses carry no body either).", params("X-Request-Id"),
+    OrderedDict([("200", ok("OK: the headers a GET would send, without the body.", metrics_ok_headers))]
+                + list(metrics_errors.items())),
+    security=METRICS_SECURITY)
+metrics_item["options"] = options_op("Metrics", "Metrics", "Read")
+paths["/metrics"] = metrics_item
+
 route("/openapi.json", tag="Documentation", name="OpenApiDocument", get_id="getOpenApiDocument",
       summary="Get this OpenAPI document", description="This document, byte for byte.", content_type="application/json",
       schema=ref("schemas", "OpenApiDocument"), examples=None)
@@ -2732,6 +2774,10 @@ security_schemes = OrderedDict([("bearerAuth", OrderedDict([
     ("description", "An API key made by an admin (`POST /v1/keys`) or by `civic-admin create-key`, sent as "
                     "`Authorization: Bearer cpk_...`. The service stores only its SHA-256; a revoked key stops "
                     "working at once."),
+])), ("metricsToken", OrderedDict([
+    ("type", "http"), ("scheme", "bearer"),
+    ("description", "The scrape token of `GET /metrics`: the value of `CIVIC_METRICS_TOKEN` in the service's "
+                    "environment, sent as `Authorization: Bearer <token>`. It opens `/metrics` only."),
 ]))])
 doc["components"] = OrderedDict([("schemas", schemas), ("responses", responses),
                                  ("parameters", parameters), ("headers", headers),

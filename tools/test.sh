@@ -85,6 +85,12 @@ export CIVIC_RATELIMIT_WINDOW=${CIVIC_RATELIMIT_WINDOW:-3600}
 export CIVIC_RATELIMIT_KEY=${CIVIC_RATELIMIT_KEY:-10000000}
 export CIVIC_RATELIMIT_ADDRESS=${CIVIC_RATELIMIT_ADDRESS:-10000000}
 export CIVIC_RATELIMIT_PUBLIC=${CIVIC_RATELIMIT_PUBLIC:-10000000}
+# The scrape token of /metrics, and the request log, for test_metrics.py
+# and test_request_log.py.
+metrics_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+request_log=$PWD/var/test-request.log
+rm -f "$request_log"
+CIVIC_METRICS_TOKEN=$metrics_token CIVIC_LOG=$request_log \
 DATABASE_URL=$url CIVIC_BIND=127.0.0.1 CIVIC_PORT=$TEST_PORT \
     CIVIC_DOCS_DIR=build/docs CIVIC_CORS_ORIGINS=$ORIGIN \
     CIVIC_VAR=var/test-run CIVIC_MODULE=${CIVIC_MODULE:-$BUILD/civicplan.so} \
@@ -103,4 +109,5 @@ CIVIC_BASE_URL=http://127.0.0.1:$TEST_PORT CIVIC_SERVER_LOG=$LOG \
     CIVIC_CORS_TEST_ORIGIN=$ORIGIN CIVIC_ADMIN_KEY=$admin_key \
     CIVIC_DATABASE_URL=$url CIVIC_SERVER_PID=$server_pid \
     CIVIC_ADMIN_BIN=$BUILD/civic-admin \
+    CIVIC_METRICS_TOKEN=$metrics_token CIVIC_REQUEST_LOG=$request_log \
     /usr/bin/python3 -m pytest -p no:cacheprovider -q tests/http

@@ -78,12 +78,13 @@ try {
 	if (adminKey === "")
 		fail("CIVIC_ADMIN_KEY is not set: cannot try the key list");
 	else {
-		// Authorize: the bearer scheme's dialog.
+		// Authorize: the dialog's first scheme, bearerAuth (the second is
+		// /metrics' scrape token).
 		await page.locator(".swagger-ui .auth-wrapper button.authorize").click();
 		const dialog = page.locator(".swagger-ui .modal-ux");
 		await dialog.locator("input[type=text], input[type=password]").first().fill(adminKey);
 		await dialog.locator("button.authorize").first().click();
-		await dialog.locator("button.btn-done").click();
+		await dialog.locator("button.btn-done").first().click();
 		await dialog.waitFor({ state: "detached" });
 	}
 

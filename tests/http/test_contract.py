@@ -54,6 +54,7 @@ READ = {"get", "head", "options"}
 SPEC_METHODS = {
     "/healthz": READ,
     "/readyz": READ,
+    "/metrics": READ,
     "/openapi.json": READ,
     "/docs": READ,
     "/docs/swagger-ui.css": READ,
@@ -105,7 +106,10 @@ PROTECTED = {
     ("/v1/plans/{plan}/objectives/{objective}", "delete"),
     ("/v1/plans/{plan}/priorities/{year}", "put"),
     ("/v1/audit", "get"), ("/v1/audit", "head"),
+    ("/metrics", "get"), ("/metrics", "head"),
 }
+# /metrics takes an admin key or the scrape token (CIVIC_METRICS_TOKEN).
+METRICS_SECURITY = [{"bearerAuth": []}, {"metricsToken": []}]
 OPTIONAL_KEY = {("/v1/surveys/{survey}/tallies", "get"), ("/v1/surveys/{survey}/tallies", "head")}
 # The plan routes take a key optionally (an admin key shows draft plans): an
 # Authorization header that is not a live key gets 401; a partner key reads
@@ -234,7 +238,8 @@ def test_protected_operations_document_bearer_auth_and_401(doc):
                 continue
             where = "%s %s" % (method.upper(), path)
             if (path, method) in PROTECTED:
-                assert op.get("security") == [{"bearerAuth": []}], where
+                assert op.get("security") == (METRICS_SECURITY if path == "/metrics"
+                                              else [{"bearerAuth": []}]), where
                 assert "401" in op["responses"], where
             elif (path, method) in OPTIONAL_KEY:
                 assert op.get("security") == [{}, {"bearerAuth": []}], where

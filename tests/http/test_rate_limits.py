@@ -26,6 +26,7 @@ import pytest
 
 import partners as p
 import server
+import test_metrics as metrics
 import waiting
 from test_contract import OPENAPI, Contract
 
@@ -134,6 +135,7 @@ def test_a_keys_limit_of_n_lets_exactly_n_through_across_both_workers():
     assert made["rate_limit"] == n
     conns = server.each_worker_connections()
     assert len(conns) >= 2, conns
+    before = metrics.samples(metrics.scrape())
     try:
         first = _until_every_worker_knows(conns, made["key"])
         assert [r.status_code for r in first] == [404] * len(conns), first
@@ -161,6 +163,10 @@ def test_a_keys_limit_of_n_lets_exactly_n_through_across_both_workers():
         contract = _contract()
         for r in (passed[0][1], refused[0][1]):
             contract.check("/v1/surveys/{survey}/responses", "get", r)
+        # /metrics counts every refusal, whichever worker made it.
+        after = metrics.samples(metrics.scrape())
+        assert (metrics.value(after, "civic_ratelimit_rejected_total") -
+                metrics.value(before, "civic_ratelimit_rejected_total")) == len(refused)
     finally:
         for wc in conns:
             wc.close()

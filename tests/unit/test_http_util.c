@@ -3,6 +3,7 @@
  */
 
 #include <stddef.h>
+#include <string.h>
 
 #include <criterion/criterion.h>
 
@@ -157,4 +158,52 @@ Test(http_util, origin_allowed_with_null_list_or_origin_is_false)
 	cr_assert_eq(origin_allowed(NULL, "https://a.example"), 0);
 	cr_assert_eq(origin_allowed("*", NULL), 0);
 	cr_assert_eq(origin_allowed(NULL, NULL), 0);
+}
+
+/* json_quote: a header value as a JSON string in the request log. */
+static const struct {
+	const char	*in;
+	const char	*out;
+} quote_rows[] = {
+	{ "curl/7.88.1",		"\"curl/7.88.1\"" },
+	{ "",				"\"\"" },
+	{ "a\"b",			"\"a\\\"b\"" },
+	{ "back\\slash",		"\"back\\\\slash\"" },
+	{ "x\", \"status\": 200",	"\"x\\\", \\\"status\\\": 200\"" },
+	{ "tab\tnl\ncr\r",		"\"tab\\u0009nl\\u000acr\\u000d\"" },
+	{ "\x01\x1f\x7f",		"\"\\u0001\\u001f\\u007f\"" },
+	{ "caf\xc3\xa9 \xe2\x80\xa8",	"\"caf\xc3\xa9 \xe2\x80\xa8\"" },
+	{ "</script>",			"\"</script>\"" },
+};
+
+Test(http_util, json_quote_escapes_what_would_end_the_string_or_the_line)
+{
+	char	out[128];
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(quote_rows) / sizeof(quote_rows[0]); i++) {
+		n = json_quote(quote_rows[i].in, out, sizeof(out));
+		cr_expect_str_eq(out, quote_rows[i].out, "row %zu", i);
+		cr_expect_eq(n, strlen(quote_rows[i].out), "row %zu", i);
+	}
+	json_quote(NULL, out, sizeof(out));
+	cr_expect_str_eq(out, "null");
+}
+
+Test(http_util, json_quote_cuts_between_characters_and_keeps_its_quotes)
+{
+	char	out[8];
+
+	/* "abc" + \" (2) does not fit in 8 with the quote and the NUL. */
+	cr_expect_eq(json_quote("abcd\"e", out, sizeof(out)), 6);
+	cr_expect_str_eq(out, "\"abcd\"");
+	cr_expect_eq(json_quote("ab\x01", out, sizeof(out)), 4);
+	cr_expect_str_eq(out, "\"ab\"");
+	/* A 3-byte character is kept whole or left out. */
+	cr_expect_eq(json_quote("abc\xe2\x82\xac", out, sizeof(out)), 5);
+	cr_expect_str_eq(out, "\"abc\"");
+	cr_expect_eq(json_quote("ab\xe2\x82\xac", out, sizeof(out)), 7);
+	cr_expect_str_eq(out, "\"ab\xe2\x82\xac\"");
+	cr_expect_eq(json_quote("x", out, 2), 0);
+	cr_expect_str_eq(out, "");
 }
