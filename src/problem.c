@@ -55,6 +55,8 @@ static const struct {
 	[PROBLEM_IDEMPOTENCY_KEY_REUSED] =
 	    { 422, "/problems/idempotency-key-reused",
 	    "Idempotency Key Reused" },
+	[PROBLEM_TOO_MANY_REQUESTS] =
+	    { 429, "/problems/too-many-requests", "Too Many Requests" },
 	[PROBLEM_INTERNAL] =
 	    { 500, "/problems/internal-error", "Internal Server Error" },
 	[PROBLEM_UNAVAILABLE] =

@@ -457,6 +457,9 @@ PROBLEM_TEXTS = OrderedDict([
     ("invalid-body", ("The body is JSON but not what the operation takes: `errors` lists every fault with a JSON Pointer "
         "(RFC 6901) to the offending member. Unknown members are faults too.")),
     ("idempotency-key-reused", ("The `Idempotency-Key` was used (by the same API key, within 24 hours) with another request body.")),
+    ("too-many-requests", ("The API key (or, for a request without one, the client address) has used up its rate "
+        "limit for the current window. Sent with `Retry-After` (seconds until the window resets) and the "
+        "`RateLimit` and `RateLimit-Policy` headers.")),
     ("internal-error", ("An unexpected failure inside the service.")),
     ("service-unavailable", ("The database is unreachable (`/readyz` and every route that needs it), or too many requests "
         "(500 per worker) are already waiting for it, or the plan data has never been loaded (plan and "
@@ -500,6 +503,8 @@ batch_result_doc = OrderedDict([("results", [
 
 # ----------------------------------------------------------------- schemas
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
+INT32_MAX = 2**31 - 1   # a PostgreSQL integer column
+INT64_MAX = 2**63 - 1   # a PostgreSQL bigint (counts, identity columns)
 RID_PATTERN = "^[A-Za-z0-9._:-]{1,128}$"
 TIME_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 TIME_INPUT_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
@@ -598,7 +603,7 @@ schemas["Objective"] = closed(OrderedDict([
     ("id", ref("schemas", "Slug")),
     ("plan", {"$ref": "#/components/schemas/Slug", "description": "Id of the plan."}),
     ("goal", {"$ref": "#/components/schemas/Slug", "description": "Id of the goal the objective belongs to."}),
-    ("position", {"type": "integer", "minimum": 1, "description": "Position in plan order across all goals (1..14 in the seed plan).",
+    ("position", {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "description": "Position in plan order across all goals (1..14 in the seed plan).",
                   "examples": [8]}),
     ("title", {"type": "string", "minLength": 1, "examples": ["Reduce blight"]}),
     ("status", {"type": "string", "enum": ["active", "archived"],
@@ -610,7 +615,7 @@ schemas["Objective"] = closed(OrderedDict([
 schemas["Goal"] = closed(OrderedDict([
     ("id", ref("schemas", "Slug")),
     ("plan", {"$ref": "#/components/schemas/Slug", "description": "Id of the plan."}),
-    ("position", {"type": "integer", "minimum": 1, "description": "Position in plan order.", "examples": [4]}),
+    ("position", {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "description": "Position in plan order.", "examples": [4]}),
     ("title", {"type": "string", "minLength": 1, "examples": ["Quality"]}),
     ("statement", {"type": "string", "description": "The goal statement; may be empty.",
                    "examples": [goal_by_id["quality"]["statement"]]}),
@@ -623,7 +628,7 @@ schemas["Goal"] = closed(OrderedDict([
 ]), description="A goal of the plan with its active objectives.")
 schemas["Priority"] = closed(OrderedDict([
     ("year", ref("schemas", "Year")),
-    ("rank", {"type": "integer", "minimum": 1, "description": "1 is the top priority of the year.", "examples": [1]}),
+    ("rank", {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "description": "1 is the top priority of the year.", "examples": [1]}),
     ("objective", ref("schemas", "ObjectiveRef")),
     ("goal", {"$ref": "#/components/schemas/GoalRef", "description": "The goal of the objective."}),
     ("decided_on", {"$ref": "#/components/schemas/Date", "description": "When the priorities were set."}),
@@ -680,7 +685,7 @@ schemas["PlanPatch"] = closed(plan_write_props(False), required=[],
     examples=[plan_patch])
 
 def position_prop(create, what):
-    return {"type": "integer", "minimum": 1, "description":
+    return {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "description":
             (f"Position in plan order, 1 to n+1 (n: the plan's {what} now); the ones at and after it move down "
              "one. Unset: " if create else
              f"Position in plan order, 1 to n (n: the plan's {what}); the others move to make room.") +
@@ -756,13 +761,13 @@ schemas["PrioritiesReference"] = closed(OrderedDict([
     ("type", {"type": "string", "const": "priorities", "examples": ["priorities"]}),
     ("path", {"type": "string", "format": "uri-reference", "description": "The year's priorities.",
               "examples": [objective_references[0]["path"]]}),
-    ("rank", {"type": "integer", "minimum": 1, "description": "The objective's rank in them.", "examples": [1]}),
+    ("rank", {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "description": "The objective's rank in them.", "examples": [1]}),
 ]), description="A year's priorities that rank the objective.", examples=[objective_references[0]])
 schemas["ResponsesReference"] = closed(OrderedDict([
     ("type", {"type": "string", "const": "responses", "examples": ["responses"]}),
     ("survey", {"type": "string", "format": "uri-reference", "description": "The survey.",
                 "examples": [objective_references[1]["survey"]]}),
-    ("count", {"type": "integer", "minimum": 1, "description": "How many of its responses choose the objective.",
+    ("count", {"type": "integer", "minimum": 1, "maximum": INT64_MAX, "description": "How many of its responses choose the objective.",
                "examples": [3]}),
 ]), description="Responses to a survey that choose the objective.", examples=[objective_references[1]])
 schemas["OpenSurveyReference"] = closed(OrderedDict([
@@ -802,7 +807,7 @@ AUDIT_TIME_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[
 AUDIT_RESOURCES = ["plan", "goal", "objective", "priorities", "survey", "key", "response"]
 def history_props(with_actor):
     p = OrderedDict()
-    p["id"] = {"type": "integer", "minimum": 1, "description": "The entry's number.", "examples": [42]}
+    p["id"] = {"type": "integer", "minimum": 1, "maximum": INT64_MAX, "description": "The entry's number.", "examples": [42]}
     p["at"] = {"type": "string", "format": "date-time", "pattern": AUDIT_TIME_PATTERN,
                "description": "When the change was made (its transaction's time): RFC 3339, UTC, milliseconds, `Z`.",
                "examples": [audit_entries[0]["at"]]}
@@ -881,7 +886,7 @@ schemas["SurveyAdmin"] = closed(aprops, description="The survey document admins 
 def question_props(qtype, extra, prompt):
     props = OrderedDict([
         ("id", ref("schemas", "Slug")),
-        ("position", {"type": "integer", "minimum": 1, "description": "Order of the question in the survey.", "examples": [1]}),
+        ("position", {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "description": "Order of the question in the survey.", "examples": [1]}),
         ("prompt", {"type": "string", "minLength": 1, "examples": [prompt]}),
         ("type", {"type": "string", "const": qtype, "examples": [qtype]}),
         ("required", {"type": "boolean", "description": "Whether a response must answer it.", "examples": [True]}),
@@ -889,8 +894,8 @@ def question_props(qtype, extra, prompt):
     props.update(extra)
     return props
 
-MIN_PROP = ("min", {"type": "integer", "minimum": 0, "description": "Fewest to choose (0 unless set).", "examples": [1]})
-MAX_PROP = ("max", {"type": "integer", "minimum": 1, "description": "Most to choose; absent when unset (then: all of them).",
+MIN_PROP = ("min", {"type": "integer", "minimum": 0, "maximum": INT32_MAX, "description": "Fewest to choose (0 unless set).", "examples": [1]})
+MAX_PROP = ("max", {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "description": "Most to choose; absent when unset (then: all of them).",
                     "examples": [3]})
 OPTIONS_PROP = ("options", {"type": "array", "minItems": 2, "maxItems": 50, "uniqueItems": True,
                             "description": "The options, in order; an answer names them as they are written here.",
@@ -939,10 +944,10 @@ def question_input(qtype, extra, example, required=("id", "prompt", "type")):
     props.update(extra)
     return closed(props, required=list(required), description=f"A new `{qtype}` question.", examples=[example])
 
-IN_MIN = ("min", {"type": "integer", "minimum": 0, "default": 0,
+IN_MIN = ("min", {"type": "integer", "minimum": 0, "maximum": INT32_MAX, "default": 0,
                   "description": "Fewest to choose; at most the number of options (objectives: of the plan's objectives).",
                   "examples": [1]})
-IN_MAX = ("max", {"type": "integer", "minimum": 1,
+IN_MAX = ("max", {"type": "integer", "minimum": 1, "maximum": INT32_MAX, 
                   "description": "Most to choose: at least `min`, at most the number of options (objectives: of the "
                                  "plan's objectives). Unset: no limit.", "examples": [3]})
 IN_OPTIONS = ("options", {"type": "array", "minItems": 2, "maxItems": 50, "uniqueItems": True,
@@ -1100,7 +1105,7 @@ schemas["BatchItemProblem"] = closed(OrderedDict([
               "examples": ["/problems/invalid-body"]}),
     ("title", {"type": "string", "enum": ["Invalid Body", "Duplicate Response", "Internal Server Error"],
                "examples": ["Invalid Body"]}),
-    ("status", {"type": "integer", "enum": [409, 422, 500], "examples": [422]}),
+    ("status", {"type": "integer", "minimum": 409, "maximum": 500, "enum": [409, 422, 500], "examples": [422]}),
     ("detail", {"type": "string", "examples": ["This response does not match the survey's questions."]}),
     ("errors", {"type": "array", "minItems": 1, "description": "`invalid-body` only: every fault of the item; pointers "
                 "are relative to the item.", "items": ref("schemas", "BodyError")}),
@@ -1111,8 +1116,8 @@ schemas["BatchItemProblem"] = closed(OrderedDict([
     description="Why one item of a batch was not stored: a problem document without `instance` and `request_id`.",
     examples=[batch_result_doc["results"][1]["problem"]])
 schemas["BatchItemStored"] = closed(OrderedDict([
-    ("index", {"type": "integer", "minimum": 0, "description": "Position of the item in the request.", "examples": [0]}),
-    ("status", {"type": "integer", "enum": [200, 201],
+    ("index", {"type": "integer", "minimum": 0, "maximum": 499, "description": "Position of the item in the request.", "examples": [0]}),
+    ("status", {"type": "integer", "minimum": 200, "maximum": 201, "enum": [200, 201],
                 "description": "201: stored now; 200: this `external_id` was stored before with the same answers.",
                 "examples": [201]}),
     ("location", {"type": "string", "format": "uri-reference", "description": "The response's URL.",
@@ -1120,8 +1125,8 @@ schemas["BatchItemStored"] = closed(OrderedDict([
     ("response", ref("schemas", "SurveyResponse")),
 ]), description="An item of a batch that is stored.", examples=[batch_result_doc["results"][0]])
 schemas["BatchItemFailed"] = closed(OrderedDict([
-    ("index", {"type": "integer", "minimum": 0, "description": "Position of the item in the request.", "examples": [1]}),
-    ("status", {"type": "integer", "enum": [409, 422, 500], "examples": [422]}),
+    ("index", {"type": "integer", "minimum": 0, "maximum": 499, "description": "Position of the item in the request.", "examples": [1]}),
+    ("status", {"type": "integer", "minimum": 409, "maximum": 500, "enum": [409, 422, 500], "examples": [422]}),
     ("problem", ref("schemas", "BatchItemProblem")),
 ]), description="An item of a batch that is not stored.", examples=[batch_result_doc["results"][1]])
 schemas["BatchResult"] = closed(OrderedDict([
@@ -1131,8 +1136,8 @@ schemas["BatchResult"] = closed(OrderedDict([
 
 # Tallies (src/tally.c).
 schemas["Share"] = closed(OrderedDict([
-    ("numerator", {"type": "integer", "minimum": 0, "examples": [2]}),
-    ("denominator", {"type": "integer", "minimum": 0, "description": "The responses that answered the question.",
+    ("numerator", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "examples": [2]}),
+    ("denominator", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "description": "The responses that answered the question.",
                      "examples": [3]}),
     ("share", {"type": "number", "minimum": 0, "maximum": 1, "description": "numerator / denominator (0 when nobody answered).",
                "examples": [0.6666666666666666]}),
@@ -1143,21 +1148,21 @@ def tally_props(qtype, extra):
         ("id", {"$ref": "#/components/schemas/Slug", "description": "The question's id."}),
         ("type", {"type": "string", "const": qtype, "examples": [qtype]} if isinstance(qtype, str) else
                  {"type": "string", "enum": list(qtype), "examples": [qtype[0]]}),
-        ("answered", {"type": "integer", "minimum": 0, "description": "Counted responses that answered it.", "examples": [3]}),
+        ("answered", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "description": "Counted responses that answered it.", "examples": [3]}),
     ])
     p.update(extra)
     return p
 
 schemas["AgreementTally"] = closed(tally_props("agreement", OrderedDict([
-    ("counts", closed(OrderedDict((lvl, {"type": "integer", "minimum": 0, "examples": [1]}) for lvl in AGREEMENT_LEVELS),
+    ("counts", closed(OrderedDict((lvl, {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "examples": [1]}) for lvl in AGREEMENT_LEVELS),
                       description="Responses per level.")),
     ("agree", {"$ref": "#/components/schemas/Share", "description": "`agree` plus `strongly_agree` over `answered`."}),
 ])), description="The tally of an agreement question.", examples=[tallies_doc["questions"][0]])
 schemas["ObjectiveVotes"] = closed(OrderedDict([
     ("id", {"$ref": "#/components/schemas/Slug", "description": "The objective's id."}),
-    ("votes", {"type": "integer", "minimum": 0, "examples": [3]}),
+    ("votes", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "examples": [3]}),
     ("share", {"$ref": "#/components/schemas/Share", "description": "`votes` over the question's `answered`."}),
-    ("rank", {"type": "integer", "minimum": 1, "description": "1 for the most votes; equal votes share a rank (1, 2, 2, 4).",
+    ("rank", {"type": "integer", "minimum": 1, "maximum": INT64_MAX, "description": "1 for the most votes; equal votes share a rank (1, 2, 2, 4).",
               "examples": [1]}),
 ]), description="The votes of one objective.", examples=[tallies_doc["questions"][1]["objectives"][0]])
 schemas["ObjectivesTally"] = closed(tally_props("objectives", OrderedDict([
@@ -1166,7 +1171,7 @@ schemas["ObjectivesTally"] = closed(tally_props("objectives", OrderedDict([
 ])), description="The tally of an objectives question.", examples=[tallies_doc["questions"][1]])
 schemas["ChoiceTally"] = closed(tally_props(("choice", "choices"), OrderedDict([
     ("counts", {"type": "object", "description": "Responses per option, for every option.",
-                "additionalProperties": {"type": "integer", "minimum": 0}, "examples": [choice_tally["counts"]]}),
+                "additionalProperties": {"type": "integer", "minimum": 0, "maximum": INT64_MAX}, "examples": [choice_tally["counts"]]}),
 ])), description="The tally of a choice or choices question.", examples=[choice_tally])
 schemas["Tallies"] = closed(OrderedDict([
     ("survey", {"$ref": "#/components/schemas/Slug", "description": "The survey's id."}),
@@ -1175,7 +1180,7 @@ schemas["Tallies"] = closed(OrderedDict([
     ("version", {"type": "string", "pattern": "^[0-9]+$",
                  "description": "Changes whenever a number changes (a submission or a void); the ETag ends with it.",
                  "examples": ["7"]}),
-    ("total", {"type": "integer", "minimum": 0, "description": "Counted (not voided) responses.", "examples": [3]}),
+    ("total", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "description": "Counted (not voided) responses.", "examples": [3]}),
     ("questions", {"type": "array", "description": "One tally per question, in survey order; text questions have none.",
                    "items": OrderedDict([
                        ("oneOf", [ref("schemas", "AgreementTally"), ref("schemas", "ObjectivesTally"),
@@ -1241,7 +1246,7 @@ schemas["Problem"] = closed(OrderedDict([
               "description": "Identifies the problem type (a relative URI reference).", "examples": ["/problems/not-found"]}),
     ("title", {"type": "string", "enum": [v[1] for v in PROBLEMS.values()],
                "description": "Short summary of the problem type; always the same for a type.", "examples": ["Not Found"]}),
-    ("status", {"type": "integer", "enum": STATUSES,
+    ("status", {"type": "integer", "minimum": STATUSES[0], "maximum": STATUSES[-1], "enum": STATUSES,
                 "description": "The HTTP status code of the response.", "examples": [404]}),
     ("detail", {"type": "string", "description": "Explanation specific to this occurrence.",
                 "examples": ["No plan with id \"springfield-2030\"."]}),
@@ -1395,7 +1400,7 @@ for name, methods in ALLOW.items():
     header(f"Allow-{name}", "Allow", {"description": "The methods the path serves.", "required": True,
                                       "schema": {"type": "string", "const": methods, "examples": [methods]}})
 header("Retry-After", "Retry-After", {"description": "Seconds to wait before retrying (1).", "required": True,
-                                      "schema": {"type": "integer", "minimum": 0, "examples": [1]}})
+                                      "schema": {"type": "integer", "minimum": 1, "maximum": 1, "examples": [1]}})
 header("WWW-Authenticate", "WWW-Authenticate", {
     "description": "The bearer challenge: without `error` when no Authorization was sent; with "
                    "`error=\"invalid_token\"` when it is malformed or names an unknown or revoked key (and on 401s "
@@ -1445,7 +1450,7 @@ header("Access-Control-Allow-Headers", "Access-Control-Allow-Headers", {
                "examples": ["Accept, Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Request-Id"]}})
 header("Access-Control-Max-Age", "Access-Control-Max-Age", {
     "description": "Preflight from an allowed origin for one of the path's methods only: seconds the preflight may be cached.",
-    "schema": {"type": "integer", "const": 600, "examples": [600]}})
+    "schema": {"type": "integer", "minimum": 600, "maximum": 600, "const": 600, "examples": [600]}})
 
 def hdrs(*names):
     return OrderedDict((HEADER_NAMES[n], ref("headers", n)) for n in names)
@@ -2549,6 +2554,71 @@ for _method in ("get", "head"):
     paths["/docs"][_method]["responses"]["200"]["headers"]["Content-Security-Policy"] = \
         ref("headers", "Content-Security-Policy-Docs")
 
+# ----------------------------------------------------------------- rate limits
+# Every operation can be rate limited (per API key; per client address without one): it may answer
+# 429 `too-many-requests` with Retry-After, and its 2xx and 4xx answers carry RateLimit and
+# RateLimit-Policy (IETF draft-ietf-httpapi-ratelimit-headers). Applied over every operation once all
+# paths exist, so routes added later get the same. The headers are not `required` while the server
+# does not send them on every answer (the contract tests check required headers on live answers).
+RATE_LIMIT_POLICY_PATTERN = '^"[a-z0-9-]{1,64}";q=[0-9]{1,10};w=[0-9]{1,10}$'
+RATE_LIMIT_PATTERN = '^"[a-z0-9-]{1,64}";r=[0-9]{1,10};t=[0-9]{1,10}$'
+RATE_LIMIT_WINDOW_MAX = 3600    # the longest window a policy may have, in seconds
+
+def add_rate_limits():
+    header("RateLimit-Policy", "RateLimit-Policy", {
+        "description": "The rate limit policy that applies to the request: its name, the quota `q` (requests) and the "
+                       "window `w` (seconds), as a structured field (IETF draft-ietf-httpapi-ratelimit-headers).",
+        "schema": {"type": "string", "maxLength": 100, "pattern": RATE_LIMIT_POLICY_PATTERN,
+                   "examples": ['"default";q=600;w=60']}})
+    header("RateLimit", "RateLimit", {
+        "description": "What is left of the policy's quota: `r` requests remaining and `t` seconds until the window "
+                       "resets (IETF draft-ietf-httpapi-ratelimit-headers).",
+        "schema": {"type": "string", "maxLength": 100, "pattern": RATE_LIMIT_PATTERN,
+                   "examples": ['"default";r=599;t=60']}})
+    header("Retry-After-RateLimit", "Retry-After", {
+        "description": "Seconds until the window resets and requests are taken again.", "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": RATE_LIMIT_WINDOW_MAX, "examples": [12]}})
+    responses["TooManyRequests"] = problem_response(
+        "Too Many Requests: the API key (or the client address, without a key) has used up its rate limit for the "
+        "current window. Retry after the Retry-After delay.",
+        typed_problem(["too-many-requests"], "A 429 `/problems/too-many-requests`.", [problem_example(
+            "too-many-requests", "Rate limit exceeded: 600 requests per 60 seconds; retry in 12 seconds.",
+            "/v1/plans")]),
+        OrderedDict([("too-many-requests", ("too-many-requests", "Rate limit exceeded: 600 requests per 60 seconds; "
+                                            "retry in 12 seconds.", "/v1/plans"))]),
+        extra_headers=("Retry-After-RateLimit",))
+    limited = {}
+    for _m, op in _operations():
+        op["responses"]["429"] = ref("responses", "TooManyRequests")
+        op["responses"] = OrderedDict(sorted(op["responses"].items()))
+        for status, r in op["responses"].items():
+            if status[0] in "24":
+                target = responses[r["$ref"].rsplit("/", 1)[1]] if "$ref" in r else r
+                limited[id(target)] = target
+    for r in limited.values():
+        h = r.setdefault("headers", OrderedDict())
+        h["RateLimit"] = ref("headers", "RateLimit")
+        h["RateLimit-Policy"] = ref("headers", "RateLimit-Policy")
+
+add_rate_limits()
+
+# ----------------------------------------------------------------- integers
+# Every integer states its range, and from it its format (int32 or int64): the generator stops on
+# one without both bounds, so a new member cannot leave them out.
+def integer_formats(node, where="#"):
+    if isinstance(node, dict):
+        t = node.get("type")
+        if t == "integer" or (isinstance(t, list) and "integer" in t):
+            if "minimum" not in node or "maximum" not in node:
+                sys.exit("gen-openapi: the integer at %s needs a minimum and a maximum" % where)
+            node["format"] = "int32" if -2**31 <= node["minimum"] and node["maximum"] <= INT32_MAX else "int64"
+        for k, v in node.items():
+            if k not in ("examples", "example"):
+                integer_formats(v, where + "/" + k)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            integer_formats(v, "%s/%d" % (where, i))
+
 doc = OrderedDict()
 doc["openapi"] = "3.1.0"
 doc["info"] = OrderedDict([
@@ -2560,7 +2630,11 @@ doc["info"] = OrderedDict([
 
 # Relative: the docs page (and any client reading the document from the service) calls the
 # service at whatever address it was fetched from.
-doc["servers"] = [{"url": "/", "description": "This service: the address this document was fetched from"}]
+# x-internal: false, the API is public (its writes need a key); the description names the
+# environments, as the OWASP ruleset asks (owasp:api9:2023-inventory-*).
+doc["servers"] = [OrderedDict([("url", "/"), ("description", "This service, in whichever environment it runs "
+                                              "(production, staging or local): the address this document was "
+                                              "fetched from"), ("x-internal", False)])]
 doc["security"] = []
 doc["tags"] = [{"name": k, "description": v} for k, v in TAGS.items()]
 doc["paths"] = paths
@@ -2573,6 +2647,8 @@ security_schemes = OrderedDict([("bearerAuth", OrderedDict([
 doc["components"] = OrderedDict([("schemas", schemas), ("responses", responses),
                                  ("parameters", parameters), ("headers", headers),
                                  ("securitySchemes", security_schemes)])
+
+integer_formats(doc)
 
 with open(OUT, "w", encoding="utf-8") as f:
     json.dump(doc, f, indent=2, ensure_ascii=False)

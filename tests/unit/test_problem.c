@@ -49,6 +49,8 @@ static const struct {
 	    "Invalid Body" },
 	{ PROBLEM_IDEMPOTENCY_KEY_REUSED, 422,
 	    "/problems/idempotency-key-reused", "Idempotency Key Reused" },
+	{ PROBLEM_TOO_MANY_REQUESTS, 429, "/problems/too-many-requests",
+	    "Too Many Requests" },
 	{ PROBLEM_INTERNAL, 500, "/problems/internal-error",
 	    "Internal Server Error" },
 	{ PROBLEM_UNAVAILABLE, 503, "/problems/service-unavailable",
