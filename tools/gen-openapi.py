@@ -505,9 +505,20 @@ batch_result_doc = OrderedDict([("results", [
 
 # ----------------------------------------------------------------- schemas
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
+INT32_MAX = 2**31 - 1   # a PostgreSQL integer column
+INT64_MAX = 2**63 - 1   # a PostgreSQL bigint (counts, identity columns)
 RID_PATTERN = "^[A-Za-z0-9._:-]{1,128}$"
 TIME_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
-TIME_INPUT_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$"
+TIME_INPUT_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+# The longest strings of their kind, as the code keeps them (maxLength):
+PATH_MAX_LEN = 512        # an API path the service writes (src/civic.h CIVIC_PATH_MAX)
+NEXT_MAX_LEN = 1024       # a next-page URL or Link (src/reply.c, src/content.c buffers)
+CURSOR_MAX_LEN = 64       # a cursor (src/civic.h CIVIC_CURSOR_MAX; any longer is a 400)
+DETAIL_MAX_LEN = 1000     # a problem or fault detail (src/problem.c: 255 bytes; sql/api/common.sql cuts at 1000)
+HEADER_MAX_LEN = 8192     # any request header value (conf/app.conf http_header_max: the whole header block)
+# A JSON Pointer may name a member the client sent (an unknown one): its only bound is the body
+# (1 MiB, http_body_max), doubled by escaping (`~` is written `~0`).
+POINTER_MAX_LEN = 2 * 1048576
 KEY_ID_PATTERN = "^key_[0-9a-f]{16}$"
 
 def closed(props, required=None, description=None, examples=None, title=None):
@@ -526,15 +537,16 @@ def closed(props, required=None, description=None, examples=None, title=None):
 
 def collection(item_schema, desc, example, next_example=None, cursor_example=GOALS_CURSOR):
     return closed(OrderedDict([
-        ("items", {"type": "array", "description": "The items of this page, in the collection's order.",
+        ("items", {"type": "array", "maxItems": 200, "description": "The items of this page, in the collection's order "
+                                                                "(at most `limit`).",
                    "items": ref("schemas", item_schema)}),
         ("limit", {"type": "integer", "minimum": 1, "maximum": 200,
                    "description": "The page size that was applied (the `limit` parameter or its default, 50).",
                    "examples": [50]}),
-        ("next_cursor", {"type": ["string", "null"], "minLength": 1,
+        ("next_cursor", {"type": ["string", "null"], "minLength": 1, "maxLength": CURSOR_MAX_LEN,
                          "description": "Opaque cursor for the next page (pass it back as `cursor`), or null on the last page.",
                          "examples": [cursor_example]}),
-        ("next", {"type": ["string", "null"], "format": "uri-reference",
+        ("next", {"type": ["string", "null"], "format": "uri-reference", "maxLength": NEXT_MAX_LEN,
                   "description": "Path and query of the next page (the same URL as the `Link: rel=\"next\"` header), or null on the last page.",
                   "examples": [next_example or f"/v1/plans/{PLAN_ID}/goals?limit=2&cursor={GOALS_CURSOR}"]}),
     ]), description=desc, examples=[example])
@@ -546,15 +558,15 @@ schemas = OrderedDict()
 schemas["Slug"] = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": SLUG_PATTERN,
                    "description": "A resource id: lowercase letters and digits in dash-separated words, at most 100 characters.",
                    "examples": [PLAN_ID]}
-schemas["Date"] = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+schemas["Date"] = {"type": "string", "format": "date", "maxLength": 10, "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
                    "description": "A calendar date (RFC 3339 full-date).", "examples": ["2021-01-21"]}
-schemas["Timestamp"] = {"type": "string", "format": "date-time", "pattern": TIME_PATTERN,
+schemas["Timestamp"] = {"type": "string", "format": "date-time", "maxLength": 20, "pattern": TIME_PATTERN,
                         "description": "An instant as the service writes it: RFC 3339, UTC, whole seconds, `Z`.",
                         "examples": ["2026-11-27T00:01:36Z"]}
 schemas["TimestampInput"] = {
-    "type": "string", "format": "date-time", "pattern": TIME_INPUT_PATTERN,
+    "type": "string", "format": "date-time", "maxLength": 35, "pattern": TIME_INPUT_PATTERN,
     "description": "An instant as clients send it: an RFC 3339 date-time with a time zone (`Z` or `+hh:mm`/`-hh:mm`), "
-                   "optionally with fractional seconds; uppercase `T` and `Z`.",
+                   "optionally with 1 to 9 digits of fractional seconds; uppercase `T` and `Z`.",
     "examples": ["2026-12-03T09:30:00-06:00"]}
 schemas["Year"] = {"type": "integer", "minimum": 1000, "maximum": 9999,
                    "description": "A calendar year.", "examples": [2021]}
@@ -564,18 +576,18 @@ schemas["YearRange"] = closed(OrderedDict([
     description="An inclusive range of calendar years; either end may be null (not set).",
     examples=[{"start": 2017, "end": 2021}])
 schemas["GoalRef"] = closed(OrderedDict([
-    ("id", ref("schemas", "Slug")), ("title", {"type": "string", "minLength": 1, "examples": ["Quality"]})]),
+    ("id", ref("schemas", "Slug")), ("title", {"type": "string", "minLength": 1, "maxLength": 200, "examples": ["Quality"]})]),
     description="A goal named by id and title.", examples=[{"id": "quality", "title": "Quality"}])
 schemas["ObjectiveRef"] = closed(OrderedDict([
     ("id", ref("schemas", "Slug")),
-    ("title", {"type": "string", "minLength": 1, "examples": ["Reduce crime and disorder"]})]),
+    ("title", {"type": "string", "minLength": 1, "maxLength": 300, "examples": ["Reduce crime and disorder"]})]),
     description="An objective named by id and title.",
     examples=[{"id": "reduce-crime-and-disorder", "title": "Reduce crime and disorder"}])
 summary_props = OrderedDict([
     ("id", ref("schemas", "Slug")),
-    ("city", {"type": "string", "minLength": 1, "examples": ["Independence, Missouri"]}),
-    ("name", {"type": "string", "minLength": 1, "description": "The plan's name.", "examples": ["Independence for All"]}),
-    ("title", {"type": "string", "minLength": 1, "description": "The title of this edition of the plan.",
+    ("city", {"type": "string", "minLength": 1, "maxLength": 200, "examples": ["Independence, Missouri"]}),
+    ("name", {"type": "string", "minLength": 1, "maxLength": 200, "description": "The plan's name.", "examples": ["Independence for All"]}),
+    ("title", {"type": "string", "minLength": 1, "maxLength": 200, "description": "The title of this edition of the plan.",
                "examples": ["2021 Strategic Plan Update"]}),
     ("status", {"type": "string", "enum": ["draft", "adopted", "archived"],
                 "description": "Lifecycle status of the plan. `draft` plans are seen by admins only; `current` names "
@@ -589,13 +601,14 @@ summary_props = OrderedDict([
 schemas["PlanSummary"] = closed(summary_props, description="A strategic plan without its goals and priorities.",
                                 examples=[plan_summary])
 plan_props = OrderedDict(summary_props)
-plan_props["purpose_statement"] = {"type": "string", "description": "The plan's purpose statement (its vision); may be empty.",
+plan_props["purpose_statement"] = {"type": "string", "maxLength": 5000, "description": "The plan's purpose statement (its vision); may be empty.",
                                    "examples": [plan_doc["purpose_statement"]]}
-plan_props["mission"] = {"type": "string", "description": "May be empty.", "examples": [plan_doc["mission"]]}
+plan_props["mission"] = {"type": "string", "maxLength": 5000, "description": "May be empty.", "examples": [plan_doc["mission"]]}
 plan_props["goals"] = {"type": "array", "description": "The active goals in plan order, each with its active objectives "
                                                        "(archived ones are left out).",
                        "items": ref("schemas", "Goal")}
-plan_props["priorities"] = {"type": "array", "description": "The yearly priorities, newest year first.",
+plan_props["priorities"] = {"type": "array", "maxItems": 1100, "description": "The yearly priorities, newest year first "
+                                                                       "(one per year, 1900 to 2999).",
                             "items": ref("schemas", "PriorityYear")}
 schemas["Plan"] = closed(plan_props, description="A whole strategic plan: summary fields, purpose, mission, goals with their objectives, and yearly priorities.")
 
@@ -603,9 +616,9 @@ schemas["Objective"] = closed(OrderedDict([
     ("id", ref("schemas", "Slug")),
     ("plan", {"$ref": "#/components/schemas/Slug", "description": "Id of the plan."}),
     ("goal", {"$ref": "#/components/schemas/Slug", "description": "Id of the goal the objective belongs to."}),
-    ("position", {"type": "integer", "minimum": 1, "description": "Position in plan order across all goals (1..14 in the seed plan).",
+    ("position", {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "description": "Position in plan order across all goals (1..14 in the seed plan).",
                   "examples": [8]}),
-    ("title", {"type": "string", "minLength": 1, "examples": ["Reduce blight"]}),
+    ("title", {"type": "string", "minLength": 1, "maxLength": 300, "examples": ["Reduce blight"]}),
     ("status", {"type": "string", "enum": ["active", "archived"],
                 "description": "`archived` objectives stay readable at their path and in the priorities that name "
                                "them, but are left out of the plan document and of their goal's `objectives`, and "
@@ -615,9 +628,9 @@ schemas["Objective"] = closed(OrderedDict([
 schemas["Goal"] = closed(OrderedDict([
     ("id", ref("schemas", "Slug")),
     ("plan", {"$ref": "#/components/schemas/Slug", "description": "Id of the plan."}),
-    ("position", {"type": "integer", "minimum": 1, "description": "Position in plan order.", "examples": [4]}),
-    ("title", {"type": "string", "minLength": 1, "examples": ["Quality"]}),
-    ("statement", {"type": "string", "description": "The goal statement; may be empty.",
+    ("position", {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "description": "Position in plan order.", "examples": [4]}),
+    ("title", {"type": "string", "minLength": 1, "maxLength": 200, "examples": ["Quality"]}),
+    ("statement", {"type": "string", "maxLength": 2000, "description": "The goal statement; may be empty.",
                    "examples": [goal_by_id["quality"]["statement"]]}),
     ("status", {"type": "string", "enum": ["active", "archived"],
                 "description": "`archived` goals stay readable at their path and in the goals collection, but are "
@@ -628,17 +641,17 @@ schemas["Goal"] = closed(OrderedDict([
 ]), description="A goal of the plan with its active objectives.")
 schemas["Priority"] = closed(OrderedDict([
     ("year", ref("schemas", "Year")),
-    ("rank", {"type": "integer", "minimum": 1, "description": "1 is the top priority of the year.", "examples": [1]}),
+    ("rank", {"type": "integer", "minimum": 1, "maximum": 50, "description": "1 is the top priority of the year.", "examples": [1]}),
     ("objective", ref("schemas", "ObjectiveRef")),
     ("goal", {"$ref": "#/components/schemas/GoalRef", "description": "The goal of the objective."}),
     ("decided_on", {"$ref": "#/components/schemas/Date", "description": "When the priorities were set."}),
-    ("decided_by", {"type": "string", "minLength": 1, "examples": ["City Council"]}),
+    ("decided_by", {"type": "string", "minLength": 1, "maxLength": 200, "examples": ["City Council"]}),
 ]), description="One ranked priority of a year: an objective of the plan.", examples=[priority_docs[0]])
 schemas["PriorityYear"] = closed(OrderedDict([
     ("year", ref("schemas", "Year")),
     ("decided_on", ref("schemas", "Date")),
-    ("decided_by", {"type": "string", "minLength": 1, "examples": ["City Council"]}),
-    ("items", {"type": "array", "description": "The year's priorities by rank.", "items": ref("schemas", "Priority")}),
+    ("decided_by", {"type": "string", "minLength": 1, "maxLength": 200, "examples": ["City Council"]}),
+    ("items", {"type": "array", "maxItems": 50, "description": "The year's priorities by rank.", "items": ref("schemas", "Priority")}),
 ]), description="The priorities set for one year: an entry of the plan's `priorities`, and what "
                 "`/v1/plans/{plan}/priorities/{year}` serves.", examples=[plan_doc["priorities"][0]])
 
@@ -685,7 +698,7 @@ schemas["PlanPatch"] = closed(plan_write_props(False), required=[],
     examples=[plan_patch])
 
 def position_prop(create, what):
-    return {"type": "integer", "minimum": 1, "description":
+    return {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "description":
             (f"Position in plan order, 1 to n+1 (n: the plan's {what} now); the ones at and after it move down "
              "one. Unset: " if create else
              f"Position in plan order, 1 to n (n: the plan's {what}); the others move to make room.") +
@@ -754,25 +767,25 @@ schemas["PrioritiesPut"] = closed(OrderedDict([
 # What a 409 in-use names (issue 4).
 schemas["ObjectiveReference"] = closed(OrderedDict([
     ("type", {"type": "string", "const": "objective", "examples": ["objective"]}),
-    ("path", {"type": "string", "format": "uri-reference", "description": "The objective of the goal.",
+    ("path", {"type": "string", "format": "uri-reference", "maxLength": PATH_MAX_LEN, "description": "The objective of the goal.",
               "examples": [goal_references[0]["path"]]}),
 ]), description="An objective that belongs to the goal.", examples=[goal_references[0]])
 schemas["PrioritiesReference"] = closed(OrderedDict([
     ("type", {"type": "string", "const": "priorities", "examples": ["priorities"]}),
-    ("path", {"type": "string", "format": "uri-reference", "description": "The year's priorities.",
+    ("path", {"type": "string", "format": "uri-reference", "maxLength": PATH_MAX_LEN, "description": "The year's priorities.",
               "examples": [objective_references[0]["path"]]}),
-    ("rank", {"type": "integer", "minimum": 1, "description": "The objective's rank in them.", "examples": [1]}),
+    ("rank", {"type": "integer", "minimum": 1, "maximum": 50, "description": "The objective's rank in them.", "examples": [1]}),
 ]), description="A year's priorities that rank the objective.", examples=[objective_references[0]])
 schemas["ResponsesReference"] = closed(OrderedDict([
     ("type", {"type": "string", "const": "responses", "examples": ["responses"]}),
-    ("survey", {"type": "string", "format": "uri-reference", "description": "The survey.",
+    ("survey", {"type": "string", "format": "uri-reference", "maxLength": PATH_MAX_LEN, "description": "The survey.",
                 "examples": [objective_references[1]["survey"]]}),
-    ("count", {"type": "integer", "minimum": 1, "description": "How many of its responses choose the objective.",
+    ("count", {"type": "integer", "minimum": 1, "maximum": INT64_MAX, "description": "How many of its responses choose the objective.",
                "examples": [3]}),
 ]), description="Responses to a survey that choose the objective.", examples=[objective_references[1]])
 schemas["OpenSurveyReference"] = closed(OrderedDict([
     ("type", {"type": "string", "const": "open-survey", "examples": ["open-survey"]}),
-    ("survey", {"type": "string", "format": "uri-reference", "description": "The open survey.",
+    ("survey", {"type": "string", "format": "uri-reference", "maxLength": PATH_MAX_LEN, "description": "The open survey.",
                 "examples": [objective_references[2]["survey"]]}),
 ]), description="An open survey of the plan that asks for objectives.", examples=[objective_references[2]])
 REFTYPES = OrderedDict([("objective", "ObjectiveReference"), ("priorities", "PrioritiesReference"),
@@ -788,11 +801,11 @@ schemas["Reference"] = OrderedDict([
 schemas["KeyActor"] = closed(OrderedDict([
     ("type", {"type": "string", "const": "key", "examples": ["key"]}),
     ("key", ref("schemas", "KeyId")),
-    ("name", {"type": "string", "minLength": 1, "description": "The key's name.", "examples": [admin_key_doc["name"]]}),
+    ("name", {"type": "string", "minLength": 1, "maxLength": 100, "description": "The key's name.", "examples": [admin_key_doc["name"]]}),
 ]), description="A change made over the API with this key.", examples=[audit_entries[0]["actor"]])
 schemas["DatabaseActor"] = closed(OrderedDict([
     ("type", {"type": "string", "const": "database", "examples": ["database"]}),
-    ("user", {"type": "string", "minLength": 1, "description": "The database role that made the change.",
+    ("user", {"type": "string", "minLength": 1, "maxLength": 63, "description": "The database role that made the change.",
               "examples": ["civic"]}),
 ]), description="A change made in the database outside the API (plain SQL), recorded row by row.",
     examples=[audit_entries[2]["actor"]])
@@ -807,22 +820,22 @@ AUDIT_TIME_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[
 AUDIT_RESOURCES = ["plan", "goal", "objective", "priorities", "survey", "key", "response"]
 def history_props(with_actor):
     p = OrderedDict()
-    p["id"] = {"type": "integer", "minimum": 1, "description": "The entry's number.", "examples": [42]}
-    p["at"] = {"type": "string", "format": "date-time", "pattern": AUDIT_TIME_PATTERN,
+    p["id"] = {"type": "integer", "minimum": 1, "maximum": INT64_MAX, "description": "The entry's number.", "examples": [42]}
+    p["at"] = {"type": "string", "format": "date-time", "maxLength": 24, "pattern": AUDIT_TIME_PATTERN,
                "description": "When the change was made (its transaction's time): RFC 3339, UTC, milliseconds, `Z`.",
                "examples": [audit_entries[0]["at"]]}
     if with_actor:
         p["actor"] = ref("schemas", "Actor")
-        p["request_id"] = {"type": ["string", "null"], "pattern": RID_PATTERN,
+        p["request_id"] = {"type": ["string", "null"], "maxLength": 128, "pattern": RID_PATTERN,
                            "description": "The request id (`X-Request-Id`) of the request that made the change; null "
                                           "for a change made outside the API.", "examples": [RID]}
     p["resource"] = {"type": "string", "enum": AUDIT_RESOURCES if with_actor else AUDIT_RESOURCES[:4],
                      "description": "What kind of resource changed.", "examples": ["objective"]}
-    p["path"] = {"type": ["string", "null"], "format": "uri-reference",
+    p["path"] = {"type": ["string", "null"], "format": "uri-reference", "maxLength": PATH_MAX_LEN,
                  "description": "The API path of the resource (for a delete, the path it had); null only for a row "
                                 "changed outside the API whose path cannot be told any more (its plan is gone).",
                  "examples": [audit_entries[0]["path"]]}
-    p["plan"] = {"type": ["string", "null"], "pattern": SLUG_PATTERN,
+    p["plan"] = {"type": ["string", "null"], "maxLength": 100, "pattern": SLUG_PATTERN,
                  "description": "Id of the plan the resource belongs to" + (" (a survey's or response's: its survey's "
                                 "plan); null for keys, and when the plan is gone." if with_actor else
                                 "; null when the plan is gone."),
@@ -853,11 +866,11 @@ schemas["HistoryEntry"] = closed(history_props(False),
 survey_props = OrderedDict([
     ("id", ref("schemas", "Slug")),
     ("plan", {"$ref": "#/components/schemas/Slug", "description": "Id of the plan the survey is about."}),
-    ("title", {"type": "string", "minLength": 1, "examples": ["2020-21 Community Survey"]}),
-    ("description", {"type": "string", "description": "May be empty.", "examples": [survey_summary["description"]]}),
+    ("title", {"type": "string", "minLength": 1, "maxLength": 200, "examples": ["2020-21 Community Survey"]}),
+    ("description", {"type": "string", "maxLength": 2000, "description": "May be empty.", "examples": [survey_summary["description"]]}),
     ("opens_at", {"$ref": "#/components/schemas/Timestamp", "description": "When the survey opens (inclusive), UTC."}),
     ("closes_at", {"$ref": "#/components/schemas/Timestamp", "description": "When the survey closes (exclusive), UTC."}),
-    ("timezone", {"type": "string", "minLength": 1, "description": "IANA time zone of the city, for display (`UTC` unless set).",
+    ("timezone", {"type": "string", "minLength": 1, "maxLength": 64, "description": "IANA time zone of the city, for display (`UTC` unless set).",
                   "examples": ["America/Chicago"]}),
     ("status", {"type": "string", "enum": ["draft", "open", "closed"],
                 "description": "Set by admins. Responses are taken only while it is `open` and the time is within "
@@ -872,7 +885,7 @@ survey_props = OrderedDict([
 schemas["SurveySummary"] = closed(survey_props, description="A community survey without its questions.",
                                   examples=[survey_summary])
 sprops = OrderedDict(survey_props)
-sprops["questions"] = {"type": "array", "description": "The questions by position.", "items": ref("schemas", "Question")}
+sprops["questions"] = {"type": "array", "maxItems": 50, "description": "The questions by position.", "items": ref("schemas", "Question")}
 schemas["Survey"] = closed(sprops, description="A community survey with its questions.", examples=[survey_doc])
 aprops = OrderedDict(sprops)
 aprops["partners"] = {"type": "array", "uniqueItems": True,
@@ -886,25 +899,25 @@ schemas["SurveyAdmin"] = closed(aprops, description="The survey document admins 
 def question_props(qtype, extra, prompt):
     props = OrderedDict([
         ("id", ref("schemas", "Slug")),
-        ("position", {"type": "integer", "minimum": 1, "description": "Order of the question in the survey.", "examples": [1]}),
-        ("prompt", {"type": "string", "minLength": 1, "examples": [prompt]}),
+        ("position", {"type": "integer", "minimum": 1, "maximum": 50, "description": "Order of the question in the survey.", "examples": [1]}),
+        ("prompt", {"type": "string", "minLength": 1, "maxLength": 500, "examples": [prompt]}),
         ("type", {"type": "string", "const": qtype, "examples": [qtype]}),
         ("required", {"type": "boolean", "description": "Whether a response must answer it.", "examples": [True]}),
     ])
     props.update(extra)
     return props
 
-MIN_PROP = ("min", {"type": "integer", "minimum": 0, "description": "Fewest to choose (0 unless set).", "examples": [1]})
-MAX_PROP = ("max", {"type": "integer", "minimum": 1, "description": "Most to choose; absent when unset (then: all of them).",
+MIN_PROP = ("min", {"type": "integer", "minimum": 0, "maximum": INT32_MAX, "description": "Fewest to choose (0 unless set).", "examples": [1]})
+MAX_PROP = ("max", {"type": "integer", "minimum": 1, "maximum": INT32_MAX, "description": "Most to choose; absent when unset (then: all of them).",
                     "examples": [3]})
 OPTIONS_PROP = ("options", {"type": "array", "minItems": 2, "maxItems": 50, "uniqueItems": True,
                             "description": "The options, in order; an answer names them as they are written here.",
                             "items": {"type": "string", "minLength": 1, "maxLength": 100, "examples": ["parks"]}})
 BASE_Q = ["id", "position", "prompt", "type", "required"]
 schemas["AgreementQuestion"] = closed(question_props("agreement", OrderedDict([
-    ("options", {"type": "array", "const": AGREEMENT_LEVELS,
+    ("options", {"type": "array", "minItems": 5, "maxItems": 5, "const": AGREEMENT_LEVELS,
                  "description": "The answer values, in scale order; an answer is one of them.",
-                 "items": {"type": "string", "examples": ["agree"]}}),
+                 "items": {"type": "string", "maxLength": 17, "enum": AGREEMENT_LEVELS, "examples": ["agree"]}}),
 ]), survey_doc["questions"][0]["prompt"]), description="A question answered with one value of a five-level scale.",
     examples=[survey_doc["questions"][0]])
 schemas["ObjectivesQuestion"] = closed(question_props("objectives", OrderedDict([MIN_PROP, MAX_PROP]),
@@ -944,10 +957,10 @@ def question_input(qtype, extra, example, required=("id", "prompt", "type")):
     props.update(extra)
     return closed(props, required=list(required), description=f"A new `{qtype}` question.", examples=[example])
 
-IN_MIN = ("min", {"type": "integer", "minimum": 0, "default": 0,
+IN_MIN = ("min", {"type": "integer", "minimum": 0, "maximum": INT32_MAX, "default": 0,
                   "description": "Fewest to choose; at most the number of options (objectives: of the plan's objectives).",
                   "examples": [1]})
-IN_MAX = ("max", {"type": "integer", "minimum": 1,
+IN_MAX = ("max", {"type": "integer", "minimum": 1, "maximum": INT32_MAX, 
                   "description": "Most to choose: at least `min`, at most the number of options (objectives: of the "
                                  "plan's objectives). Unset: no limit.", "examples": [3]})
 IN_OPTIONS = ("options", {"type": "array", "minItems": 2, "maxItems": 50, "uniqueItems": True,
@@ -982,7 +995,7 @@ def survey_write_props(create):
     p["opens_at"] = {"$ref": "#/components/schemas/TimestampInput", "description": "When responses start (inclusive)."}
     p["closes_at"] = {"$ref": "#/components/schemas/TimestampInput",
                       "description": "When responses stop (exclusive); after `opens_at`."}
-    p["timezone"] = {"type": "string", "minLength": 1, "description": "An IANA time zone name (`UTC` unless set).",
+    p["timezone"] = {"type": "string", "minLength": 1, "maxLength": 64, "description": "An IANA time zone name (`UTC` unless set).",
                      "examples": ["America/Chicago"]}
     p["status"] = {"type": "string", "enum": ["draft", "open", "closed"],
                    "description": "`draft` unless set." if create else "The new status.", "examples": ["open"]}
@@ -993,8 +1006,10 @@ def survey_write_props(create):
                                "Who sees the tallies.", "examples": ["public"]}
     if create:
         p["results_visibility"]["default"] = "after_close"
-    p["partners"] = {"type": "array", "description": "Ids of partner keys allowed to submit; empty or absent: any "
-                     "partner key." if create else "Replaces the partner keys allowed to submit; empty: any partner key.",
+    p["partners"] = {"type": "array", "maxItems": 100,
+                     "description": "At most 100 ids of partner keys allowed to submit; empty or absent: any "
+                     "partner key." if create else "Replaces the partner keys allowed to submit (at most 100); empty: "
+                     "any partner key.",
                      "items": ref("schemas", "KeyId")}
     p["questions"] = {"type": "array", "minItems": 1, "maxItems": 50,
                       "description": "The questions, in order (positions are given from 1)." if create else
@@ -1010,7 +1025,7 @@ schemas["SurveyPatch"] = closed(survey_write_props(False), required=[],
     examples=[OrderedDict([("status", "closed"), ("closes_at", "2027-01-15T06:00:00Z")])])
 
 # API keys (sql/api/keys.sql api_key_json).
-schemas["KeyId"] = {"type": "string", "pattern": KEY_ID_PATTERN, "description": "The public id of an API key.",
+schemas["KeyId"] = {"type": "string", "maxLength": 20, "pattern": KEY_ID_PATTERN, "description": "The public id of an API key.",
                     "examples": [PARTNER_KEY_ID]}
 key_props = OrderedDict([
     ("id", ref("schemas", "KeyId")),
@@ -1018,7 +1033,7 @@ key_props = OrderedDict([
     ("role", {"type": "string", "enum": ["admin", "partner"],
               "description": "`admin`: every operation; `partner`: submits responses and reads its own.",
               "examples": ["partner"]}),
-    ("prefix", {"type": "string", "pattern": "^cpk_[A-Za-z0-9_-]{8}$",
+    ("prefix", {"type": "string", "maxLength": 12, "pattern": "^cpk_[A-Za-z0-9_-]{8}$",
                 "description": "The first 12 characters of the key, to recognise it.", "examples": [key_doc["prefix"]]}),
     ("surveys", {"type": "array", "description": "The surveys a partner key is limited to, sorted; empty: any survey.",
                  "items": ref("schemas", "Slug")}),
@@ -1035,7 +1050,7 @@ schemas["KeyRateLimit"] = {
     "examples": [120]}
 schemas["ApiKey"] = closed(key_props, description="An API key, without its secret.", examples=[key_doc])
 nk_props = OrderedDict(key_props)
-nk_props["key"] = {"type": "string", "pattern": "^cpk_[A-Za-z0-9_-]{43}$",
+nk_props["key"] = {"type": "string", "maxLength": 47, "pattern": "^cpk_[A-Za-z0-9_-]{43}$",
                    "description": "The secret, shown in this response only: send it as `Authorization: Bearer <key>`.",
                    "examples": [NEW_KEY]}
 schemas["NewApiKey"] = closed(nk_props, description="A key just created: the ApiKey members and, once, the key itself.",
@@ -1044,7 +1059,8 @@ schemas["KeyCreate"] = closed(OrderedDict([
     ("name", {"type": "string", "minLength": 1, "maxLength": 100, "description": "Who holds the key.",
               "examples": [key_doc["name"]]}),
     ("role", {"type": "string", "enum": ["admin", "partner"], "examples": ["partner"]}),
-    ("surveys", {"type": "array", "description": "Partner keys only: ids of existing surveys the key is limited to.",
+    ("surveys", {"type": "array", "maxItems": 100,
+                 "description": "Partner keys only: ids of existing surveys the key is limited to (at most 100).",
                  "items": ref("schemas", "Slug")}),
     ("rate_limit", ref("schemas", "KeyRateLimit")),
 ]), required=["name", "role"], description="A new API key. `surveys` with role `admin` is a fault.",
@@ -1063,7 +1079,8 @@ schemas["KeyCollection"] = collection("ApiKey", "A page of API keys, oldest firs
 schemas["AnswerValue"] = {
     "description": "An answer: a string (agreement level, choice option, text) or an array of strings (objective ids, "
                    "choices options). In a request, `null` is the same as no answer.",
-    "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}],
+    "oneOf": [{"type": "string", "maxLength": 10000}, {"type": "array", "items": {"type": "string", "maxLength": 100}},
+              {"type": "null"}],
     "examples": ["agree"]}
 schemas["ResponseSubmit"] = closed(OrderedDict([
     ("external_id", {"type": "string", "minLength": 1, "maxLength": 200,
@@ -1083,19 +1100,19 @@ schemas["ResponseSubmit"] = closed(OrderedDict([
                 "`status`, ...) are faults like any unknown member.",
     examples=[response_submit])
 schemas["SurveyResponse"] = closed(OrderedDict([
-    ("id", {"type": "string", "format": "uuid", "examples": [RESPONSE_ID]}),
+    ("id", {"type": "string", "format": "uuid", "maxLength": 36, "examples": [RESPONSE_ID]}),
     ("survey", ref("schemas", "Slug")),
     ("partner", {"$ref": "#/components/schemas/KeyId", "description": "The API key that submitted it."}),
     ("external_id", {"type": "string", "minLength": 1, "maxLength": 200, "examples": [response_doc["external_id"]]}),
     ("answers", {"type": "object", "description": "The answers as submitted.",
                  "additionalProperties": ref("schemas", "AnswerValue")}),
     ("submitted_at", nullable("Timestamp", "As submitted, or null.")),
-    ("channel", {"type": ["string", "null"], "description": "As submitted, or null.", "examples": ["library-kiosk"]}),
+    ("channel", {"type": ["string", "null"], "maxLength": 50, "description": "As submitted, or null.", "examples": ["library-kiosk"]}),
     ("created_at", {"$ref": "#/components/schemas/Timestamp", "description": "When the service stored it."}),
     ("status", {"type": "string", "enum": ["counted", "voided"],
                 "description": "`voided` responses stay stored but no longer count in the tallies.", "examples": ["counted"]}),
     ("voided_at", nullable("Timestamp", "When it was voided, or null.")),
-    ("void_reason", {"type": ["string", "null"], "description": "Why it was voided, or null.",
+    ("void_reason", {"type": ["string", "null"], "maxLength": 500, "description": "Why it was voided, or null.",
                      "examples": [voided_doc["void_reason"]]}),
 ]), description="A stored survey response.", examples=[response_doc])
 schemas["ResponseCollection"] = collection(
@@ -1119,39 +1136,39 @@ schemas["BatchItemProblem"] = closed(OrderedDict([
               "examples": ["/problems/invalid-body"]}),
     ("title", {"type": "string", "enum": ["Invalid Body", "Duplicate Response", "Internal Server Error"],
                "examples": ["Invalid Body"]}),
-    ("status", {"type": "integer", "enum": [409, 422, 500], "examples": [422]}),
-    ("detail", {"type": "string", "examples": ["This response does not match the survey's questions."]}),
+    ("status", {"type": "integer", "minimum": 409, "maximum": 500, "enum": [409, 422, 500], "examples": [422]}),
+    ("detail", {"type": "string", "maxLength": DETAIL_MAX_LEN, "examples": ["This response does not match the survey's questions."]}),
     ("errors", {"type": "array", "minItems": 1, "description": "`invalid-body` only: every fault of the item; pointers "
                 "are relative to the item.", "items": ref("schemas", "BodyError")}),
-    ("existing_response", {"type": "string", "format": "uri-reference",
+    ("existing_response", {"type": "string", "format": "uri-reference", "maxLength": PATH_MAX_LEN,
                            "description": "`duplicate-response` only: the stored response.",
                            "examples": [RESPONSE_PATH]}),
 ]), required=["type", "title", "status", "detail"],
     description="Why one item of a batch was not stored: a problem document without `instance` and `request_id`.",
     examples=[batch_result_doc["results"][1]["problem"]])
 schemas["BatchItemStored"] = closed(OrderedDict([
-    ("index", {"type": "integer", "minimum": 0, "description": "Position of the item in the request.", "examples": [0]}),
-    ("status", {"type": "integer", "enum": [200, 201],
+    ("index", {"type": "integer", "minimum": 0, "maximum": 499, "description": "Position of the item in the request.", "examples": [0]}),
+    ("status", {"type": "integer", "minimum": 200, "maximum": 201, "enum": [200, 201],
                 "description": "201: stored now; 200: this `external_id` was stored before with the same answers.",
                 "examples": [201]}),
-    ("location", {"type": "string", "format": "uri-reference", "description": "The response's URL.",
+    ("location", {"type": "string", "format": "uri-reference", "maxLength": PATH_MAX_LEN, "description": "The response's URL.",
                   "examples": [RESPONSE_PATH]}),
     ("response", ref("schemas", "SurveyResponse")),
 ]), description="An item of a batch that is stored.", examples=[batch_result_doc["results"][0]])
 schemas["BatchItemFailed"] = closed(OrderedDict([
-    ("index", {"type": "integer", "minimum": 0, "description": "Position of the item in the request.", "examples": [1]}),
-    ("status", {"type": "integer", "enum": [409, 422, 500], "examples": [422]}),
+    ("index", {"type": "integer", "minimum": 0, "maximum": 499, "description": "Position of the item in the request.", "examples": [1]}),
+    ("status", {"type": "integer", "minimum": 409, "maximum": 500, "enum": [409, 422, 500], "examples": [422]}),
     ("problem", ref("schemas", "BatchItemProblem")),
 ]), description="An item of a batch that is not stored.", examples=[batch_result_doc["results"][1]])
 schemas["BatchResult"] = closed(OrderedDict([
-    ("results", {"type": "array", "description": "One result per item, in request order.",
+    ("results", {"type": "array", "maxItems": 500, "description": "One result per item, in request order.",
                  "items": {"oneOf": [ref("schemas", "BatchItemStored"), ref("schemas", "BatchItemFailed")]}})]),
     description="What happened to each item of a batch.", examples=[batch_result_doc])
 
 # Tallies (src/tally.c).
 schemas["Share"] = closed(OrderedDict([
-    ("numerator", {"type": "integer", "minimum": 0, "examples": [2]}),
-    ("denominator", {"type": "integer", "minimum": 0, "description": "The responses that answered the question.",
+    ("numerator", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "examples": [2]}),
+    ("denominator", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "description": "The responses that answered the question.",
                      "examples": [3]}),
     ("share", {"type": "number", "minimum": 0, "maximum": 1, "description": "numerator / denominator (0 when nobody answered).",
                "examples": [0.6666666666666666]}),
@@ -1162,21 +1179,21 @@ def tally_props(qtype, extra):
         ("id", {"$ref": "#/components/schemas/Slug", "description": "The question's id."}),
         ("type", {"type": "string", "const": qtype, "examples": [qtype]} if isinstance(qtype, str) else
                  {"type": "string", "enum": list(qtype), "examples": [qtype[0]]}),
-        ("answered", {"type": "integer", "minimum": 0, "description": "Counted responses that answered it.", "examples": [3]}),
+        ("answered", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "description": "Counted responses that answered it.", "examples": [3]}),
     ])
     p.update(extra)
     return p
 
 schemas["AgreementTally"] = closed(tally_props("agreement", OrderedDict([
-    ("counts", closed(OrderedDict((lvl, {"type": "integer", "minimum": 0, "examples": [1]}) for lvl in AGREEMENT_LEVELS),
+    ("counts", closed(OrderedDict((lvl, {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "examples": [1]}) for lvl in AGREEMENT_LEVELS),
                       description="Responses per level.")),
     ("agree", {"$ref": "#/components/schemas/Share", "description": "`agree` plus `strongly_agree` over `answered`."}),
 ])), description="The tally of an agreement question.", examples=[tallies_doc["questions"][0]])
 schemas["ObjectiveVotes"] = closed(OrderedDict([
     ("id", {"$ref": "#/components/schemas/Slug", "description": "The objective's id."}),
-    ("votes", {"type": "integer", "minimum": 0, "examples": [3]}),
+    ("votes", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "examples": [3]}),
     ("share", {"$ref": "#/components/schemas/Share", "description": "`votes` over the question's `answered`."}),
-    ("rank", {"type": "integer", "minimum": 1, "description": "1 for the most votes; equal votes share a rank (1, 2, 2, 4).",
+    ("rank", {"type": "integer", "minimum": 1, "maximum": INT64_MAX, "description": "1 for the most votes; equal votes share a rank (1, 2, 2, 4).",
               "examples": [1]}),
 ]), description="The votes of one objective.", examples=[tallies_doc["questions"][1]["objectives"][0]])
 schemas["ObjectivesTally"] = closed(tally_props("objectives", OrderedDict([
@@ -1185,17 +1202,17 @@ schemas["ObjectivesTally"] = closed(tally_props("objectives", OrderedDict([
 ])), description="The tally of an objectives question.", examples=[tallies_doc["questions"][1]])
 schemas["ChoiceTally"] = closed(tally_props(("choice", "choices"), OrderedDict([
     ("counts", {"type": "object", "description": "Responses per option, for every option.",
-                "additionalProperties": {"type": "integer", "minimum": 0}, "examples": [choice_tally["counts"]]}),
+                "additionalProperties": {"type": "integer", "minimum": 0, "maximum": INT64_MAX}, "examples": [choice_tally["counts"]]}),
 ])), description="The tally of a choice or choices question.", examples=[choice_tally])
 schemas["Tallies"] = closed(OrderedDict([
     ("survey", {"$ref": "#/components/schemas/Slug", "description": "The survey's id."}),
     ("as_of", {"$ref": "#/components/schemas/Timestamp",
                "description": "When the numbers were read (a cached copy keeps its time)."}),
-    ("version", {"type": "string", "pattern": "^[0-9]+$",
+    ("version", {"type": "string", "maxLength": 19, "pattern": "^[0-9]+$",
                  "description": "Changes whenever a number changes (a submission or a void); the ETag ends with it.",
                  "examples": ["7"]}),
-    ("total", {"type": "integer", "minimum": 0, "description": "Counted (not voided) responses.", "examples": [3]}),
-    ("questions", {"type": "array", "description": "One tally per question, in survey order; text questions have none.",
+    ("total", {"type": "integer", "minimum": 0, "maximum": INT64_MAX, "description": "Counted (not voided) responses.", "examples": [3]}),
+    ("questions", {"type": "array", "maxItems": 50, "description": "One tally per question, in survey order; text questions have none.",
                    "items": OrderedDict([
                        ("oneOf", [ref("schemas", "AgreementTally"), ref("schemas", "ObjectivesTally"),
                                   ref("schemas", "ChoiceTally")]),
@@ -1238,20 +1255,20 @@ schemas["OpenApiDocument"] = {
                    "info": {"type": "object"}, "paths": {"type": "object"}},
     "examples": [{"openapi": "3.1.0", "info": {"title": "Civic Plan API", "version": API_VERSION}, "paths": {}}]}
 schemas["InvalidParameterError"] = closed(OrderedDict([
-    ("parameter", {"type": "string", "description": "Name of the offending query parameter as sent.", "examples": ["limit"]}),
-    ("detail", {"type": "string", "minLength": 1, "examples": ["must be an integer from 1 to 200"]})]),
+    ("parameter", {"type": "string", "maxLength": 31, "description": "Name of the offending query parameter as sent.", "examples": ["limit"]}),
+    ("detail", {"type": "string", "minLength": 1, "maxLength": DETAIL_MAX_LEN, "examples": ["must be an integer from 1 to 200"]})]),
     description="One rejected query parameter.", examples=[{"parameter": "limit", "detail": "must be an integer from 1 to 200"}])
 schemas["BodyError"] = closed(OrderedDict([
-    ("pointer", {"type": "string", "pattern": "^(/[^/]*)*$",
+    ("pointer", {"type": "string", "maxLength": POINTER_MAX_LEN, "pattern": "^(/[^/]*)*$",
                  "description": "JSON Pointer (RFC 6901) to the offending member of the body; empty for the body itself.",
                  "examples": ["/answers/top-priorities/2"]}),
-    ("detail", {"type": "string", "minLength": 1, "examples": ["'nope' is not an objective of the plan of this survey."]})]),
+    ("detail", {"type": "string", "minLength": 1, "maxLength": DETAIL_MAX_LEN, "examples": ["'nope' is not an objective of the plan of this survey."]})]),
     description="One fault of a request body.",
     examples=[{"pointer": "/answers/top-priorities/2", "detail": "'nope' is not an objective of the plan of this survey."}])
 schemas["InvalidHeaderError"] = closed(OrderedDict([
-    ("header", {"type": "string", "description": "Name of the offending request header.",
+    ("header", {"type": "string", "maxLength": 31, "description": "Name of the offending request header.",
                 "examples": ["Authorization"]}),
-    ("detail", {"type": "string", "minLength": 1, "examples": ["Authorization is sent more than once; send it once."]})]),
+    ("detail", {"type": "string", "minLength": 1, "maxLength": DETAIL_MAX_LEN, "examples": ["Authorization is sent more than once; send it once."]})]),
     description="The rejected request header.",
     examples=[{"header": "Authorization", "detail": "Authorization is sent more than once; send it once."}])
 STATUSES = sorted({v[0] for v in PROBLEMS.values()})
@@ -1260,23 +1277,23 @@ schemas["Problem"] = closed(OrderedDict([
               "description": "Identifies the problem type (a relative URI reference).", "examples": ["/problems/not-found"]}),
     ("title", {"type": "string", "enum": [v[1] for v in PROBLEMS.values()],
                "description": "Short summary of the problem type; always the same for a type.", "examples": ["Not Found"]}),
-    ("status", {"type": "integer", "enum": STATUSES,
+    ("status", {"type": "integer", "minimum": STATUSES[0], "maximum": STATUSES[-1], "enum": STATUSES,
                 "description": "The HTTP status code of the response.", "examples": [404]}),
-    ("detail", {"type": "string", "description": "Explanation specific to this occurrence.",
+    ("detail", {"type": "string", "maxLength": DETAIL_MAX_LEN, "description": "Explanation specific to this occurrence.",
                 "examples": ["No plan with id \"springfield-2030\"."]}),
-    ("instance", {"type": "string", "format": "uri-reference", "description": "The request path.",
+    ("instance", {"type": "string", "format": "uri-reference", "maxLength": 1024, "description": "The request path.",
                   "examples": ["/v1/plans/springfield-2030"]}),
-    ("request_id", {"type": "string", "pattern": RID_PATTERN, "description": "The request's X-Request-Id.",
+    ("request_id", {"type": "string", "maxLength": 128, "pattern": RID_PATTERN, "description": "The request's X-Request-Id.",
                     "examples": [RID]}),
     ("errors", {"type": "array", "minItems": 1,
                 "description": "`/problems/invalid-parameter`: the rejected query parameters; `/problems/invalid-body`: "
                                "the faults of the body; `/problems/invalid-header`: the rejected header.",
                 "items": {"anyOf": [ref("schemas", "InvalidParameterError"), ref("schemas", "BodyError"),
                                     ref("schemas", "InvalidHeaderError")]}}),
-    ("existing_response", {"type": "string", "format": "uri-reference",
+    ("existing_response", {"type": "string", "format": "uri-reference", "maxLength": PATH_MAX_LEN,
                            "description": "`/problems/duplicate-response` only: the response already stored.",
                            "examples": [RESPONSE_PATH]}),
-    ("etag", {"type": ["string", "null"], "pattern": "^\"[0-9a-f]{16}\"$",
+    ("etag", {"type": ["string", "null"], "maxLength": 18, "pattern": "^\"[0-9a-f]{16}\"$",
               "description": "`/problems/precondition-failed` only: the item's current ETag, or null when it does "
                              "not exist.", "examples": [PLAN_ETAG]}),
     ("referenced_by", {"type": "array", "minItems": 1,
@@ -1414,7 +1431,7 @@ for name, methods in ALLOW.items():
     header(f"Allow-{name}", "Allow", {"description": "The methods the path serves.", "required": True,
                                       "schema": {"type": "string", "const": methods, "examples": [methods]}})
 header("Retry-After", "Retry-After", {"description": "Seconds to wait before retrying (1).", "required": True,
-                                      "schema": {"type": "integer", "minimum": 0, "examples": [1]}})
+                                      "schema": {"type": "integer", "minimum": 1, "maximum": 1, "examples": [1]}})
 header("WWW-Authenticate", "WWW-Authenticate", {
     "description": "The bearer challenge: without `error` when no Authorization was sent; with "
                    "`error=\"invalid_token\"` when it is malformed or names an unknown or revoked key (and on 401s "
@@ -1464,12 +1481,21 @@ header("Access-Control-Allow-Headers", "Access-Control-Allow-Headers", {
                "examples": ["Accept, Authorization, Content-Type, Idempotency-Key, If-Match, If-None-Match, X-Request-Id"]}})
 header("Access-Control-Max-Age", "Access-Control-Max-Age", {
     "description": "Preflight from an allowed origin for one of the path's methods only: seconds the preflight may be cached.",
-    "schema": {"type": "integer", "const": 600, "examples": [600]}})
+    "schema": {"type": "integer", "minimum": 600, "maximum": 600, "const": 600, "examples": [600]}})
 
 def hdrs(*names):
     return OrderedDict((HEADER_NAMES[n], ref("headers", n)) for n in names)
 
 CORS = ("Access-Control-Allow-Origin", "Access-Control-Expose-Headers")
+
+# The longest value of each header the service sends (the ones with a const have it already).
+for _name, _len in (("ETag", 18), ("ETag-Survey", 18), ("ETag-Tallies", 2 + 8 + 1 + 19 + 1 + 19 + 1),
+                    ("X-Request-Id", 128), ("Vary", 64), ("Link", NEXT_MAX_LEN),
+                    ("Access-Control-Allow-Origin", HEADER_MAX_LEN)):   # an Origin the request sent
+    headers[_name]["schema"]["maxLength"] = _len
+for _name in headers:
+    if _name.startswith("Location-"):
+        headers[_name]["schema"]["maxLength"] = PATH_MAX_LEN
 
 # ----------------------------------------------------------------- parameters
 # A parameter whose value only the server issues (a cursor, an entity tag, a key or response id)
@@ -1560,6 +1586,16 @@ parameters["Access-Control-Request-Method"] = {"name": "Access-Control-Request-M
 parameters["Access-Control-Request-Headers"] = {"name": "Access-Control-Request-Headers", "in": "header", "required": False,
                                                 "description": "Headers the preflighted request will send.",
                                                 "schema": {"type": "string"}, "example": "if-none-match, x-request-id"}
+
+# The longest value each parameter may have: If-Match fills a buffer of 512 bytes (src/plans.c,
+# src/surveys.c; longer: 400), a cursor one of 64 (longer: 400), and every other header is bounded by
+# the request's header block (http_header_max).
+for _name, _len in (("Response", 36), ("Cursor", CURSOR_MAX_LEN), ("If-Match", 511),
+                    ("If-None-Match-Create", HEADER_MAX_LEN), ("If-None-Match", HEADER_MAX_LEN),
+                    ("X-Request-Id", HEADER_MAX_LEN), ("Origin", HEADER_MAX_LEN),
+                    ("Access-Control-Request-Method", HEADER_MAX_LEN),
+                    ("Access-Control-Request-Headers", HEADER_MAX_LEN)):
+    parameters[_name]["schema"]["maxLength"] = _len
 
 # ----------------------------------------------------------------- responses
 def pex(summary, value):
@@ -2754,6 +2790,23 @@ def add_rate_limits():
 add_rate_limits()
 description += RATE_LIMITS_TEXT
 
+# ----------------------------------------------------------------- integers
+# Every integer states its range, and from it its format (int32 or int64): the generator stops on
+# one without both bounds, so a new member cannot leave them out.
+def integer_formats(node, where="#"):
+    if isinstance(node, dict):
+        t = node.get("type")
+        if t == "integer" or (isinstance(t, list) and "integer" in t):
+            if "minimum" not in node or "maximum" not in node:
+                sys.exit("gen-openapi: the integer at %s needs a minimum and a maximum" % where)
+            node["format"] = "int32" if -2**31 <= node["minimum"] and node["maximum"] <= INT32_MAX else "int64"
+        for k, v in node.items():
+            if k not in ("examples", "example"):
+                integer_formats(v, where + "/" + k)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            integer_formats(v, "%s/%d" % (where, i))
+
 doc = OrderedDict()
 doc["openapi"] = "3.1.0"
 doc["info"] = OrderedDict([
@@ -2765,7 +2818,11 @@ doc["info"] = OrderedDict([
 
 # Relative: the docs page (and any client reading the document from the service) calls the
 # service at whatever address it was fetched from.
-doc["servers"] = [{"url": "/", "description": "This service: the address this document was fetched from"}]
+# x-internal: false, the API is public (its writes need a key); the description names the
+# environments, as the OWASP ruleset asks (owasp:api9:2023-inventory-*).
+doc["servers"] = [OrderedDict([("url", "/"), ("description", "This service, in whichever environment it runs "
+                                              "(production, staging or local): the address this document was "
+                                              "fetched from"), ("x-internal", False)])]
 doc["security"] = []
 doc["tags"] = [{"name": k, "description": v} for k, v in TAGS.items()]
 doc["paths"] = paths
@@ -2782,6 +2839,8 @@ security_schemes = OrderedDict([("bearerAuth", OrderedDict([
 doc["components"] = OrderedDict([("schemas", schemas), ("responses", responses),
                                  ("parameters", parameters), ("headers", headers),
                                  ("securitySchemes", security_schemes)])
+
+integer_formats(doc)
 
 with open(OUT, "w", encoding="utf-8") as f:
     json.dump(doc, f, indent=2, ensure_ascii=False)

@@ -9,14 +9,16 @@ CREATE TYPE api_result AS (status integer, body text, location text);
  * A problem document (RFC 9457), by its code: 'not-found' is the type
  * /problems/not-found.  The service alone gives a code its title and its
  * status (src/problem.c): it adds them to the body, and refuses an answer
- * whose status is not the code's.  p_extra's members join the body.
+ * whose status is not the code's.  p_extra's members join the body.  A
+ * detail (here and in a fault) is at most 1000 characters:
+ * one that quotes what the client sent is cut there.
  */
 CREATE FUNCTION api_problem(p_code text, p_detail text,
     p_extra jsonb DEFAULT NULL)
 RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT (jsonb_build_object('type', '/problems/' || p_code,
-	    'detail', p_detail) || COALESCE(p_extra, '{}'::jsonb))::text
+	    'detail', left(p_detail, 1000)) || COALESCE(p_extra, '{}'::jsonb))::text
 $$;
 
 -- The two problems every function with a key and a survey may answer.
@@ -41,7 +43,7 @@ $$;
 CREATE FUNCTION api_fault(p_pointer text, p_detail text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT jsonb_build_array(jsonb_build_object('pointer', p_pointer,
-	    'detail', p_detail))
+	    'detail', left(p_detail, 1000)))
 $$;
 
 -- Faults for members of p_body not in p_allowed.
@@ -51,7 +53,7 @@ RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT COALESCE(jsonb_agg(jsonb_build_object('pointer',
 	    p_prefix || '/' || replace(replace(k, '~', '~0'), '/', '~1'),
-	    'detail', format('Unknown member %L.', k))), '[]'::jsonb)
+	    'detail', left(format('Unknown member %L.', k), 1000))), '[]'::jsonb)
 	FROM jsonb_object_keys(p_body) AS k
 	WHERE k <> ALL (p_allowed)
 $$;
@@ -61,7 +63,7 @@ CREATE FUNCTION api_is_time(p text) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	IF p !~ ('^\d{4}-(0[1-9]|1[0-2])-\d{2}T([01]\d|2[0-3]):[0-5]\d:'
-	    '[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$') THEN
+	    '[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$') THEN
 		RETURN false;
 	END IF;
 	PERFORM p::timestamptz;

@@ -135,6 +135,8 @@ BEGIN
 		ELSIF p_body->>'role' = 'admin' THEN
 			e := e || api_fault('/surveys',
 			    'Only partner keys are limited to surveys.');
+		ELSIF jsonb_array_length(p_body->'surveys') > 100 THEN
+			e := e || api_fault('/surveys', 'At most 100 survey ids.');
 		ELSE
 			FOR v IN SELECT * FROM jsonb_array_elements(
 			    p_body->'surveys') LOOP

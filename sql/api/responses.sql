@@ -439,7 +439,8 @@ BEGIN
 		    v_missing,
 		    jsonb_build_object('errors', jsonb_build_array(
 		    jsonb_build_object('pointer', '/answers', 'detail',
-		    'Unknown or archived objectives: ' || v_missing)))),
+		    left('Unknown or archived objectives: ' || v_missing,
+		    1000))))),
 		    NULL::text;
 		RETURN;
 	END IF;

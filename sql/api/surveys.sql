@@ -85,6 +85,9 @@ BEGIN
 		IF jsonb_typeof(p_body->'partners') <> 'array' THEN
 			e := e || api_fault('/partners',
 			    'Must be an array of partner key ids.');
+		ELSIF jsonb_array_length(p_body->'partners') > 100 THEN
+			e := e || api_fault('/partners',
+			    'At most 100 partner key ids.');
 		ELSE
 			FOR opt IN SELECT * FROM jsonb_array_elements(
 			    p_body->'partners') LOOP

@@ -1,7 +1,8 @@
 """The OpenAPI contract (docs/openapi.json) against the linter, the routes the
 server is configured with, and what the running server sends.
 
-- the document lints clean with the pinned Redocly CLI and redocly.yaml;
+- the document lints clean with the pinned Redocly CLI and redocly.yaml, and with
+  the pinned Spectral CLI and .spectral.yaml (the OWASP API Security ruleset);
 - its paths and methods are exactly the routes of SPEC.md (issues 2 to 4)
   and of the router (src/route.c's table, every one with a handler in
   src/router.c; conf/app.conf hands every request to the router), and its
@@ -172,6 +173,27 @@ def test_openapi_document_lints_clean_with_redocly():
     problems = ["%s %s: %s" % (p.get("severity"), p.get("ruleId"), p.get("message"))
                 for p in report.get("problems", [])]
     assert report["totals"] == {"errors": 0, "warnings": 0, "ignored": 0}, "\n".join(problems)
+
+
+def test_openapi_document_lints_clean_with_spectral_and_the_owasp_ruleset():
+    """.spectral.yaml: Spectral's OpenAPI rules and the OWASP API Security ruleset, with the rules
+    that do not fit this API turned off there, each with its reason. Nothing may be reported, at
+    any severity."""
+    if not (ROOT / "node_modules" / ".bin" / "spectral").exists():
+        pytest.fail("node_modules/.bin/spectral is missing: run `npm ci` in the repository root")
+    run = subprocess.run(
+        ["npx", "--no", "spectral", "lint", "--quiet", "--format=json", "--fail-severity=hint",
+         "--ruleset", ".spectral.yaml", "docs/openapi.json"],
+        cwd=ROOT, env=dict(os.environ, NO_COLOR="1"), capture_output=True, text=True,
+        timeout=6 * waiting.WAIT_LIMIT_S)   # a guard against a hung tool only
+    # The JSON array, then (without --quiet) a summary line: read the array alone.
+    start, end = run.stdout.find("["), run.stdout.rfind("]")
+    assert start != -1 and end > start, "spectral gave no report:\n" + run.stdout[-3000:] + run.stderr[-3000:]
+    results = json.loads(run.stdout[start:end + 1])
+    found = ["%s %s at %s: %s" % ({0: "error", 1: "warn", 2: "info", 3: "hint"}.get(r["severity"]), r["code"],
+                                   "/".join(map(str, r["path"])), r["message"]) for r in results]
+    assert not found, "%d finding(s):\n%s" % (len(found), "\n".join(found[:60]))
+    assert run.returncode == 0, "spectral lint failed:\n" + run.stdout[-3000:] + run.stderr[-3000:]
 
 
 # --------------------------------------------------------------- route inventory
