@@ -1,6 +1,6 @@
 -- The lengths and counts the API documents (docs/openapi.json maxLength,
 -- maxItems), kept by the tables for rows written with plain SQL too
--- (sql/schema/013_limits.sql).
+-- (sql/schema/018_text_limits.sql).
 BEGIN;
 SELECT plan(13);
 
