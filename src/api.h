@@ -47,6 +47,8 @@ struct civic_config {
 	uint32_t	 rl_key;	/* requests per window */
 	uint32_t	 rl_address;
 	uint32_t	 rl_public;
+	int		 has_scrape_token;	/* CIVIC_METRICS_TOKEN */
+	unsigned char	 scrape_token_hash[APIKEY_HASH_LEN];
 };
 
 extern struct civic_config	civic_config;
@@ -121,6 +123,7 @@ int		request_time(const struct query *, const char *,
 int		request_if_match(struct http_request *, char *, size_t);
 int		request_key_hash(struct http_request *,
 		    unsigned char [APIKEY_HASH_LEN]);
+int		request_scrape_token(struct http_request *);
 json_t		*request_json(struct http_request *);
 char		*request_text(struct http_request *);
 

@@ -78,6 +78,12 @@ config_read(void)
 	civic_config.rl_public = env_count("CIVIC_RATELIMIT_PUBLIC", 6000,
 	    RL_QUOTA_MAX);
 
+	/* Kept as its SHA-256 only, as API keys are. */
+	if ((v = getenv("CIVIC_METRICS_TOKEN")) != NULL && *v != '\0') {
+		apikey_hash(v, civic_config.scrape_token_hash);
+		civic_config.has_scrape_token = 1;
+	}
+
 	if ((v = getenv("CIVIC_WORKERS")) != NULL) {
 		n = strtol(v, NULL, 10);
 		if (n < 1 || n > 64)

@@ -189,6 +189,10 @@ limits_check(struct http_request *req, const struct route *r)
 	uint32_t		 q;
 	int			 pub;
 
+	/* The operator's scraper is not a client: never refused. */
+	if (r->kind == ROUTE_METRICS && request_scrape_token(req))
+		return (1);
+
 	pub = limits_public(req, r);
 	memset(id, 0, sizeof(id));
 	k = NULL;

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "api.h"
 #include "dbq.h"
 #include "obs.h"
@@ -80,32 +78,11 @@ readyz_finish(struct http_request *req, struct dbq *q)
 int
 ops_metrics(struct http_request *req, const struct route *r)
 {
-	static int		 token_read;
-	static unsigned char	 token_hash[APIKEY_HASH_LEN];
-	static int		 has_token;
-	unsigned char		 got[APIKEY_HASH_LEN];
-	const char		*field, *token, *v;
-
-	if (!token_read) {
-		token_read = 1;
-		if ((v = getenv("CIVIC_METRICS_TOKEN")) != NULL &&
-		    *v != '\0') {
-			apikey_hash(v, token_hash);
-			has_token = 1;
-		}
-	}
 	if (api_no_query(req) == -1)
 		return (KORE_RESULT_OK);
-
-	if (has_token && http_request_header(req, "authorization", &field) &&
-	    strncasecmp(field, "bearer ", 7) == 0) {
-		for (token = field + 7; *token == ' '; token++)
-			;
-		apikey_hash(token, got);
-		if (CRYPTO_memcmp(got, token_hash, sizeof(got)) == 0) {
-			metrics_send(req);
-			return (KORE_RESULT_OK);
-		}
+	if (request_scrape_token(req)) {
+		metrics_send(req);
+		return (KORE_RESULT_OK);
 	}
 	return (dbq_handle(req, r, metrics_prepare, metrics_finish));
 }

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
 
 #include "api.h"
 #include "obs.h"
@@ -65,6 +68,27 @@ request_if_match(struct http_request *req, char *buf, size_t len)
 		return (-1);
 	}
 	return (1);
+}
+
+/*
+ * Does the request carry the scrape token of CIVIC_METRICS_TOKEN as a
+ * bearer token?  Compared by its SHA-256, in constant time; never logged.
+ */
+int
+request_scrape_token(struct http_request *req)
+{
+	const char	*field, *token;
+	unsigned char	 got[APIKEY_HASH_LEN];
+
+	if (!civic_config.has_scrape_token ||
+	    !http_request_header(req, "authorization", &field) ||
+	    strncasecmp(field, "bearer ", 7) != 0)
+		return (0);
+	for (token = field + 7; *token == ' '; token++)
+		;
+	apikey_hash(token, got);
+	return (CRYPTO_memcmp(got, civic_config.scrape_token_hash,
+	    sizeof(got)) == 0);
 }
 
 /*

@@ -2834,7 +2834,8 @@ security_schemes = OrderedDict([("bearerAuth", OrderedDict([
 ])), ("metricsToken", OrderedDict([
     ("type", "http"), ("scheme", "bearer"),
     ("description", "The scrape token of `GET /metrics`: the value of `CIVIC_METRICS_TOKEN` in the service's "
-                    "environment, sent as `Authorization: Bearer <token>`. It opens `/metrics` only."),
+                    "environment, sent as `Authorization: Bearer <token>`. It opens `/metrics` only, and a scrape "
+                    "with it is not rate limited."),
 ]))])
 doc["components"] = OrderedDict([("schemas", schemas), ("responses", responses),
                                  ("parameters", parameters), ("headers", headers),

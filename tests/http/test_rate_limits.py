@@ -367,6 +367,15 @@ def test_without_a_key_an_address_gets_exactly_its_quota_across_both_workers(own
         # A made-up key buys no fresh quota: it pays as its address does.
         r = conns[0].request("GET", "/v1/keys", key="cpk_" + "B" * 43)
         too_many(r, "address", 4)
+        # The operator's scraper is not a client: /metrics with the scrape
+        # token is answered from an address over its quota, by every worker;
+        # without the token it is refused like anything else.
+        if metrics.TOKEN:
+            for wc in conns:
+                r = wc.request("GET", "/metrics", key=metrics.TOKEN)
+                assert r.status_code == 200, (r.status_code, r.content[:200])
+                assert "ratelimit" not in {h.lower() for h in r.headers}, r.headers
+            too_many(conns[0].request("GET", "/metrics"), "address", 4)
         # Another address has its own.
         r = _from("127.0.0.2", "GET", "/v1/keys")
         assert r.status_code == 401 and fields(r)[:4] == ("address", 4, 3600, 3), r.headers
