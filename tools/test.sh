@@ -55,6 +55,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A merge's conflict markers left in any tracked file (a README once kept
+# them through a full run: nothing else reads it).
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1 &&
+    git grep -nE '^(<<<<<<<|>>>>>>>)( |$)' -- . ':!node_modules'; then
+	echo "conflict markers left in the files above"
+	exit 1
+fi
+
 echo "== the layers of src/ (a circle fails)"
 python3 tools/layers.py || exit 1
 
