@@ -106,6 +106,7 @@ const char	*api_request_id(struct http_request *);
 void		conn_accept(struct connection *);
 void		conn_response_begin(struct http_request *);
 void		conn_response_end(struct http_request *);
+size_t		conn_queued(struct connection *);
 const char	*conn_nul_header(struct http_request *);
 
 /* resource.c: the published data, from memory. */

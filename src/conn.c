@@ -100,7 +100,7 @@ conn_accept(struct connection *c)
 }
 
 /* Bytes queued on c and not sent yet. */
-static size_t
+size_t
 conn_queued(struct connection *c)
 {
 	struct netbuf	*nb;

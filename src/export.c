@@ -112,7 +112,6 @@ static int	export_fail(struct http_request *, struct export *,
 static void	export_release(struct export *);
 static int	export_drained(struct netbuf *);
 static void	export_tick(void *, u_int64_t);
-static size_t	export_unsent(struct connection *);
 static void	export_free(struct http_request *);
 
 static const char *const export_params[] = { "include_voided", NULL };
@@ -668,21 +667,6 @@ export_drained(struct netbuf *nb)
 	return (KORE_RESULT_OK);
 }
 
-/* Bytes queued on c and not sent yet. */
-static size_t
-export_unsent(struct connection *c)
-{
-	struct netbuf	*nb;
-	size_t		 n;
-
-	n = 0;
-	TAILQ_FOREACH(nb, &c->send_queue, list) {
-		if (nb->b_len > nb->s_off)
-			n += nb->b_len - nb->s_off;
-	}
-	return (n);
-}
-
 /*
  * Every EXPORT_TICK_MS: while an export waits for its client to read, the
  * client must read something at least every http_keepalive_time, or it is
@@ -700,7 +684,7 @@ export_tick(void *arg, u_int64_t now)
 		ex->progress_at = now;
 		return;
 	}
-	unsent = export_unsent(c);
+	unsent = conn_queued(c);
 	if (unsent != ex->unsent) {
 		ex->unsent = unsent;
 		ex->progress_at = now;
