@@ -281,12 +281,54 @@ mx_sum(size_t off)
 
 #define MX_SUM(member)	mx_sum(offsetof(struct mx_slot, member))
 
+/* A metric of one value, summed over the workers. */
+struct mx_scalar {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+	size_t		 off;
+};
+
+#define MX_SCALAR(n, t, h, m)	{ n, t, h, offsetof(struct mx_slot, m) }
+
+static const struct mx_scalar mx_db_gauges[] = {
+	MX_SCALAR("civic_db_queue_waiting", "gauge",
+	    "Requests waiting for a database connection, all workers.",
+	    db_waiting),
+	MX_SCALAR("civic_db_pool_in_use", "gauge",
+	    "Pooled database connections requests hold now, all workers.",
+	    db_in_use),
+	{ NULL, NULL, NULL, 0 }
+};
+
+static const struct mx_scalar mx_counters[] = {
+	MX_SCALAR("civic_content_reloads_total", "counter",
+	    "Snapshots of the published data loaded by the workers.",
+	    content_reloads),
+	MX_SCALAR("civic_worker_starts_total", "counter",
+	    "Worker processes started (restarts included).", worker_starts),
+	MX_SCALAR("civic_ratelimit_rejected_total", "counter",
+	    "Requests refused by a rate limit (429).", ratelimit_rejected),
+	{ NULL, NULL, NULL, 0 }
+};
+
 static void
 mx_family(struct kore_buf *b, const char *name, const char *type,
     const char *help)
 {
 	kore_buf_appendf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
 	    type);
+}
+
+/* Each metric of the table (to its NULL name), with its one value. */
+static void
+mx_scalars(struct kore_buf *b, const struct mx_scalar *t)
+{
+	for (; t->name != NULL; t++) {
+		mx_family(b, t->name, t->type, t->help);
+		kore_buf_appendf(b, "%s %llu\n", t->name,
+		    (unsigned long long)mx_sum(t->off));
+	}
 }
 
 static const char *
@@ -379,14 +421,7 @@ metrics_render(struct kore_buf *b)
 		    labels);
 	}
 
-	mx_family(b, "civic_db_queue_waiting", "gauge",
-	    "Requests waiting for a database connection, all workers.");
-	kore_buf_appendf(b, "civic_db_queue_waiting %llu\n",
-	    (unsigned long long)MX_SUM(db_waiting));
-	mx_family(b, "civic_db_pool_in_use", "gauge",
-	    "Pooled database connections requests hold now, all workers.");
-	kore_buf_appendf(b, "civic_db_pool_in_use %llu\n",
-	    (unsigned long long)MX_SUM(db_in_use));
+	mx_scalars(b, mx_db_gauges);
 	mx_family(b, "civic_db_query_duration_seconds", "histogram",
 	    "Time of a request's database query, from its admission to its "
 	    "result (the wait for a connection included).");
@@ -408,18 +443,7 @@ metrics_render(struct kore_buf *b)
 		    "%llu\n", mx_tally_names[k],
 		    (unsigned long long)MX_SUM(tally[k]));
 
-	mx_family(b, "civic_content_reloads_total", "counter",
-	    "Snapshots of the published data loaded by the workers.");
-	kore_buf_appendf(b, "civic_content_reloads_total %llu\n",
-	    (unsigned long long)MX_SUM(content_reloads));
-	mx_family(b, "civic_worker_starts_total", "counter",
-	    "Worker processes started (restarts included).");
-	kore_buf_appendf(b, "civic_worker_starts_total %llu\n",
-	    (unsigned long long)MX_SUM(worker_starts));
-	mx_family(b, "civic_ratelimit_rejected_total", "counter",
-	    "Requests refused by a rate limit (429).");
-	kore_buf_appendf(b, "civic_ratelimit_rejected_total %llu\n",
-	    (unsigned long long)MX_SUM(ratelimit_rejected));
+	mx_scalars(b, mx_counters);
 
 	mx_family(b, "civic_build_info", "gauge",
 	    "The API's version and Kore's; always 1.");
