@@ -32,6 +32,7 @@
 
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -47,6 +48,7 @@ static int	dbq_finish(struct http_request *);
 static int	dbq_error(struct http_request *);
 static void	dbq_key_learned(struct http_request *, struct dbq *);
 static u_int32_t dbq_slots(void);
+static int	dbq_items_param(struct dbq *, json_t *const *, size_t);
 
 /* Connections kept for the snapshot watcher and the tally refreshes. */
 #define DBQ_RESERVED	2u
@@ -98,6 +100,37 @@ dbq_param(struct dbq *q, int i, const void *value, size_t len, int format)
 }
 
 /*
+ * The query of n submissions (items, borrowed) in q: one call of
+ * api_submit_group with their array, one row per item.  0, or -1 when
+ * memory ran out.
+ */
+static int
+dbq_items_param(struct dbq *q, json_t *const *items, size_t n)
+{
+	json_t	*list;
+	char	*text;
+	size_t	 i;
+
+	if ((list = json_array()) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (json_array_append(list, items[i]) == -1) {
+			json_decref(list);
+			return (-1);
+		}
+	}
+	text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	if (text == NULL)
+		return (-1);
+	q->query = "SELECT status, body, location FROM api_submit_group("
+	    "$1::jsonb)";
+	dbq_param(q, 0, text, 0, 0);
+	free(text);
+	return (0);
+}
+
+/*
  * Start req's query: the state made here keeps the route r (q->route) for
  * prepare() and finish(), and Kore calls the router again whenever req
  * wakes up, which hands it to dbq_resume().
@@ -117,6 +150,10 @@ dbq_handle(struct http_request *req, const struct route *r,
 	kore_pgsql_bind_request(&q->sql, req);
 	if (!prepare(req, q))
 		return (KORE_RESULT_OK);
+	if (q->item != NULL && dbq_items_param(q, &q->item, 1) == -1) {
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+		return (KORE_RESULT_OK);
+	}
 	/* What the log needs of it, kept while it sleeps. */
 	q->log = *reqlog_current();
 	q->key_lookup = reqlog_key_unknown(&q->log);
@@ -448,6 +485,8 @@ dbq_free(struct http_request *req)
 		kore_free(q->owned[i]);
 	if (q->json != NULL)
 		json_decref(q->json);
+	if (q->item != NULL)
+		json_decref(q->item);
 }
 
 /*

@@ -27,6 +27,7 @@ struct dbq {
 	int			 formats[DBQ_PARAMS_MAX];
 	int			 retried;
 	json_t			*json;		/* the handler's, decref'd */
+	json_t			*item;		/* a submission, decref'd */
 	char			 text[256];	/* the handler's scratch */
 	long			 limit;		/* of a page */
 	void			(*finish)(struct http_request *,

@@ -4,9 +4,11 @@
  *
  * A body is checked here, against the survey's questions as published
  * (answers.c); the database then does the rest in one transaction and one
- * round trip (api_submit and api_submit_response, sql/api/responses.sql): the
- * key, the survey's window and the key's rights, the Idempotency-Key,
- * exactly-once storage by external_id, and the tally counters.
+ * round trip (api_submit_group, sql/api/responses.sql): the key, the
+ * survey's window and the key's rights, the Idempotency-Key, exactly-once
+ * storage by external_id, and the tally counters.  A worker gathers the
+ * submissions that come while its last store runs, and stores them
+ * together (dbq.c): each gets the answer it would get alone.
  */
 
 #include <stdio.h>
@@ -19,9 +21,8 @@
 
 static int	collection_prepare(struct http_request *, struct dbq *);
 static void	collection_finish(struct http_request *, struct dbq *);
-static void	submit_params(struct dbq *, const unsigned char *,
-		    const char *, const char *, json_t *,
-		    const struct answers *);
+static json_t	*submit_item(json_t *, const struct answers *,
+		    const unsigned char *, const char *, const char *);
 static int	submit_prepare(struct http_request *, struct dbq *);
 static void	submit_finish(struct http_request *, struct dbq *);
 static int	list_prepare(struct http_request *, struct dbq *);
@@ -110,53 +111,48 @@ collection_prepare(struct http_request *req, struct dbq *q)
 }
 
 /*
- * The parameters of api_submit: the key's hash, the survey, the body's
- * members, what answers_check() made of it (a) and the Idempotency-Key.
+ * A submission as api_submit_group takes it (sql/api/responses.sql): the
+ * body's members (body, borrowed), what answers_check() made of it (a),
+ * and, when given, the key's hash, the survey and the Idempotency-Key.  A
+ * new reference, or NULL when memory ran out.
  */
-static void
-submit_params(struct dbq *q, const unsigned char *hash, const char *slug,
-    const char *idem, json_t *body, const struct answers *a)
+static json_t *
+submit_item(json_t *body, const struct answers *a, const unsigned char *key,
+    const char *slug, const char *idem)
 {
-	json_t	*v;
-	char	*text;
+	json_t		*item, *v;
+	char		 hex[2 * APIKEY_HASH_LEN + 1], khex[2 * APIKEY_HASH_LEN + 1];
+	size_t		 i;
 
-	q->query = "SELECT status, body, location FROM api_submit("
-	    "$1, $2, $3, $4::jsonb, $5::timestamptz, $6, $7, $8, $9::jsonb, "
-	    "$10::jsonb)";
-	dbq_param(q, 0, hash, APIKEY_HASH_LEN, 1);
-	dbq_param(q, 1, slug, 0, 0);
-
-	v = json_object_get(body, "external_id");
-	dbq_param(q, 2, json_is_string(v) ? json_string_value(v) : "", 0, 0);
-
-	/* Answers that are not an object are a fault already: {} stands in. */
+	for (i = 0; i < sizeof(a->hash); i++)
+		(void)snprintf(hex + 2 * i, 3, "%02x", a->hash[i]);
+	/* A member of the wrong type is a fault already: "" or {} stands in. */
 	v = json_object_get(body, "answers");
-	if (json_is_object(v)) {
-		text = json_dumps(v, JSON_COMPACT);
-		dbq_param(q, 3, text, 0, 0);
-		free(text);
-	} else
-		dbq_param(q, 3, "{}", 0, 0);
-
-	/* In UTC, checked: what the database reads whatever the offset. */
-	dbq_param(q, 4, a->submitted_at[0] != '\0' ? a->submitted_at : NULL,
-	    0, 0);
-	v = json_object_get(body, "channel");
-	dbq_param(q, 5, json_is_string(v) ? json_string_value(v) : NULL, 0,
-	    0);
-	dbq_param(q, 6, a->hash, sizeof(a->hash), 1);
-	dbq_param(q, 7, idem, 0, 0);
-
-	if (json_array_size(a->errors) > 0) {
-		text = json_dumps(a->errors, JSON_COMPACT);
-		dbq_param(q, 8, text, 0, 0);
-		free(text);
-	} else {
-		dbq_param(q, 8, NULL, 0, 0);
+	v = json_is_object(v) ? json_incref(v) : json_object();
+	item = json_pack("{s:s, s:o, s:s?, s:O?, s:s, s:O, s:O, s:s?}",
+	    "external_id", json_is_string(json_object_get(body,
+	    "external_id")) ? json_string_value(json_object_get(body,
+	    "external_id")) : "",
+	    "answers", v,
+	    /* In UTC, checked: what the database reads whatever the offset. */
+	    "submitted_at", a->submitted_at[0] != '\0' ? a->submitted_at :
+	    NULL,
+	    "channel", json_is_string(json_object_get(body, "channel")) ?
+	    json_object_get(body, "channel") : NULL,
+	    "hash", hex,
+	    "errors", json_array_size(a->errors) > 0 ? a->errors : json_null(),
+	    "values", a->values,
+	    "idem", idem);
+	if (item == NULL || key == NULL)
+		return (item);
+	for (i = 0; i < APIKEY_HASH_LEN; i++)
+		(void)snprintf(khex + 2 * i, 3, "%02x", key[i]);
+	if (json_object_set_new(item, "key", json_string(khex)) == -1 ||
+	    json_object_set_new(item, "survey", json_string(slug)) == -1) {
+		json_decref(item);
+		return (NULL);
 	}
-	text = json_dumps(a->values, JSON_COMPACT);
-	dbq_param(q, 9, text, 0, 0);
-	free(text);
+	return (item);
 }
 
 static int
@@ -199,9 +195,13 @@ submit_prepare(struct http_request *req, struct dbq *q)
 		return (0);
 	}
 
-	submit_params(q, hash, slug, idem, body, &a);
+	q->item = submit_item(body, &a, hash, slug, idem);
 	answers_cleanup(&a);
 	json_decref(body);
+	if (q->item == NULL) {
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+		return (0);
+	}
 	return (1);
 }
 
@@ -450,28 +450,17 @@ batch_items(json_t *list, json_t *survey)
 {
 	struct answers	 a;
 	json_t		*items, *item, *v;
-	char		 hex[65];
-	size_t		 i, j;
+	size_t		 i;
 
-	items = json_array();
+	if ((items = json_array()) == NULL)
+		return (NULL);
 	json_array_foreach(list, i, item) {
-		if (check_body(item, survey, &a) == -1) {
+		if (check_body(item, survey, &a) == -1 ||
+		    (v = submit_item(item, &a, NULL, NULL, NULL)) == NULL) {
 			answers_cleanup(&a);
 			json_decref(items);
 			return (NULL);
 		}
-		for (j = 0; j < sizeof(a.hash); j++)
-			(void)snprintf(hex + 2 * j, 3, "%02x", a.hash[j]);
-		v = json_pack("{s:O?, s:O?, s:s?, s:O?, s:s, s:O, s:O}",
-		    "external_id", json_object_get(item, "external_id"),
-		    "answers", json_object_get(item, "answers"),
-		    "submitted_at", a.submitted_at[0] != '\0' ?
-		    a.submitted_at : NULL,
-		    "channel", json_object_get(item, "channel"),
-		    "hash", hex,
-		    "errors", json_array_size(a.errors) > 0 ? a.errors :
-		    json_null(),
-		    "values", a.values);
 		json_array_append_new(items, v);
 		answers_cleanup(&a);
 	}

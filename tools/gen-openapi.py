@@ -498,7 +498,7 @@ problem_table = "\n".join(
 batch_result_doc = OrderedDict([("results", [
     OrderedDict([("index", 0), ("status", 201), ("location", RESPONSE_PATH), ("response", response_doc)]),
     OrderedDict([("index", 1), ("status", 422), ("problem", item_problem(
-        "invalid-body", "This response does not match the survey's questions.",
+        "invalid-body", "The response does not match the survey's questions.",
         [{"detail": "Must be one of strongly_disagree, disagree, neutral, agree, strongly_agree.",
           "pointer": "/answers/right-plan"}]))]),
 ])])

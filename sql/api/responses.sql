@@ -27,7 +27,7 @@ $$;
  * key to the surveys it is limited to (any, when it is limited to none)
  * whose partner list names it (or is empty).  open says whether the survey
  * takes responses now.  A set-returning SQL function, so that the planner
- * inlines it into the statements that use it (api_submit_check, api_submit).
+ * inlines it into the statements that use it (api_submit_check).
  */
 CREATE FUNCTION api_submitter(p_hash bytea, p_survey text)
 RETURNS TABLE (key_id bigint, partner text, last_used_at timestamptz,
@@ -310,8 +310,8 @@ BEGIN
 
 	UPDATE responses SET voided_at = now(), void_reason = p_body->>'reason'
 	WHERE id = r.id RETURNING * INTO r;
-	PERFORM api_tally_count(a.survey_id, array_agg(x.question),
-	    array_agg(x.value), -1)
+	PERFORM api_tally_count(a.survey_id, 1, array_agg(x.response_id),
+	    array_agg(x.question), array_agg(x.value), -1)
 	FROM response_answers x WHERE x.response_id = r.id;
 
 	RETURN QUERY SELECT 200, api_response_json(r, p_survey)::text,
@@ -320,10 +320,12 @@ END
 $$;
 
 /*
- * Up to 500 responses in one request: each item is stored, or refused,
- * on its own (a failing item rolls back only itself).  Items come checked
- * by the service: {external_id, answers, submitted_at, channel, hash (hex),
- * errors (or null), values}.
+ * Up to 500 responses in one request, stored as a worker's gathered
+ * submissions are (api_submit_group): each item is stored, or refused, on
+ * its own (a failing item rolls back only itself).  Items come checked by
+ * the service: {external_id, answers, submitted_at, channel, hash (hex),
+ * errors (or null), values}.  A key or survey refused, or a survey that
+ * takes no responses now, answers the whole request.
  */
 CREATE FUNCTION api_submit_batch(p_hash bytea, p_survey text, p_items jsonb)
 RETURNS TABLE (status integer, body text, location text)
@@ -331,10 +333,6 @@ LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
 	c		record;
-	item		jsonb;
-	i		integer := 0;
-	res		api_result;
-	results		json[] := '{}';
 BEGIN
 	c := api_submit_check(p_hash, p_survey);
 	IF c.status IS NOT NULL THEN
@@ -342,42 +340,18 @@ BEGIN
 		RETURN;
 	END IF;
 
-	FOR item IN SELECT * FROM jsonb_array_elements(p_items) LOOP
-		IF jsonb_typeof(item->'errors') = 'array' THEN
-			res := ROW(422, api_problem('invalid-body',
-			    'This response does not match the '
-			    'survey''s questions.', jsonb_build_object('errors',
-			    item->'errors')), NULL)::api_result;
-		ELSE
-			BEGIN
-				SELECT * INTO res FROM api_store_response(
-				    c.key_id, c.partner, c.survey_id, p_survey,
-				    c.plan_id,
-				    item->>'external_id', item->'answers',
-				    (item->>'submitted_at')::timestamptz,
-				    item->>'channel',
-				    decode(item->>'hash', 'hex'),
-				    item->'values');
-			EXCEPTION WHEN OTHERS THEN
-				res := ROW(500, api_problem('internal-error',
-				    'This item could not be stored.'),
-				    NULL)::api_result;
-			END;
-		END IF;
-
-		IF res.status < 300 THEN
-			results := results || json_build_object('index', i,
-			    'status', res.status, 'location', res.location,
-			    'response', res.body::json);
-		ELSE
-			results := results || json_build_object('index', i,
-			    'status', res.status, 'problem', res.body::json);
-		END IF;
-		i := i + 1;
-	END LOOP;
-
-	RETURN QUERY SELECT 200, json_build_object('results',
-	    array_to_json(results))::text, NULL::text;
+	RETURN QUERY
+	SELECT 200, json_build_object('results', COALESCE(json_agg(
+	    CASE WHEN g.status < 300 THEN json_build_object('index', g.o - 1,
+		'status', g.status, 'location', g.location,
+		'response', g.body::json)
+	    ELSE json_build_object('index', g.o - 1, 'status', g.status,
+		'problem', g.body::json) END ORDER BY g.o), '[]'))::text,
+	    NULL::text
+	FROM api_submit_group((SELECT jsonb_agg(x || jsonb_build_object(
+	    'key', encode(p_hash, 'hex'), 'survey', p_survey) ORDER BY o)
+	    FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t (x, o)))
+	    WITH ORDINALITY AS g (status, body, location, o);
 END
 $$;
 
@@ -412,216 +386,310 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION api_store_response(p_key bigint, p_partner text,
-    p_survey bigint, p_slug text, p_plan bigint, p_external_id text,
-    p_answers jsonb,
-    p_submitted_at timestamptz, p_channel text, p_body_hash bytea,
-    p_values jsonb)
-RETURNS TABLE (status integer, body text, location text)
+/*
+ * Storing submissions.  A worker gathers the submissions that reach it
+ * while its previous store runs, and stores them with one call of
+ * api_submit_group, in one transaction: each item is stored, or refused,
+ * as it would be alone, with one result per item.  The batch route's items
+ * go the same way (api_submit_batch).
+ *
+ * An item (p_items is an array of them) is what the service made of one
+ * request: {key (hex of the API key's SHA-256), survey (its id), external_id,
+ * answers, submitted_at (UTC, or null), channel, hash (hex of the body's
+ * canonical hash), idem (the Idempotency-Key, or null), errors (the faults
+ * the service found against the survey's questions, or null), values
+ * ([{question, value, objective}] to count)}.
+ */
+
+/*
+ * Store the responses p_items, each checked already and allowed
+ * (api_submit_group adds idx, key_id, partner, survey_id and plan_id to
+ * each): 201 and the new response, 200 and the stored one when its
+ * external_id came with the same body before (in this call too), 409 when
+ * with another, 422 when an objective chosen is unknown or archived.  One
+ * row per item, by idx, in no order.  Exactly once: (survey, key,
+ * external_id) is unique, and the rows are written in the order of that key,
+ * so that two stores running at once never wait on each other in a circle.
+ * Counts nothing: the caller counts every 201 (api_tally_count).
+ */
+CREATE FUNCTION api_store_responses(p_items jsonb)
+RETURNS TABLE (idx integer, status integer, body text, location text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-	r		responses;
-	v_missing	text;
-	v_location	text;
-	v_questions	text[];
-	v_values	text[];
+	v_idx		integer[];
+	v_status	integer[];
+	v_body		text[];
+	v_location	text[];
 BEGIN
-	-- The values, parsed once, and any objective the plan lacks.
-	SELECT array_agg(v.question), array_agg(v.value)
-	INTO v_questions, v_values
-	FROM jsonb_to_recordset(p_values) AS v (question text, value text);
-	SELECT string_agg(o, ', ') INTO v_missing
-	FROM api_inactive_objectives(p_plan, p_values) AS o;
-	IF v_missing IS NOT NULL THEN
-		RETURN QUERY SELECT 422, api_problem('invalid-body',
-		    'Unknown or archived objectives: ' ||
-		    v_missing,
+	WITH i AS (
+		SELECT * FROM jsonb_to_recordset(p_items) AS i (idx integer,
+		    key_id bigint, partner text, survey_id bigint,
+		    plan_id bigint, survey text, external_id text,
+		    answers jsonb, submitted_at timestamptz, channel text,
+		    hash text, "values" jsonb)
+	), missing AS (
+		SELECT i.idx, string_agg(o, ', ') AS list
+		FROM i, LATERAL api_inactive_objectives(i.plan_id, i."values")
+		    AS o
+		GROUP BY i.idx
+	), first AS (
+		-- The first item of each (survey, key, external_id).
+		SELECT DISTINCT ON (i.survey_id, i.key_id, i.external_id) i.*
+		FROM i WHERE NOT EXISTS (SELECT 1 FROM missing m
+		    WHERE m.idx = i.idx)
+		ORDER BY i.survey_id, i.key_id, i.external_id, i.idx
+	), r AS (
+		INSERT INTO responses (survey_id, key_id, external_id,
+		    body_hash, answers, submitted_at, channel)
+		SELECT f.survey_id, f.key_id, f.external_id,
+		    decode(f.hash, 'hex'), f.answers, f.submitted_at, f.channel
+		FROM first f ORDER BY f.survey_id, f.key_id, f.external_id
+		ON CONFLICT ON CONSTRAINT
+		    responses_survey_id_key_id_external_id_key
+		DO NOTHING
+		RETURNING *
+	), a AS (
+		INSERT INTO response_answers (response_id, question, value)
+		SELECT r.id, v.question, v.value
+		FROM r JOIN first f USING (survey_id, key_id, external_id),
+		    jsonb_to_recordset(f."values") AS v (question text,
+		    value text)
+	), done AS (
+		SELECT m.idx, 422 AS status, api_problem('invalid-body',
+		    'Unknown or archived objectives: ' || m.list,
 		    jsonb_build_object('errors', jsonb_build_array(
 		    jsonb_build_object('pointer', '/answers', 'detail',
-		    left('Unknown or archived objectives: ' || v_missing,
-		    1000))))),
-		    NULL::text;
-		RETURN;
-	END IF;
+		    left('Unknown or archived objectives: ' || m.list,
+		    1000))))) AS body, NULL::text AS location
+		FROM missing m
+		UNION ALL
+		SELECT f.idx, 201, api_response_json(ROW(r.*)::responses,
+		    f.survey, f.partner)::text,
+		    '/v1/surveys/' || f.survey || '/responses/' || r.public_id
+		FROM r JOIN first f USING (survey_id, key_id, external_id)
+	)
+	SELECT array_agg(d.idx), array_agg(d.status), array_agg(d.body),
+	    array_agg(d.location)
+	INTO v_idx, v_status, v_body, v_location FROM done d;
 
-	INSERT INTO responses AS x (survey_id, key_id, external_id, body_hash,
-	    answers, submitted_at, channel)
-	VALUES (p_survey, p_key, p_external_id, p_body_hash, p_answers,
-	    p_submitted_at, p_channel)
-	ON CONFLICT ON CONSTRAINT responses_survey_id_key_id_external_id_key
-	DO NOTHING
-	RETURNING * INTO r;
+	RETURN QUERY SELECT * FROM unnest(v_idx, v_status, v_body, v_location);
 
-	IF r.id IS NULL THEN
-		SELECT * INTO r FROM responses x WHERE x.survey_id = p_survey
-		AND x.key_id = p_key AND x.external_id = p_external_id;
-		v_location := '/v1/surveys/' || p_slug || '/responses/' ||
-		    r.public_id;
-		IF r.body_hash = p_body_hash THEN
-			RETURN QUERY SELECT 200,
-			    api_response_json(r, p_slug, p_partner)::text, v_location;
-		ELSE
-			RETURN QUERY SELECT 409, api_problem('duplicate-response',
-			    format('external_id %L was already submitted with '
-			    'other answers, as response %s.', p_external_id,
-			    r.public_id), jsonb_build_object(
-			    'existing_response', v_location)), v_location;
-		END IF;
-		RETURN;
-	END IF;
-
-	INSERT INTO response_answers (response_id, question, value)
-	SELECT r.id, u.question, u.value
-	FROM unnest(v_questions, v_values) AS u (question, value);
-	PERFORM api_tally_count(p_survey, v_questions, v_values);
-
-	RETURN QUERY SELECT 201, api_response_json(r, p_slug, p_partner)::text,
-	    '/v1/surveys/' || p_slug || '/responses/' || r.public_id;
+	-- The others were stored before (or just now, by an earlier item):
+	-- a new statement sees them, committed by whichever store won.
+	RETURN QUERY
+	SELECT i.idx, CASE WHEN x.body_hash = decode(i.hash, 'hex') THEN 200
+	    ELSE 409 END,
+	    CASE WHEN x.body_hash = decode(i.hash, 'hex') THEN
+		api_response_json(x, i.survey, i.partner)::text
+	    ELSE api_problem('duplicate-response',
+		format('external_id %L was already submitted with other '
+		'answers, as response %s.', i.external_id, x.public_id),
+		jsonb_build_object('existing_response', '/v1/surveys/' ||
+		i.survey || '/responses/' || x.public_id)) END,
+	    '/v1/surveys/' || i.survey || '/responses/' || x.public_id
+	FROM jsonb_to_recordset(p_items) AS i (idx integer, key_id bigint,
+	    partner text, survey_id bigint, survey text, external_id text,
+	    hash text)
+	JOIN responses x ON x.survey_id = i.survey_id AND x.key_id = i.key_id
+	    AND x.external_id = i.external_id
+	WHERE i.idx <> ALL (COALESCE(v_idx, '{}'));
 END
 $$;
 
-CREATE OR REPLACE FUNCTION api_submit_response(p_hash bytea, p_survey text,
-    p_external_id text, p_answers jsonb, p_submitted_at timestamptz,
-    p_channel text, p_body_hash bytea, p_idem_key text, p_errors jsonb,
-    p_values jsonb)
-RETURNS TABLE (status integer, body text, location text)
+/*
+ * One item the long way (p_item as api_store_responses takes it, with
+ * check_status and check_body from api_submit_check): with an
+ * Idempotency-Key, the first answer to the same key and body again (or 422
+ * for another body, 409 while the first still runs), recorded for 24
+ * hours; a survey that takes no responses now (409); the service's faults
+ * (422); else stored.  stored: counted by the caller.
+ */
+CREATE FUNCTION api_submit_one(p_item jsonb, OUT status integer,
+    OUT body text, OUT location text, OUT stored boolean)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-	c		record;
 	idem		record;
-	res		api_result;
+	v_key		bigint := (p_item->>'key_id')::bigint;
+	v_idem		text := p_item->>'idem';
 	v_request	bytea;
 BEGIN
-	c := api_submit_check(p_hash, p_survey);
-	IF c.status IN (401, 403, 404) THEN
-		RETURN QUERY SELECT c.status, c.body, NULL::text;
-		RETURN;
-	END IF;
-
-	-- The usual case, straight through.
-	IF p_idem_key IS NULL AND c.status IS NULL AND p_errors IS NULL THEN
-		RETURN QUERY SELECT * FROM api_store_response(c.key_id,
-		    c.partner, c.survey_id, p_survey, c.plan_id, p_external_id,
-		    p_answers, p_submitted_at, p_channel, p_body_hash,
-		    p_values);
-		RETURN;
-	END IF;
-
-	IF p_idem_key IS NOT NULL THEN
+	stored := false;
+	IF v_idem IS NOT NULL THEN
 		-- The request's fingerprint: its body and its survey.
-		v_request := sha256(p_body_hash || convert_to(p_survey,
-		    'UTF8'));
+		v_request := sha256(decode(p_item->>'hash', 'hex') ||
+		    convert_to(p_item->>'survey', 'UTF8'));
 		IF NOT pg_try_advisory_xact_lock(
-		    hashtextextended(c.key_id || ':' || p_idem_key, 7102)) THEN
-			RETURN QUERY SELECT 409, api_problem('idempotency-key-in-use',
+		    hashtextextended(v_key || ':' || v_idem, 7102)) THEN
+			status := 409;
+			body := api_problem('idempotency-key-in-use',
 			    'A request with this Idempotency-Key is still in '
-			    'progress; retry later.'), NULL::text;
+			    'progress; retry later.');
 			RETURN;
 		END IF;
 		SELECT * INTO idem FROM idempotency_keys i
-		WHERE i.key_id = c.key_id AND i.idem_key = p_idem_key
+		WHERE i.key_id = v_key AND i.idem_key = v_idem
 		AND i.created_at > now() - interval '24 hours';
 		IF FOUND THEN
 			IF idem.request_hash <> v_request THEN
-				RETURN QUERY SELECT 422, api_problem('idempotency-key-reused',
-				    'This '
-				    'Idempotency-Key was used with another '
-				    'request body.'), NULL::text;
+				status := 422;
+				body := api_problem('idempotency-key-reused',
+				    'This Idempotency-Key was used with '
+				    'another request body.');
 				RETURN;
 			END IF;
-			RETURN QUERY SELECT idem.status, idem.body,
-			    idem.location;
+			status := idem.status;
+			body := idem.body;
+			location := idem.location;
 			RETURN;
 		END IF;
 		DELETE FROM idempotency_keys i
-		WHERE i.key_id = c.key_id AND i.idem_key = p_idem_key;
+		WHERE i.key_id = v_key AND i.idem_key = v_idem;
 	END IF;
 
-	IF c.status = 409 THEN
-		res := ROW(409, c.body, NULL)::api_result;
-	ELSIF p_errors IS NOT NULL THEN
-		res := ROW(422, api_problem('invalid-body',
-		    'The response does not match the '
-		    'survey''s questions.', jsonb_build_object('errors',
-		    p_errors)), NULL)::api_result;
+	IF p_item->>'check_status' IS NOT NULL THEN
+		status := (p_item->>'check_status')::integer;
+		body := p_item->>'check_body';
+	ELSIF jsonb_typeof(p_item->'errors') = 'array' THEN
+		status := 422;
+		body := api_problem('invalid-body', 'The response does not '
+		    'match the survey''s questions.', jsonb_build_object(
+		    'errors', p_item->'errors'));
 	ELSE
-		SELECT * INTO res FROM api_store_response(c.key_id,
-		    c.partner, c.survey_id, p_survey, c.plan_id, p_external_id,
-		    p_answers, p_submitted_at, p_channel, p_body_hash,
-		    p_values);
+		SELECT s.status, s.body, s.location
+		INTO status, body, location
+		FROM api_store_responses(jsonb_build_array(p_item)) AS s;
+		stored := status = 201;
 	END IF;
 
-	IF p_idem_key IS NOT NULL THEN
+	IF v_idem IS NOT NULL THEN
 		INSERT INTO idempotency_keys (key_id, idem_key, request_hash,
 		    status, body, location)
-		VALUES (c.key_id, p_idem_key, v_request, res.status, res.body,
-		    res.location);
+		VALUES (v_key, v_idem, v_request, status, body, location);
 		-- Now and then, forget keys past their 24 hours (and a margin).
 		IF random() < 0.001 THEN
 			DELETE FROM idempotency_keys
 			WHERE created_at < now() - interval '25 hours';
 		END IF;
 	END IF;
-
-	RETURN QUERY SELECT res.status, res.body, res.location;
 END
 $$;
 
-CREATE FUNCTION api_submit(p_hash bytea, p_survey text, p_external_id text,
-    p_answers jsonb, p_submitted_at timestamptz, p_channel text,
-    p_body_hash bytea, p_idem_key text, p_errors jsonb, p_values jsonb)
-RETURNS api_result
+/*
+ * The submissions p_items (above), in one transaction: one row per item,
+ * in their order, each what the item would get alone.  First who submits
+ * where, once per key and survey (api_submit_check: 401, 403, 404, or 409
+ * when the survey takes no responses now), in the order of the keys.  The
+ * usual items (allowed, open, without an Idempotency-Key or a fault) are
+ * then stored together (api_store_responses); the others, and every usual
+ * one when that failed, one by one (api_submit_one).  Each item the long
+ * way runs in a block of its own: a fault in one fails only itself (a
+ * 500).  Last, the counters of every response stored: once per survey
+ * (api_tally_count).
+ */
+CREATE FUNCTION api_submit_group(p_items jsonb)
+RETURNS TABLE (status integer, body text, location text)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
-	res		api_result;
+	checks		jsonb := '{}';
+	items		jsonb;
+	usual		jsonb;
+	n		integer := jsonb_array_length(p_items);
+	v_status	integer[] := array_fill(NULL::integer, ARRAY[n]);
+	v_body		text[] := array_fill(NULL::text, ARRAY[n]);
+	v_location	text[] := array_fill(NULL::text, ARRAY[n]);
+	v_stored	integer[] := '{}';
+	one		integer[] := '{}';
+	c		record;
+	r		record;
+	i		integer;
 BEGIN
-	IF p_idem_key IS NULL AND p_errors IS NULL THEN
-		-- The checks of api_submit_check and api_store_response, and
-		-- its store, in one statement.  No row: the long way.
-		WITH k AS (
-			SELECT k.key_id, k.partner, k.survey_id
-			FROM api_submitter(p_hash, p_survey) AS k
-			WHERE k.allowed AND k.open
-			AND k.last_used_at >= now() - interval '1 minute'
-			AND NOT EXISTS (SELECT 1 FROM
-			    api_inactive_objectives(k.plan_id, p_values))
-		), r AS (
-			INSERT INTO responses (survey_id, key_id, external_id,
-			    body_hash, answers, submitted_at, channel)
-			SELECT k.survey_id, k.key_id, p_external_id,
-			    p_body_hash, p_answers, p_submitted_at, p_channel
-			FROM k
-			ON CONFLICT ON CONSTRAINT
-			    responses_survey_id_key_id_external_id_key
-			DO NOTHING
-			RETURNING *
-		), v AS (
-			SELECT v.question, v.value
-			FROM jsonb_to_recordset(p_values) AS v (question text,
-			    value text)
-		), a AS (
-			INSERT INTO response_answers (response_id, question,
-			    value)
-			SELECT r.id, v.question, v.value FROM r, v
-		), t AS (
-			SELECT api_tally_count(r.survey_id,
-			    (SELECT array_agg(v.question) FROM v),
-			    (SELECT array_agg(v.value) FROM v)) FROM r
-		)
-		SELECT 201, api_response_json(ROW(r.*)::responses, p_survey,
-		    k.partner)::text,
-		    '/v1/surveys/' || p_survey || '/responses/' || r.public_id
-		INTO res FROM r, k, (SELECT count(*) FROM t) AS counted;
-		IF res.status IS NOT NULL THEN
-			RETURN res;
-		END IF;
+	FOR c IN SELECT k.key, k.survey, ch.* FROM (SELECT DISTINCT
+	    x->>'key' AS key, x->>'survey' AS survey
+	    FROM jsonb_array_elements(p_items) AS x) AS k,
+	    LATERAL api_submit_check(decode(k.key, 'hex'), k.survey) AS ch
+	    ORDER BY k.key, k.survey LOOP
+		checks := checks || jsonb_build_object(c.key || '/' ||
+		    c.survey, jsonb_build_object('key_id', c.key_id,
+		    'partner', c.partner, 'survey_id', c.survey_id,
+		    'plan_id', c.plan_id, 'check_status', c.status,
+		    'check_body', c.body));
+	END LOOP;
+
+	-- Each item with its index (1..n) and what the check said.
+	SELECT jsonb_agg(x || (checks->((x->>'key') || '/' || (x->>'survey')))
+	    || jsonb_build_object('idx', o) ORDER BY o)
+	INTO items FROM jsonb_array_elements(p_items) WITH ORDINALITY AS t (x, o);
+
+	-- Refused by the check, whatever else they carry.
+	FOR r IN SELECT (x->>'idx')::integer AS idx, x FROM jsonb_array_elements(items) AS x
+	    WHERE (x->>'check_status')::integer IN (401, 403, 404) LOOP
+		v_status[r.idx] := (r.x->>'check_status')::integer;
+		v_body[r.idx] := r.x->>'check_body';
+	END LOOP;
+
+	SELECT jsonb_agg(x) INTO usual FROM jsonb_array_elements(items) AS x
+	WHERE x->>'check_status' IS NULL AND x->>'idem' IS NULL
+	AND jsonb_typeof(x->'errors') IS DISTINCT FROM 'array';
+	IF usual IS NOT NULL THEN
+		BEGIN
+			FOR r IN SELECT * FROM api_store_responses(usual) LOOP
+				v_status[r.idx] := r.status;
+				v_body[r.idx] := r.body;
+				v_location[r.idx] := r.location;
+				IF r.status = 201 THEN
+					v_stored := v_stored || r.idx;
+				END IF;
+			END LOOP;
+		EXCEPTION WHEN OTHERS THEN
+			-- Rolled back: each of them alone, below.
+			v_stored := '{}';
+			SELECT array_agg((x->>'idx')::integer) INTO one
+			FROM jsonb_array_elements(usual) AS x;
+			FOREACH i IN ARRAY one LOOP
+				v_status[i] := NULL;
+			END LOOP;
+		END;
 	END IF;
 
-	SELECT * INTO res FROM api_submit_response(p_hash, p_survey,
-	    p_external_id, p_answers, p_submitted_at, p_channel, p_body_hash,
-	    p_idem_key, p_errors, p_values);
-	RETURN res;
+	-- The long way, in order, each in a block of its own.
+	FOR r IN SELECT (x->>'idx')::integer AS idx, x FROM jsonb_array_elements(items) AS x LOOP
+		CONTINUE WHEN v_status[r.idx] IS NOT NULL;
+		BEGIN
+			SELECT * INTO c FROM api_submit_one(r.x);
+			v_status[r.idx] := c.status;
+			v_body[r.idx] := c.body;
+			v_location[r.idx] := c.location;
+			IF c.stored THEN
+				v_stored := v_stored || r.idx;
+			END IF;
+		EXCEPTION WHEN OTHERS THEN
+			v_status[r.idx] := 500;
+			v_body[r.idx] := api_problem('internal-error',
+			    'This response could not be stored.');
+			v_location[r.idx] := NULL;
+		END;
+	END LOOP;
+
+	-- The counters, once per survey, in the order of the surveys.
+	PERFORM api_tally_count(g.survey_id, g.n, g.ids, g.questions, g.vals)
+	FROM (
+		SELECT (items->(s.idx - 1)->>'survey_id')::bigint AS survey_id,
+		    count(DISTINCT s.idx)::integer AS n,
+		    array_agg(s.idx::bigint) AS ids,
+		    array_agg(v.question) AS questions,
+		    array_agg(v.value) AS vals
+		FROM unnest(v_stored) AS s (idx)
+		LEFT JOIN LATERAL jsonb_to_recordset(items->(s.idx - 1)->'values')
+		    AS v (question text, value text) ON true
+		GROUP BY 1 ORDER BY 1
+	) AS g;
+
+	RETURN QUERY SELECT u.s, u.b, u.l
+	FROM unnest(v_status, v_body, v_location) WITH ORDINALITY
+	    AS u (s, b, l, o)
+	ORDER BY u.o;
 END
 $$;

@@ -34,34 +34,40 @@ END
 $$;
 
 /*
- * The one counter update.  Count a response (p_delta 1) or stop counting
- * it (-1, a void) from the values it answered (its questions and values
- * side by side): the survey's 'accepted' (or 'voided') count, a bucket per
- * value chosen, and '~answered' for each multi-valued question answered.
- * All its rows go to one of 64 shards chosen by the connection, in a fixed
- * order (no deadlocks between submissions).  PL/pgSQL, not SQL, so that the
- * plan is made once per connection rather than at every call.
+ * The one counter update.  Count p_responses responses (p_delta 1) or stop
+ * counting them (-1, a void) from the values they answered (side by side:
+ * the response each value belongs to, any number that tells them apart, its
+ * question and its value): the survey's 'accepted' (or 'voided') count, a
+ * bucket per value chosen, and '~answered' for each multi-valued question a
+ * response answered.  All the rows go to one of 64 shards chosen by the
+ * connection, each row once, in a fixed order (no deadlocks between
+ * submissions): a worker's gathered submissions add to each counter once.
+ * PL/pgSQL, not SQL, so that the plan is made once per connection rather
+ * than at every call.
  */
-CREATE FUNCTION api_tally_count(p_survey bigint, p_questions text[],
-    p_values text[], p_delta integer DEFAULT 1)
+CREATE FUNCTION api_tally_count(p_survey bigint, p_responses integer,
+    p_ids bigint[], p_questions text[], p_values text[],
+    p_delta integer DEFAULT 1)
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
 	INSERT INTO tally_counters AS t (survey_id, question, bucket, shard, n)
-	SELECT p_survey, c.question, c.bucket, pg_backend_pid() % 64, c.n
+	SELECT p_survey, c.question, c.bucket, pg_backend_pid() % 64, sum(c.n)
 	FROM (
 		SELECT '' AS question, CASE WHEN p_delta > 0 THEN 'accepted'
-		    ELSE 'voided' END AS bucket, 1 AS n
+		    ELSE 'voided' END AS bucket, p_responses AS n
 		UNION ALL
 		SELECT u.question, u.value, p_delta
 		FROM unnest(p_questions, p_values) AS u (question, value)
 		UNION ALL
-		SELECT DISTINCT u.question, '~answered', p_delta
-		FROM unnest(p_questions) AS u (question)
+		SELECT d.question, '~answered', p_delta
+		FROM (SELECT DISTINCT u.id, u.question
+		    FROM unnest(p_ids, p_questions) AS u (id, question)) AS d
 		JOIN survey_questions q ON q.survey_id = p_survey
-		AND q.qid = u.question AND q.type IN ('objectives', 'choices')
+		AND q.qid = d.question AND q.type IN ('objectives', 'choices')
 	) c
 	WHERE c.question IS NOT NULL
+	GROUP BY c.question, c.bucket
 	ORDER BY c.question, c.bucket
 	ON CONFLICT (survey_id, question, bucket, shard)
 	DO UPDATE SET n = t.n + EXCLUDED.n;

@@ -43,23 +43,36 @@ BEGIN
 END
 $$;
 
--- A submission as the service sends it (api_submit): p_top lists the
--- objectives chosen; the body's hash is made from the answers.
+-- A submission as the service makes it (an item of api_submit_group):
+-- p_top lists the objectives chosen; the body's hash is made from the
+-- answers.
+CREATE FUNCTION pg_temp.t_item(p_key text, p_survey text, p_external text,
+    p_agree text, p_top text[], p_idem text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT jsonb_build_object('key', encode(pg_temp.t_hash(p_key), 'hex'),
+	    'survey', p_survey, 'external_id', p_external,
+	    'answers', jsonb_build_object('right-plan', p_agree, 'top',
+		to_jsonb(p_top)),
+	    'submitted_at', NULL, 'channel', NULL,
+	    'hash', encode(sha256(convert_to(p_external || p_agree ||
+		array_to_string(p_top, ','), 'UTF8')), 'hex'),
+	    'idem', p_idem, 'errors', NULL,
+	    'values', jsonb_build_array(jsonb_build_object('question',
+		'right-plan', 'value', p_agree, 'objective', false)) ||
+		COALESCE((SELECT jsonb_agg(jsonb_build_object('question',
+		'top', 'value', t, 'objective', true)) FROM unnest(p_top) AS t),
+		'[]'::jsonb))
+$$;
+
+-- The same submission alone: a group of one.
 CREATE FUNCTION pg_temp.t_submit(p_key text, p_survey text, p_external text,
     p_agree text, p_top text[], p_idem text DEFAULT NULL)
 RETURNS api_result
 LANGUAGE sql AS $$
-	SELECT * FROM api_submit(pg_temp.t_hash(p_key), p_survey, p_external,
-	    jsonb_build_object('right-plan', p_agree, 'top', to_jsonb(p_top)),
-	    NULL, NULL,
-	    sha256(convert_to(p_external || p_agree || array_to_string(p_top, ','),
-	    'UTF8')),
-	    p_idem, NULL,
-	    jsonb_build_array(jsonb_build_object('question', 'right-plan',
-		'value', p_agree, 'objective', false)) ||
-	    COALESCE((SELECT jsonb_agg(jsonb_build_object('question', 'top',
-		'value', t, 'objective', true)) FROM unnest(p_top) AS t),
-		'[]'::jsonb))
+	SELECT g.status, g.body, g.location FROM api_submit_group(
+	    jsonb_build_array(pg_temp.t_item(p_key, p_survey, p_external,
+	    p_agree, p_top, p_idem))) AS g
 $$;
 
 -- The counted total of a survey's counters: accepted less voided.

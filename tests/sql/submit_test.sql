@@ -1,7 +1,7 @@
 -- Exactly once and the counters: a response is stored once per key, survey
--- and external_id, whichever path stores it (the one statement of
--- api_submit or the long way of api_submit_response), and the counters
--- move with every stored and voided response, by the one counter update.
+-- and external_id, whichever way stores it (with the usual items of a group,
+-- or the long way, with an Idempotency-Key), and the counters move with
+-- every stored and voided response, by the one counter update.
 BEGIN;
 \i tests/sql/fixtures.sql
 SELECT plan(22);
@@ -10,14 +10,12 @@ SELECT pg_temp.t_make_key('admin', 'admin');
 SELECT pg_temp.t_make_key('p', 'partner');
 CREATE TEMP TABLE t_s AS SELECT pg_temp.t_make_survey('sql-submit') AS id;
 
--- A key never used takes the long way (its use is recorded); the next
--- submission takes the one statement.
 SELECT is((pg_temp.t_submit('p', 'sql-submit', 'e1', 'agree',
-    '{reduce-blight,enhance-public-health}')).status, 201, 'a new response: 201 (long way)');
+    '{reduce-blight,enhance-public-health}')).status, 201, 'a new response: 201');
 SELECT isnt((SELECT last_used_at FROM api_keys k JOIN t_key t USING (id) WHERE t.name = 'p'),
     NULL, 'the key''s use is recorded');
 SELECT is((pg_temp.t_submit('p', 'sql-submit', 'e2', 'neutral',
-    '{reduce-blight}')).status, 201, 'a new response: 201 (one statement)');
+    '{reduce-blight}')).status, 201, 'another: 201');
 
 CREATE TEMP TABLE t_first AS SELECT * FROM pg_temp.t_submit('p', 'sql-submit', 'e1', 'agree',
     '{reduce-blight,enhance-public-health}');
@@ -36,7 +34,7 @@ SELECT is((SELECT location FROM t_dup), (SELECT location FROM t_first),
 SELECT is((pg_temp.t_submit('admin', 'sql-submit', 'e1', 'agree', '{reduce-blight}')).status,
     201, 'another key may use the same external_id');
 
--- An archived objective is refused, on both paths, and nothing is stored.
+-- An archived objective is refused, and nothing is stored.
 UPDATE objectives SET status = 'archived' WHERE slug = 'improve-visual-appearance';
 CREATE TEMP TABLE t_arch AS SELECT * FROM pg_temp.t_submit('p', 'sql-submit', 'e3', 'agree',
     '{improve-visual-appearance}');
