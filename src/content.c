@@ -162,7 +162,7 @@ content_build(PGconn *pg, int drafts, char *err, size_t errlen)
 	    resource_cmp);
 	PQclear(res);
 
-	if (content_query(pg, "SELECT revision FROM content_revision", &res,
+	if (content_query(pg, "SELECT version FROM api_content_version", &res,
 	    err, errlen) == -1)
 		goto fail;
 	if (PQntuples(res) == 1)

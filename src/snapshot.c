@@ -99,7 +99,7 @@ snapshot_watch(void *arg, u_int64_t now)
 	if (!kore_pgsql_setup(&watch_sql, API_DB, KORE_PGSQL_ASYNC) ||
 	    dbq_conn_check(&watch_sql) == -1 ||
 	    !kore_pgsql_query(&watch_sql,
-	    "SELECT revision FROM content_revision")) {
+	    "SELECT version FROM api_content_version")) {
 		/* Busy pool or no database: try again at the next tick. */
 		kore_pgsql_cleanup(&watch_sql);
 		return;

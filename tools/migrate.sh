@@ -40,7 +40,7 @@ sum() { sha256sum "$@" | cut -d' ' -f1; }
 schema=("$top"/sql/schema/[0-9][0-9][0-9]_*.sql)
 api=("$top"/sql/api/*.sql)
 # The order the API files are made in: what the others use comes first.
-api_order=(common keys content tallies responses surveys plans audit)
+api_order=(common keys progress content tallies responses surveys plans audit)
 [ ${#api[@]} -eq ${#api_order[@]} ] ||
     { echo "migrate: sql/api has files that api_order does not list" >&2; exit 1; }
 api_sum=$(for a in "${api_order[@]}"; do cat "$top/sql/api/$a.sql"; done | sum -)
@@ -106,15 +106,19 @@ SELECT :pending > 0 OR NOT EXISTS (SELECT 1 FROM schema_api
 DO \$\$
 DECLARE
 	o	text;
+	v	oid;
 BEGIN
-	FOR o IN SELECT format('DROP VIEW IF EXISTS %s CASCADE', c.oid::regclass)
-	    FROM pg_class c
+	-- A view dropped with another's CASCADE is skipped.
+	FOR v IN SELECT c.oid FROM pg_class c
 	    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'v'
 	    AND NOT EXISTS (SELECT 1 FROM pg_depend d
 		WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
 		AND d.deptype = 'e')
 	LOOP
-		EXECUTE o;
+		IF EXISTS (SELECT 1 FROM pg_class WHERE oid = v) THEN
+			EXECUTE format('DROP VIEW IF EXISTS %s CASCADE',
+			    v::regclass);
+		END IF;
 	END LOOP;
 	FOR o IN SELECT format('DROP FUNCTION IF EXISTS %s CASCADE',
 		p.oid::regprocedure)

@@ -277,7 +277,9 @@ BEGIN
 	WITH page AS (
 		SELECT a FROM audit_log a
 		WHERE (p_plan IS NULL OR (a.plan_id = p_plan AND a.resource
-		    IN ('plan', 'goal', 'objective', 'priorities')))
+		    IN ('plan', 'goal', 'objective', 'priorities', 'initiative',
+		    'indicator', 'target', 'observation', 'override', 'update',
+		    'import')))
 		AND (p_resource IS NULL OR a.resource = p_resource)
 		AND (p_since IS NULL OR a.at >= p_since)
 		AND (p_until IS NULL OR a.at < p_until)

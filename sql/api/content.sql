@@ -74,6 +74,29 @@ CREATE TRIGGER survey_questions_bump AFTER INSERT OR UPDATE OR DELETE
 	OR TRUNCATE ON survey_questions FOR EACH STATEMENT
 	EXECUTE FUNCTION content_bump();
 
+-- Progress (sql/api/progress.sql): every table is append-only.
+DO $$
+DECLARE
+	t	text;
+BEGIN
+	FOREACH t IN ARRAY '{status_rules,initiatives,initiative_versions,indicators,indicator_versions,targets,observations,status_overrides,progress_updates}'::text[]
+	LOOP
+		EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I '
+		    'FOR EACH STATEMENT EXECUTE FUNCTION content_bump()',
+		    t || '_bump', t);
+	END LOOP;
+END
+$$;
+
+/*
+ * What the service's snapshot is made at: the content revision, and the
+ * day (UTC), since a status also follows the calendar (a target period
+ * begins, a milestone falls due) without any write.
+ */
+CREATE VIEW api_content_version AS
+SELECT	revision * 100000 + (current_date - date '2000-01-01') AS version
+FROM	content_revision;
+
 CREATE VIEW api_objective AS
 SELECT	o.id, o.plan_id, o.goal_id, o.position, o.status,
 	g.slug AS goal_slug,
@@ -192,7 +215,13 @@ SELECT	path || '/goals', NULL, NULL, draft FROM api_plan
 UNION ALL
 SELECT	path || '/objectives', 'goal', path || '/goals/', draft FROM api_plan
 UNION ALL
-SELECT	path || '/priorities', 'year', NULL, draft FROM api_plan;
+SELECT	path || '/priorities', 'year', NULL, draft FROM api_plan
+UNION ALL
+SELECT	path || '/indicators', NULL, NULL, draft FROM api_plan
+UNION ALL
+SELECT	path || '/initiatives', NULL, NULL, draft FROM api_plan
+UNION ALL
+SELECT	'/v1/status-rules', NULL, NULL, false;
 
 -- collection is NULL for a resource no collection lists (a year's
 -- priorities); path is NULL for a member with no resource of its own.
@@ -222,4 +251,29 @@ FROM	api_priority_set aps JOIN api_plan ap ON ap.id = aps.plan_id
 UNION ALL
 SELECT	path, '/v1/surveys', row_number() OVER (ORDER BY slug), NULL,
 	document, summary, false, api_etag(document)
-FROM	api_survey;
+FROM	api_survey
+UNION ALL
+-- Progress, as it stands now (?as_of= asks api_progress_read); OFFSET 0
+-- keeps each document from being made twice (item and ETag).
+SELECT	ap.path || '/indicators/' || i.slug, ap.path || '/indicators',
+	row_number() OVER (PARTITION BY i.plan_id ORDER BY i.slug), NULL, d.doc,
+	progress_indicator_member(i.id, now()), ap.draft, api_etag(d.doc)
+FROM	indicators i JOIN api_plan ap ON ap.id = i.plan_id
+CROSS JOIN LATERAL (SELECT progress_indicator_doc(i.id, now()) AS doc OFFSET 0) d
+UNION ALL
+SELECT	ap.path || '/initiatives/' || i.slug, ap.path || '/initiatives',
+	row_number() OVER (PARTITION BY i.plan_id ORDER BY i.slug), NULL, d.doc,
+	progress_initiative_member(i.id, now()), ap.draft, api_etag(d.doc)
+FROM	initiatives i JOIN api_plan ap ON ap.id = i.plan_id
+CROSS JOIN LATERAL (SELECT progress_initiative_doc(i.id, now()) AS doc OFFSET 0) d
+UNION ALL
+SELECT	ap.path || '/progress', NULL, 0, NULL, d.doc, NULL, ap.draft,
+	api_etag(d.doc)
+FROM	api_plan ap
+CROSS JOIN LATERAL (SELECT progress_plan_doc(ap.id, now()) AS doc OFFSET 0) d
+UNION ALL
+SELECT	'/v1/status-rules/' || r.slug, '/v1/status-rules',
+	row_number() OVER (ORDER BY r.slug), NULL, d.doc, d.doc, false,
+	api_etag(d.doc)
+FROM	(SELECT DISTINCT slug FROM status_rules) r
+CROSS JOIN LATERAL (SELECT progress_rule_doc(r.slug, now()) AS doc OFFSET 0) d;
