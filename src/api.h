@@ -22,6 +22,7 @@
 #include "civic.h"
 
 #define API_DB			"db"	/* the pgsql pool's name */
+#define API_READ_DB		"read"	/* the replica's (DATABASE_READ_URL) */
 
 #define API_READ_METHODS	(HTTP_METHOD_GET | HTTP_METHOD_HEAD | \
 				    HTTP_METHOD_OPTIONS)
@@ -39,6 +40,8 @@
 /* config.c: the settings, read from the environment by the parent. */
 struct civic_config {
 	char		*conninfo;	/* never logged: it may hold a password */
+	char		*read_conninfo;	/* the replica's, or NULL */
+	uint32_t	 read_max_lag_ms;	/* past it, reads go to the primary */
 	char		*cors_origins;
 	char		*docs_dir;
 	const char	*bind;
@@ -72,6 +75,7 @@ void		snapshot_reload(void);
 struct content	*snapshot_get(void);
 struct content	*snapshot_admin(void);
 int64_t		snapshot_revision(void);
+const char	*snapshot_read_db(void);
 const struct resource	*snapshot_resource(const char *);
 const struct resource	*snapshot_survey(const char *);
 

@@ -104,19 +104,28 @@ kore_parent_configure(int argc, char **argv)
 static void
 app_sandbox(void)
 {
-	char	 err[256], *jailed;
+	char	 err[256], *jailed, *read_jailed;
 
 	if (skip_chroot)
 		return;
+	read_jailed = NULL;
 	if ((jailed = conninfo_chroot(civic_config.conninfo, kore_root_path,
-	    err, sizeof(err))) == NULL) {
+	    err, sizeof(err))) == NULL ||
+	    (civic_config.read_conninfo != NULL && (read_jailed =
+	    conninfo_chroot(civic_config.read_conninfo, kore_root_path, err,
+	    sizeof(err))) == NULL)) {
 		kore_log(LOG_NOTICE, "workers not chrooted: %s", err);
+		free(jailed);
 		skip_chroot = 1;
 		return;
 	}
 	kore_log(LOG_NOTICE, "workers chrooted into %s", kore_root_path);
 	free(civic_config.conninfo);
 	civic_config.conninfo = jailed;
+	if (read_jailed != NULL) {
+		free(civic_config.read_conninfo);
+		civic_config.read_conninfo = read_jailed;
+	}
 }
 
 void
@@ -127,6 +136,9 @@ kore_worker_configure(void)
 	reqlog_worker_start();
 	if (!kore_pgsql_register(API_DB, civic_config.conninfo))
 		fatal("cannot register the database pool");
+	if (civic_config.read_conninfo != NULL &&
+	    !kore_pgsql_register(API_READ_DB, civic_config.read_conninfo))
+		fatal("cannot register the replica's pool");
 	snapshot_watch_start();
 	limits_watch_start();
 }

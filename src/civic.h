@@ -285,6 +285,8 @@ char		*csv_responses_rows(json_t *, json_t *, json_t *, int,
 
 /* conninfo.c: the service's libpq connection string. */
 char		*conninfo_build(const char *, char *, size_t);
+char		*conninfo_build_as(const char *, const char *, const char *,
+		    char *, size_t);
 char		*conninfo_chroot(const char *, const char *, char *, size_t);
 
 /*

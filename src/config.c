@@ -3,6 +3,10 @@
  * forks the workers (which inherit it):
  *
  *	DATABASE_URL		libpq conninfo or URI (required)
+ *	DATABASE_READ_URL	a streaming replica of it, for the published
+ *				data and the public tallies (none)
+ *	CIVIC_READ_MAX_LAG_MS	the replica's lag past which those reads go
+ *				to the primary instead (1000)
  *	CIVIC_BIND, CIVIC_PORT	where to listen (127.0.0.1, 8888)
  *	CIVIC_WORKERS		worker processes (from the config file)
  *	CIVIC_CORS_ORIGINS	origins allowed by CORS, comma separated
@@ -62,6 +66,13 @@ config_read(void)
 	if ((civic_config.conninfo = conninfo_build(url, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+
+	if ((url = getenv("DATABASE_READ_URL")) != NULL && *url != '\0' &&
+	    (civic_config.read_conninfo = conninfo_build_as(url,
+	    "DATABASE_READ_URL", "civicplan-read", err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	civic_config.read_max_lag_ms = env_count("CIVIC_READ_MAX_LAG_MS", 1000,
+	    3600000);
 
 	if ((v = getenv("CIVIC_CORS_ORIGINS")) != NULL && *v != '\0')
 		civic_config.cors_origins = kore_strdup(v);

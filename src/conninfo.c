@@ -29,7 +29,7 @@ struct conn_default {
 static const struct conn_default conn_defaults[] = {
 	{ "connect_timeout",	"3" },
 	{ "gssencmode",		"disable" },
-	{ "application_name",	"civicplan" },
+	{ "application_name",	NULL },		/* the caller's */
 	{ NULL,			NULL },
 };
 
@@ -66,6 +66,19 @@ conn_append(char **buf, size_t *len, const char *key, const char *value)
 char *
 conninfo_build(const char *url, char *err, size_t errlen)
 {
+	return (conninfo_build_as(url, "DATABASE_URL", "civicplan", err,
+	    errlen));
+}
+
+/*
+ * The same for the URL in the variable var, whose connections are named
+ * app in pg_stat_activity unless the URL names them (the replica's reads
+ * are "civicplan-read").
+ */
+char *
+conninfo_build_as(const char *url, const char *var, const char *app,
+    char *err, size_t errlen)
+{
 	PQconninfoOption	*opts, *o;
 	const struct conn_default *d;
 	char			*msg, *buf, *joined;
@@ -74,7 +87,7 @@ conninfo_build(const char *url, char *err, size_t errlen)
 
 	msg = NULL;
 	if ((opts = PQconninfoParse(url, &msg)) == NULL) {
-		(void)snprintf(err, errlen, "DATABASE_URL: %s",
+		(void)snprintf(err, errlen, "%s: %s", var,
 		    msg != NULL ? msg : "cannot be parsed");
 		PQfreemem(msg);
 		return (NULL);
@@ -110,7 +123,8 @@ conninfo_build(const char *url, char *err, size_t errlen)
 				have = 1;
 		}
 		if (!have)
-			failed |= conn_append(&buf, &len, d->key, d->value);
+			failed |= conn_append(&buf, &len, d->key,
+			    d->value != NULL ? d->value : app);
 	}
 	if (!failed && !have_options)
 		failed |= conn_append(&buf, &len, "options", CONN_OPTIONS);

@@ -287,13 +287,15 @@ dbq_leave(struct dbq *q)
 int
 dbq_conn_check(struct kore_pgsql *sql)
 {
-	static int	 unreachable;
+	static int	 unreachable[2];	/* the primary, the replica */
 	struct pollfd	 pfd;
 	PGconn		*db;
+	int		 replica;
 
 	if (sql->conn == NULL)
 		return (-1);
 	db = sql->conn->db;
+	replica = !strcmp(sql->conn->name, API_READ_DB);
 
 	if (PQstatus(db) == CONNECTION_OK &&
 	    PQtransactionStatus(db) == PQTRANS_IDLE) {
@@ -306,15 +308,16 @@ dbq_conn_check(struct kore_pgsql *sql)
 
 	PQreset(db);
 	if (PQstatus(db) != CONNECTION_OK) {
-		if (!unreachable)
-			kore_log(LOG_NOTICE, "database unreachable: %s",
-			    PQerrorMessage(db));
-		unreachable = 1;
+		if (!unreachable[replica])
+			kore_log(LOG_NOTICE, "%s unreachable: %s", replica ?
+			    "replica" : "database", PQerrorMessage(db));
+		unreachable[replica] = 1;
 		return (-1);
 	}
-	if (unreachable)
-		kore_log(LOG_NOTICE, "database reached again");
-	unreachable = 0;
+	if (unreachable[replica])
+		kore_log(LOG_NOTICE, "%s reached again", replica ?
+		    "replica" : "database");
+	unreachable[replica] = 0;
 	return (0);
 }
 
@@ -411,7 +414,7 @@ dbq_key_learned(struct http_request *req, struct dbq *q)
 		q->result = NULL;
 	}
 	q->key_lookup = 0;
-	kore_pgsql_cleanup(&q->sql);
+	dbq_cleanup(&q->sql);
 	kore_pgsql_init(&q->sql);
 	kore_pgsql_bind_request(&q->sql, req);
 	req->fsm_state = DBQ_SETUP;
@@ -450,7 +453,7 @@ dbq_error(struct http_request *req)
 	 */
 	if (stale && q->retried < pgsql_conn_max + 1) {
 		q->retried++;
-		kore_pgsql_cleanup(&q->sql);
+		dbq_cleanup(&q->sql);
 		kore_pgsql_init(&q->sql);
 		kore_pgsql_bind_request(&q->sql, req);
 		req->fsm_state = DBQ_SETUP;
@@ -468,6 +471,22 @@ dbq_error(struct http_request *req)
 	return (HTTP_STATE_COMPLETE);
 }
 
+/*
+ * kore_pgsql_cleanup() of a query whose connection libpq has closed (the
+ * server went away: PQsocket() is -1) takes the socket out of epoll, which
+ * fails on -1 and ends the worker with fatal().  Closing the descriptor
+ * took it out of epoll already: it is no longer scheduled.  Every cleanup
+ * of an asynchronous query goes through here.
+ */
+void
+dbq_cleanup(struct kore_pgsql *sql)
+{
+	if (sql->conn != NULL && (sql->flags & KORE_PGSQL_SCHEDULED) &&
+	    PQsocket(sql->conn->db) == -1)
+		sql->flags &= ~KORE_PGSQL_SCHEDULED;
+	kore_pgsql_cleanup(sql);
+}
+
 /* Kore's onfree of a request with a query (export.c's calls it too). */
 void
 dbq_free(struct http_request *req)
@@ -477,7 +496,7 @@ dbq_free(struct http_request *req)
 
 	if (q == NULL)
 		return;
-	kore_pgsql_cleanup(&q->sql);
+	dbq_cleanup(&q->sql);
 	dbq_leave(q);
 	if (q->result != NULL)
 		PQclear(q->result);

@@ -45,6 +45,7 @@ int	dbq_resume(struct http_request *);
 int	dbq_acquire(struct dbq *);
 void	dbq_leave(struct dbq *);
 void	dbq_free(struct http_request *);
+void	dbq_cleanup(struct kore_pgsql *);
 void	dbq_param(struct dbq *, int, const void *, size_t, int);
 int	dbq_conn_check(struct kore_pgsql *);
 void	dbq_text_param(struct dbq *, const char *, const char *);

@@ -641,7 +641,7 @@ export_release(struct export *ex)
 	 */
 	if (db != NULL && PQsocket(db) == -1)
 		ex->q.sql.flags &= ~KORE_PGSQL_SCHEDULED;
-	kore_pgsql_cleanup(&ex->q.sql);
+	dbq_cleanup(&ex->q.sql);
 	kore_pgsql_init(&ex->q.sql);
 	if (db != NULL) {
 		ts = PQtransactionStatus(db);

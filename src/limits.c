@@ -281,7 +281,7 @@ limits_watch(void *arg, u_int64_t now)
 		if (watch_sql.conn != NULL &&
 		    now - watch_started < LIMITS_GIVEUP_MS)
 			return;
-		kore_pgsql_cleanup(&watch_sql);
+		dbq_cleanup(&watch_sql);
 		watch_busy = 0;
 	}
 
@@ -293,7 +293,7 @@ limits_watch(void *arg, u_int64_t now)
 	    !kore_pgsql_query_params(&watch_sql, LIMITS_QUERY, 0, 1,
 	    rev, (int)strlen(rev), 0)) {
 		/* Busy pool or no database: try again at the next tick. */
-		kore_pgsql_cleanup(&watch_sql);
+		dbq_cleanup(&watch_sql);
 		return;
 	}
 	watch_busy = 1;
@@ -368,7 +368,7 @@ limits_watched(struct kore_pgsql *sql, void *arg)
 		break;
 	case KORE_PGSQL_STATE_ERROR:
 		/* As in snapshot.c: clean up once; COMPLETE follows. */
-		kore_pgsql_cleanup(sql);
+		dbq_cleanup(sql);
 		watch_busy = 0;
 		break;
 	case KORE_PGSQL_STATE_COMPLETE:

@@ -4,6 +4,17 @@
  * the workers, so that every worker starts with the same bytes, and kept
  * up to date by each worker's watcher.  Whoever keeps something made from
  * it (tallies.c) compares snapshot_revision() with the one it was made at.
+ *
+ * With a streaming replica (DATABASE_READ_URL), the watcher asks the
+ * replica, and the snapshot and the public tallies are read from there
+ * while the replica is fresh: it answered within REPLICA_SEEN_MS, and its
+ * lag is within CIVIC_READ_MAX_LAG_MS.  The lag is the age of the last
+ * transaction it replayed (an upper bound of how old what it shows is),
+ * or 0 when it has replayed all it received from a primary it still
+ * streams from.  A replica that lags or does not answer sends the reads to
+ * the primary, and every other check asks it again, until it is fresh.
+ * What a worker writes itself it reads back from the primary at once
+ * (snapshot_reload), and a snapshot never goes back to an older revision.
  */
 
 #include <stdio.h>
@@ -23,15 +34,33 @@
 #define SNAPSHOT_POLL_MS	200	/* between revision checks */
 #define SNAPSHOT_GIVEUP_MS	5000	/* a check that never ended */
 #define SNAPSHOT_MISS_MS	250	/* between reloads on a miss */
+#define REPLICA_SEEN_MS		1000	/* an older answer is not trusted */
+
+/* The replica's lag in ms, as it says: see above. */
+#define REPLICA_LAG_SQL \
+	"CASE WHEN NOT pg_is_in_recovery() THEN 0 " \
+	"WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AND " \
+	"EXISTS (SELECT 1 FROM pg_stat_wal_receiver) THEN 0 " \
+	"ELSE coalesce((extract(epoch FROM clock_timestamp() - " \
+	"pg_last_xact_replay_timestamp()) * 1000)::bigint, -1) END"
 
 static struct content	*snapshot;
 static time_t		 snapshot_tried;
 static struct kore_pgsql watch_sql;
 static int		 watch_busy;
 static u_int64_t	 watch_started;
+static int		 watch_replica;		/* this check asks it */
+static u_int64_t	 watch_ticks;
+static u_int64_t	 replica_seen;		/* its last answer */
+static int64_t		 replica_lag = -1;
+static int		 replica_was_fresh = -1;
 
 static void	snapshot_watch(void *, u_int64_t);
 static void	snapshot_watched(struct kore_pgsql *, void *);
+static void	snapshot_reload_from(const char *, int);
+static int	replica_fresh(void);
+static void	replica_note(int64_t);
+static void	replica_log(void);
 
 /*
  * The parent's load, before the workers fork: the database is waited for
@@ -90,18 +119,25 @@ snapshot_watch(void *arg, u_int64_t now)
 		if (watch_sql.conn != NULL &&
 		    now - watch_started < SNAPSHOT_GIVEUP_MS)
 			return;
-		kore_pgsql_cleanup(&watch_sql);
+		dbq_cleanup(&watch_sql);
 		watch_busy = 0;
 	}
 
+	replica_log();
+
+	/* Without a fresh replica, every other check asks the primary. */
+	watch_replica = civic_config.read_conninfo != NULL &&
+	    (replica_fresh() || (watch_ticks++ & 1));
+
 	kore_pgsql_init(&watch_sql);
 	kore_pgsql_bind_callback(&watch_sql, snapshot_watched, NULL);
-	if (!kore_pgsql_setup(&watch_sql, API_DB, KORE_PGSQL_ASYNC) ||
+	if (!kore_pgsql_setup(&watch_sql, watch_replica ? API_READ_DB :
+	    API_DB, KORE_PGSQL_ASYNC) ||
 	    dbq_conn_check(&watch_sql) == -1 ||
 	    !kore_pgsql_query(&watch_sql,
-	    "SELECT version FROM api_content_version")) {
+	    "SELECT version, " REPLICA_LAG_SQL " FROM api_content_version")) {
 		/* Busy pool or no database: try again at the next tick. */
-		kore_pgsql_cleanup(&watch_sql);
+		dbq_cleanup(&watch_sql);
 		return;
 	}
 	watch_busy = 1;
@@ -119,10 +155,22 @@ snapshot_watched(struct kore_pgsql *sql, void *arg)
 	case KORE_PGSQL_STATE_WAIT:
 		break;
 	case KORE_PGSQL_STATE_RESULT:
-		rev = kore_pgsql_ntuples(sql) == 1 ?
-		    strtoll(kore_pgsql_getvalue(sql, 0, 0), NULL, 10) : 0;
-		if (snapshot == NULL || rev != snapshot->revision)
-			snapshot_reload();
+		if (kore_pgsql_ntuples(sql) != 1) {
+			kore_pgsql_continue(sql);
+			break;
+		}
+		rev = strtoll(kore_pgsql_getvalue(sql, 0, 0), NULL, 10);
+		if (!watch_replica) {
+			if (snapshot == NULL || rev != snapshot->revision)
+				snapshot_reload();
+		} else {
+			replica_note(strtoll(kore_pgsql_getvalue(sql, 0, 1),
+			    NULL, 10));
+			if (replica_fresh() &&
+			    (snapshot == NULL || rev > snapshot->revision))
+				snapshot_reload_from(
+				    civic_config.read_conninfo, 1);
+		}
 		kore_pgsql_continue(sql);
 		break;
 	case KORE_PGSQL_STATE_ERROR:
@@ -132,7 +180,7 @@ snapshot_watched(struct kore_pgsql *sql, void *arg)
 		 * A broken connection is reconnected by the next query that
 		 * takes it (dbq_conn_check).
 		 */
-		kore_pgsql_cleanup(sql);
+		dbq_cleanup(sql);
 		watch_busy = 0;
 		break;
 	case KORE_PGSQL_STATE_COMPLETE:
@@ -146,23 +194,87 @@ snapshot_watched(struct kore_pgsql *sql, void *arg)
 }
 
 /*
- * Load a new snapshot now (a short blocking read): after this worker wrote
- * published data, and when the revision moved.
+ * Load a new snapshot now (a short blocking read) from the primary: after
+ * this worker wrote published data, and when the revision moved.
  */
 void
 snapshot_reload(void)
 {
+	snapshot_reload_from(civic_config.conninfo, 0);
+}
+
+/*
+ * Load a new snapshot from conninfo; from a replica (newer), one older than
+ * the snapshot served now is not taken.
+ */
+static void
+snapshot_reload_from(const char *conninfo, int newer)
+{
 	struct content	*fresh;
 	char		 err[512];
 
-	if ((fresh = content_load(civic_config.conninfo, err,
-	    sizeof(err))) == NULL) {
+	if ((fresh = content_load(conninfo, err, sizeof(err))) == NULL) {
 		kore_log(LOG_NOTICE, "reload failed: %s", err);
+		return;
+	}
+	if (newer && snapshot != NULL && fresh->revision <= snapshot->revision) {
+		content_free(fresh);
 		return;
 	}
 	content_free(snapshot);
 	snapshot = fresh;
 	metrics_content_reload();
+}
+
+/* Is the replica there, answering, and within the lag allowed? */
+static int
+replica_fresh(void)
+{
+	return (civic_config.read_conninfo != NULL && replica_seen != 0 &&
+	    kore_time_ms() - replica_seen <= REPLICA_SEEN_MS &&
+	    replica_lag >= 0 && replica_lag <= civic_config.read_max_lag_ms);
+}
+
+/* The replica answered with its lag. */
+static void
+replica_note(int64_t lag)
+{
+	replica_lag = lag;
+	replica_seen = kore_time_ms();
+	replica_log();
+}
+
+/* The log says when the reads move, and why. */
+static void
+replica_log(void)
+{
+	int	fresh;
+
+	if (civic_config.read_conninfo == NULL ||
+	    (fresh = replica_fresh()) == replica_was_fresh)
+		return;
+	if (fresh) {
+		kore_log(LOG_NOTICE, "published data read from the replica");
+	} else if (replica_was_fresh == 1) {
+		if (kore_time_ms() - replica_seen > REPLICA_SEEN_MS)
+			kore_log(LOG_NOTICE, "published data read from the "
+			    "primary: the replica does not answer");
+		else
+			kore_log(LOG_NOTICE, "published data read from the "
+			    "primary: the replica lags %lld ms",
+			    (long long)replica_lag);
+	}
+	replica_was_fresh = fresh;
+}
+
+/*
+ * The pool the published data and the public tallies are read from: the
+ * replica's while it is fresh, else the primary's.
+ */
+const char *
+snapshot_read_db(void)
+{
+	return (replica_fresh() ? API_READ_DB : API_DB);
 }
 
 /*

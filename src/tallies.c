@@ -19,6 +19,8 @@
  * old; past that, and for a survey no longer read, readers ask the
  * database themselves.
  *
+ * With a replica, the refreshes read it while it is fresh (snapshot.c).
+ *
  * Results that are not public go to the database on every read, with the
  * reader's key.  When the published data changes (its revision moves on),
  * the cache is dropped: the results may have stopped being public.
@@ -187,7 +189,7 @@ tally_tick(void *arg, u_int64_t now)
 		if (tally_sql.conn != NULL &&
 		    now - tally_started < TALLY_GIVEUP_MS)
 			return;
-		kore_pgsql_cleanup(&tally_sql);
+		dbq_cleanup(&tally_sql);
 		tally_refreshing = 0;
 	}
 	tally_follow();
@@ -217,13 +219,14 @@ tally_tick(void *arg, u_int64_t now)
 
 	kore_pgsql_init(&tally_sql);
 	kore_pgsql_bind_callback(&tally_sql, tally_refreshed, NULL);
-	if (!kore_pgsql_setup(&tally_sql, API_DB, KORE_PGSQL_ASYNC) ||
+	if (!kore_pgsql_setup(&tally_sql, snapshot_read_db(),
+	    KORE_PGSQL_ASYNC) ||
 	    dbq_conn_check(&tally_sql) == -1 ||
 	    !kore_pgsql_query_params(&tally_sql, "SELECT s.slug, t.status, "
 	    "t.body FROM unnest(string_to_array($1, '/')) AS s (slug) "
 	    "CROSS JOIN LATERAL api_tallies(NULL, s.slug) AS t", 0, 1,
 	    list, (int)len, 0)) {
-		kore_pgsql_cleanup(&tally_sql);
+		dbq_cleanup(&tally_sql);
 		kore_buf_cleanup(&slugs);
 		return;
 	}
@@ -304,7 +307,7 @@ tally_refreshed(struct kore_pgsql *sql, void *arg)
 		 * connection is reconnected by the next query that takes it
 		 * (dbq_conn_check).
 		 */
-		kore_pgsql_cleanup(sql);
+		dbq_cleanup(sql);
 		tally_refreshing = 0;
 		break;
 	case KORE_PGSQL_STATE_COMPLETE:
