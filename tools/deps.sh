@@ -9,6 +9,9 @@
 #          promtool (prometheus: /metrics' format)
 #   bench  the benchmark: wrk, pgbench (PostgreSQL contrib)
 #   fuzz   the fuzzers: clang 14 and its libFuzzer and sanitizer runtimes
+#   cluster  make cluster-test: nginx (in front), openssl (its test
+#          certificate), wrk (the submission rate with a synchronous replica);
+#          Debian's nginx service is not started by the install
 set -euo pipefail
 
 declare -A groups=(
@@ -17,6 +20,7 @@ declare -A groups=(
 	[test]="libcriterion-dev python3 python3-pytest python3-requests python3-jsonschema postgresql-15-pgtap chromium prometheus"
 	[bench]="wrk postgresql-contrib"
 	[fuzz]="clang-14 libclang-rt-14-dev"
+	[cluster]="nginx openssl wrk"
 )
 
 # Node.js may come from elsewhere than Debian (with npm built in): any
@@ -43,6 +47,13 @@ install() {
 		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
+	# Installed packages start no services (nginx's would take port 80):
+	# the service runs its own, on its own ports.
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
 	# Another apt (unattended upgrades, a parallel make) may hold the lock.
 	apt-get -o DPkg::Lock::Timeout=300 update -qq
 	apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
