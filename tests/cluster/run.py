@@ -195,7 +195,10 @@ class Load:
                             self.acked[ext] = (r.json()["id"], time.monotonic())
                         break
                     retry = r.status_code >= 500
-                    why = "%d %s" % (r.status_code, r.text[:160])
+                    why = "%d %s" % (r.status_code, " ".join(r.text[:160].split()))
+                    if not r.headers.get("Content-Type", "").startswith(
+                            "application/problem+json"):
+                        retry, why = False, "not a problem document: " + why
                 except requests.ConnectionError as e:
                     # No answer: the connection was closed under it (nginx
                     # closes idle keep-alive connections at a reload).
