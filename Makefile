@@ -140,7 +140,7 @@ stop:
 test: deps-test build docs-assets $(UNIT_BIN) $(ADMIN_BIN)
 	@tools/test.sh
 
-bench: deps-bench build docs-assets
+bench: deps-bench deps-cluster build docs-assets
 	@bench/run.sh
 
 # More targets, one file each: mk/image.mk (make image-test), ...

@@ -18,7 +18,11 @@
 #                                     CIVIC_LOG=off, on BENCH_NOLOG_PORT), in
 #                                     BENCH_ROUNDS rounds each, interleaved
 #   GET /healthz again, then GET .../tallies (200, and 304 with If-None-Match)
-# Checks: plan >= 70% and plan 304 >= 80% of /healthz; the plan with the log
+#   GET /v1/plans/current and POST .../responses directly and through
+#                                     nginx in front of the same server
+#                                     (bench/nginx.sh), interleaved rounds
+# Checks: plan >= 70% and plan 304 >= 80% of /healthz; through nginx, the
+# plan >= 80% and submissions >= 90% of the same directly; the plan with the log
 # on >= 90% of the same with it off (sums over the rounds); submissions >= 50% of
 # the pgbench rate (sums over the rounds) with tallies equal to a count in
 # the database; tally 304s
@@ -38,9 +42,10 @@ BASE=http://127.0.0.1:$PORT
 
 server_pid=
 nolog_pid=
+nginx_pid=
 cleanup() {
 	local pid
-	for pid in $server_pid $nolog_pid; do
+	for pid in $server_pid $nolog_pid $nginx_pid; do
 		if kill -0 "$pid" 2>/dev/null; then
 			kill -TERM "$pid"
 			wait "$pid" 2>/dev/null
@@ -231,6 +236,9 @@ run healthz-again /healthz
 run tally-200 "/v1/surveys/$run_id/tallies"
 run tally-304 "/v1/surveys/$run_id/tallies" -H "If-None-Match: $tetag"
 
+# The same through nginx (bench/nginx.sh).
+. bench/nginx.sh
+
 status=0
 check() {
 	local name=$1 want=$2 base=${3:-healthz} ratio
@@ -253,6 +261,8 @@ if [ "${log_lines:-0}" -lt 1000 ]; then
 fi
 check submit 0.50 pgbench
 check tally-304 0.80 healthz-again
+check plan-nginx 0.80 plan-direct
+check submit-nginx 0.90 submit-direct
 if [ -n "$tally_total" ] && [ "$tally_total" = "$db_total" ] && [ "$votes_ok" = t ]; then
 	echo "PASS tallies exact: $tally_total counted responses"
 else

@@ -7,8 +7,15 @@
 #			CLUSTER_PG_PORT (15570), CLUSTER_PG_REPLICA_PORT (15571)
 .PHONY: cluster-test deps-cluster
 
-deps-cluster: deps-test
+deps-cluster: deps-run
 	@tools/deps.sh cluster
 
-cluster-test: deps-cluster build docs-assets $(ADMIN_BIN)
+cluster-test: deps-test deps-cluster build docs-assets $(ADMIN_BIN)
 	python3 tests/cluster/run.py
+
+# make compose-test	deploy/compose.yaml with podman: the images built,
+#			up, the plan through nginx, the replica streaming and
+#			read, down (tools/compose-test.sh)
+.PHONY: compose-test
+compose-test:
+	tools/compose-test.sh

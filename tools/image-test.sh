@@ -6,6 +6,7 @@
 #
 #   tools/image-test.sh            prepare, build, run, check (the make image-test target)
 #   tools/image-test.sh --prepare  only install podman and create the base image
+#   tools/image-test.sh --build    prepare and build the image, no run (make compose-test)
 #
 # Environment:
 #   IMAGE                      image tag to build (default localhost/civicplan:test)
@@ -165,6 +166,9 @@ podman build "${build_args[@]}" . >&2 || fail "podman build failed"
 BUILD_S=$(elapsed "$t0" "$(now)")
 SIZE=$(podman image inspect -f '{{.Size}}' "$IMAGE" | awk '{ printf "%.0f MB", $1 / 1000000 }')
 log "built $IMAGE in ${BUILD_S} s ($SIZE)"
+if [ "${1:-}" = "--build" ]; then
+	exit 0
+fi
 
 # --- 5. database --------------------------------------------------------------
 if [ "${IMAGE_TEST_SKIP_DB:-0}" != 1 ]; then
