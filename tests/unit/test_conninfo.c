@@ -386,3 +386,42 @@ Test(conninfo, chroot_refuses_what_the_jail_cannot_reach)
 	chroot_refused("dbname=x", "/srv/civic/var");
 	chroot_refused("host='unbalanced", "/srv/civic/var");
 }
+
+/*
+ * The replica's URL (DATABASE_READ_URL): its connections are named
+ * civicplan-read unless it names them, its errors name its variable, and it
+ * gets the same settings as the primary's.
+ */
+Test(conninfo, read_url_is_named_and_says_which)
+{
+	PQconninfoOption	*opts;
+	char			 err[256], *out, *msg = NULL;
+
+	out = conninfo_build_as("host=/tmp port=5433 dbname=civicplan",
+	    "DATABASE_READ_URL", "civicplan-read", err, sizeof(err));
+	cr_assert_not_null(out, "%s", err);
+	opts = PQconninfoParse(out, &msg);
+	cr_assert_not_null(opts);
+	cr_assert_str_eq(value(opts, "application_name"), "civicplan-read");
+	cr_assert_str_eq(value(opts, "options"), OPTS);
+	cr_assert_str_eq(value(opts, "port"), "5433");
+	PQconninfoFree(opts);
+	free(out);
+
+	out = conninfo_build_as("postgresql://r@h/db?application_name=mine",
+	    "DATABASE_READ_URL", "civicplan-read", err, sizeof(err));
+	cr_assert_not_null(out, "%s", err);
+	opts = PQconninfoParse(out, &msg);
+	cr_assert_str_eq(value(opts, "application_name"), "mine");
+	PQconninfoFree(opts);
+	free(out);
+
+	cr_assert_null(conninfo_build_as("nosuchkey=1", "DATABASE_READ_URL",
+	    "civicplan-read", err, sizeof(err)));
+	cr_assert_eq(strncmp(err, "DATABASE_READ_URL: ", 19), 0, "%s", err);
+
+	/* The primary's stays as it was. */
+	opts = build_parsed("host=/tmp", NULL);
+	cr_assert_str_eq(value(opts, "application_name"), "civicplan");
+	PQconninfoFree(opts);
+}
