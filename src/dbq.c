@@ -22,6 +22,9 @@
  * Kore's own http_request_limit, which answers an empty 503), a new one
  * gets a 503 problem with Retry-After at once instead of a growing wait.
  *
+ * Submissions (a request whose prepare() left q->item) are stored in
+ * groups: see dbq_gather() below.
+ *
  * A pooled connection can be stale after the database restarted.  Every
  * query, the background ones too, first checks the connection it was given
  * (dbq_conn_check): one the server closed is reconnected before the query
@@ -46,18 +49,56 @@ static int	dbq_setup(struct http_request *);
 static int	dbq_wait(struct http_request *);
 static int	dbq_finish(struct http_request *);
 static int	dbq_error(struct http_request *);
+static int	dbq_gather(struct http_request *);
+static void	dbq_group_start(void);
+static void	dbq_group_send(struct dbq_group *);
+static void	dbq_group_done(struct kore_pgsql *, void *);
+static void	dbq_group_end(struct dbq_group *);
+static void	dbq_group_tick(void *, u_int64_t);
+static void	dbq_group_reap(void);
+static PGresult	*dbq_group_row(const PGresult *, int);
 static void	dbq_key_learned(struct http_request *, struct dbq *);
 static u_int32_t dbq_slots(void);
+static void	dbq_gauges(void);
 static int	dbq_items_param(struct dbq *, json_t *const *, size_t);
 
 /* Connections kept for the snapshot watcher and the tally refreshes. */
 #define DBQ_RESERVED	2u
+
+/*
+ * Stores of gathered submissions: at most DBQ_GROUPS at once per worker,
+ * each on a connection of its own (not one of dbq_slots()), each of at
+ * most DBQ_GROUP_MAX submissions.
+ */
+#define DBQ_GROUPS		2u
+#define DBQ_GROUP_MAX		64
+#define DBQ_GROUP_TICK_MS	100
+
+/* q->gathered: where a submission is. */
+#define DBQ_GATHER_NONE		0
+#define DBQ_GATHER_PENDING	1	/* in dbq_pending */
+#define DBQ_GATHER_STORING	2	/* a member of q->group */
+#define DBQ_GATHER_STORED	3	/* q->result is its row */
+#define DBQ_GATHER_UNREACHABLE	4	/* its store could not reach the database */
+#define DBQ_GATHER_REFUSED	5	/* the database refused its store */
+
+struct dbq_group {
+	struct kore_pgsql	 sql;
+	struct dbq		*members[DBQ_GROUP_MAX];	/* NULL: gone */
+	size_t			 n;
+	PGresult		*result;
+	int			 retried;
+	int			 error;		/* 1: refused, 2: connection lost */
+	int			 over;
+	TAILQ_ENTRY(dbq_group)	 list;
+};
 
 #define DBQ_ADMIT	0
 #define DBQ_SETUP	1
 #define DBQ_WAIT	2
 #define DBQ_FINISH	3
 #define DBQ_ERROR	4
+#define DBQ_GATHER	5
 
 static struct http_state	dbq_states[] = {
 	KORE_HTTP_STATE(dbq_admit),
@@ -65,11 +106,19 @@ static struct http_state	dbq_states[] = {
 	KORE_HTTP_STATE(dbq_wait),
 	KORE_HTTP_STATE(dbq_finish),
 	KORE_HTTP_STATE(dbq_error),
+	KORE_HTTP_STATE(dbq_gather),
 };
 
 static TAILQ_HEAD(, dbq)	dbq_queue = TAILQ_HEAD_INITIALIZER(dbq_queue);
 static u_int32_t		dbq_queued;	/* requests in dbq_queue */
 static u_int32_t		dbq_running;	/* slots held */
+
+static TAILQ_HEAD(, dbq)	dbq_pending = TAILQ_HEAD_INITIALIZER(dbq_pending);
+static u_int32_t		dbq_npending;	/* submissions in dbq_pending */
+static TAILQ_HEAD(, dbq_group)	dbq_groups = TAILQ_HEAD_INITIALIZER(dbq_groups);
+static u_int32_t		dbq_ngroups;	/* stores running */
+static TAILQ_HEAD(, dbq_group)	dbq_ended = TAILQ_HEAD_INITIALIZER(dbq_ended);
+static struct kore_timer	*dbq_group_timer;
 
 /*
  * Set parameter i to a copy of len bytes of value (len 0: a C string; value
@@ -150,15 +199,21 @@ dbq_handle(struct http_request *req, const struct route *r,
 	kore_pgsql_bind_request(&q->sql, req);
 	if (!prepare(req, q))
 		return (KORE_RESULT_OK);
-	if (q->item != NULL && dbq_items_param(q, &q->item, 1) == -1) {
-		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
-		return (KORE_RESULT_OK);
-	}
 	/* What the log needs of it, kept while it sleeps. */
 	q->log = *reqlog_current();
 	q->key_lookup = reqlog_key_unknown(&q->log);
 	q->began_ns = metrics_now_ns();
 	req->fsm_state = DBQ_ADMIT;
+	/*
+	 * A submission is stored with others (dbq_gather), once the log knows
+	 * its key; until then, alone, after the key's lookup.
+	 */
+	if (q->item != NULL && !q->key_lookup)
+		req->fsm_state = DBQ_GATHER;
+	else if (q->item != NULL && dbq_items_param(q, &q->item, 1) == -1) {
+		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
+		return (KORE_RESULT_OK);
+	}
 	return (dbq_resume(req));
 }
 
@@ -180,13 +235,20 @@ dbq_resume(struct http_request *req)
 
 /*
  * Queries a worker's requests run at once: its pool, less DBQ_RESERVED for
- * the background queries.
+ * the background queries and DBQ_GROUPS for the stores of submissions.
  */
 static u_int32_t
 dbq_slots(void)
 {
-	return (pgsql_conn_max > DBQ_RESERVED ? pgsql_conn_max - DBQ_RESERVED :
-	    1u);
+	return (pgsql_conn_max > DBQ_RESERVED + DBQ_GROUPS ?
+	    pgsql_conn_max - DBQ_RESERVED - DBQ_GROUPS : 1u);
+}
+
+/* The metrics' gauges: requests waiting (submissions too), slots held. */
+static void
+dbq_gauges(void)
+{
+	metrics_db_gauges(dbq_queued + dbq_npending, dbq_running);
 }
 
 /*
@@ -211,13 +273,13 @@ dbq_acquire(struct dbq *q)
 		TAILQ_INSERT_TAIL(&dbq_queue, q, wait);
 		q->waiting = 1;
 		dbq_queued++;
-		metrics_db_gauges(dbq_queued, dbq_running);
+		dbq_gauges();
 		http_request_sleep(q->req);
 		return (0);
 	}
 	q->admitted = 1;
 	dbq_running++;
-	metrics_db_gauges(dbq_queued, dbq_running);
+	dbq_gauges();
 	return (1);
 }
 
@@ -244,7 +306,7 @@ dbq_leave(struct dbq *q)
 		TAILQ_REMOVE(&dbq_queue, q, wait);
 		q->waiting = 0;
 		dbq_queued--;
-		metrics_db_gauges(dbq_queued, dbq_running);
+		dbq_gauges();
 		return;
 	}
 	if (!q->admitted)
@@ -260,7 +322,7 @@ dbq_leave(struct dbq *q)
 	} else {
 		dbq_running--;
 	}
-	metrics_db_gauges(dbq_queued, dbq_running);
+	dbq_gauges();
 }
 
 /*
@@ -487,6 +549,306 @@ dbq_cleanup(struct kore_pgsql *sql)
 	kore_pgsql_cleanup(sql);
 }
 
+/*
+ * Group commit: a submission is stored with the others that reach the
+ * worker while its stores run.  It waits in dbq_pending; whenever fewer
+ * than DBQ_GROUPS stores run, the next store takes every submission
+ * waiting (up to DBQ_GROUP_MAX) and writes them with one call of
+ * api_submit_group, in one transaction, which answers one row per item,
+ * each what the item would get alone.  No timer: a submission that finds a
+ * store free goes at once (alone, when it is alone), and a group forms
+ * only from what came while the stores ran.  Each request gets its own row
+ * (a one-row result, so finish() is the one of a lone query) once the
+ * whole call is over: the transaction has committed.
+ *
+ * A store belongs to no request: a member whose client went away leaves
+ * it (its row is dropped), and the store goes on for the others.  Its
+ * query is bound to a callback (dbq_group_done); Kore calls back no query
+ * whose connection it dropped, so a tick finds those.  A store whose
+ * connection was lost is sent again on the next, as a lone query is
+ * (every item is safe to repeat: exactly once by its keys), then its
+ * members are answered 503; one the database refused, 500.  More than
+ * pgsql_queue_limit submissions waiting: 503 at once.
+ */
+static int
+dbq_gather(struct http_request *req)
+{
+	struct dbq	*q = http_state_get(req);
+
+	dbq_group_reap();
+	switch (q->gathered) {
+	case DBQ_GATHER_NONE:
+		if (dbq_npending >= pgsql_queue_limit) {
+			api_error(req, PROBLEM_UNAVAILABLE, "Too many requests "
+			    "are waiting for the database; retry shortly.");
+			return (HTTP_STATE_COMPLETE);
+		}
+		TAILQ_INSERT_TAIL(&dbq_pending, q, wait);
+		q->gathered = DBQ_GATHER_PENDING;
+		dbq_npending++;
+		dbq_group_start();
+		dbq_gauges();
+		break;
+	case DBQ_GATHER_STORED:
+		metrics_db_query(metrics_now_ns() - q->began_ns);
+		req->fsm_state = DBQ_FINISH;
+		return (HTTP_STATE_CONTINUE);
+	case DBQ_GATHER_UNREACHABLE:
+		api_error(req, PROBLEM_UNAVAILABLE, "The database is not "
+		    "reachable.");
+		return (HTTP_STATE_COMPLETE);
+	case DBQ_GATHER_REFUSED:
+		api_error(req, PROBLEM_INTERNAL, "The database refused the "
+		    "request; it has been logged as %s.", api_request_id(req));
+		return (HTTP_STATE_COMPLETE);
+	}
+
+	/* Its store may have ended at once (the database is unreachable). */
+	if (q->gathered != DBQ_GATHER_PENDING &&
+	    q->gathered != DBQ_GATHER_STORING)
+		return (HTTP_STATE_CONTINUE);
+	http_request_sleep(req);
+	return (HTTP_STATE_RETRY);
+}
+
+/* Start stores while fewer than DBQ_GROUPS run and submissions wait. */
+static void
+dbq_group_start(void)
+{
+	struct dbq_group	*g;
+	struct dbq		*q;
+
+	if (dbq_group_timer == NULL)
+		dbq_group_timer = kore_timer_add(dbq_group_tick,
+		    DBQ_GROUP_TICK_MS, NULL, 0);
+
+	while (dbq_ngroups < DBQ_GROUPS && !TAILQ_EMPTY(&dbq_pending)) {
+		g = kore_calloc(1, sizeof(*g));
+		while (g->n < DBQ_GROUP_MAX &&
+		    (q = TAILQ_FIRST(&dbq_pending)) != NULL) {
+			TAILQ_REMOVE(&dbq_pending, q, wait);
+			dbq_npending--;
+			q->gathered = DBQ_GATHER_STORING;
+			q->group = g;
+			q->member = g->n;
+			g->members[g->n++] = q;
+		}
+		TAILQ_INSERT_TAIL(&dbq_groups, g, list);
+		dbq_ngroups++;
+		dbq_gauges();
+		dbq_group_send(g);
+	}
+}
+
+/*
+ * Send g's query: its members' items, one array.  On any failure to send
+ * it, the store ends at once (connection lost: it may be tried again).
+ */
+static void
+dbq_group_send(struct dbq_group *g)
+{
+	struct dbq	 one;
+	json_t		*items[DBQ_GROUP_MAX];
+	size_t		 i, n;
+
+	/* Members gone before a retry leave no hole in the array. */
+	for (i = n = 0; i < g->n; i++) {
+		if (g->members[i] == NULL)
+			continue;
+		g->members[n] = g->members[i];
+		g->members[n]->member = n;
+		items[n++] = g->members[i]->item;
+	}
+	g->n = n;
+
+	memset(&one, 0, sizeof(one));
+	kore_pgsql_init(&g->sql);
+	kore_pgsql_bind_callback(&g->sql, dbq_group_done, g);
+	if (n == 0) {
+		dbq_group_end(g);
+		return;
+	}
+	if (dbq_items_param(&one, items, n) == -1) {
+		g->error = 1;
+		dbq_group_end(g);
+		return;
+	}
+	if (!kore_pgsql_setup(&g->sql, API_DB, KORE_PGSQL_ASYNC) ||
+	    dbq_conn_check(&g->sql) == -1) {
+		/* Released without a call back: nothing was sent. */
+		g->sql.cb = NULL;
+		dbq_cleanup(&g->sql);
+		g->error = 2;
+		g->retried = pgsql_conn_max + 1;
+	} else if (!kore_pgsql_query_param_fields(&g->sql, one.query, 0,
+	    one.nparams, one.values, one.lengths, one.formats)) {
+		kore_pgsql_logerror(&g->sql);
+		g->sql.cb = NULL;
+		dbq_cleanup(&g->sql);
+		g->error = 2;
+	}
+	for (i = 0; i < DBQ_PARAMS_MAX; i++)
+		kore_free(one.owned[i]);
+	if (g->error)
+		dbq_group_end(g);
+}
+
+/* Kore's call back of a store's query. */
+static void
+dbq_group_done(struct kore_pgsql *sql, void *arg)
+{
+	struct dbq_group	*g = arg;
+
+	switch (sql->state) {
+	case KORE_PGSQL_STATE_WAIT:
+		break;
+	case KORE_PGSQL_STATE_RESULT:
+		/* The rows; the members get them once the call is over. */
+		if (g->result != NULL)
+			PQclear(g->result);
+		g->result = sql->result;
+		sql->result = NULL;
+		kore_pgsql_continue(sql);
+		break;
+	case KORE_PGSQL_STATE_ERROR:
+		g->error = sql->conn == NULL ||
+		    PQstatus(sql->conn->db) == CONNECTION_BAD ? 2 : 1;
+		kore_pgsql_logerror(sql);
+		/* Calls back with COMPLETE (from inside the cleanup). */
+		dbq_cleanup(sql);
+		dbq_group_end(g);
+		break;
+	case KORE_PGSQL_STATE_COMPLETE:
+		/* The transaction is over: committed, unless it failed. */
+		dbq_group_end(g);
+		break;
+	default:
+		kore_pgsql_continue(sql);
+		break;
+	}
+}
+
+/*
+ * g's call is over: hand each member its row and wake it up, or send the
+ * store again (its connection was lost), or answer every member its
+ * failure.  Then the next store starts.  g itself is freed later
+ * (dbq_group_reap): Kore may still be inside its query's functions.
+ */
+static void
+dbq_group_end(struct dbq_group *g)
+{
+	struct dbq_group	*again;
+	struct dbq		*q;
+	size_t			 i;
+	int			 ok;
+
+	if (g->over)
+		return;
+	g->over = 1;
+	TAILQ_REMOVE(&dbq_groups, g, list);
+	dbq_ngroups--;
+	TAILQ_INSERT_TAIL(&dbq_ended, g, list);
+
+	ok = !g->error && g->result != NULL &&
+	    PQresultStatus(g->result) == PGRES_TUPLES_OK &&
+	    (size_t)PQntuples(g->result) == g->n;
+	if (!ok && (g->error == 2 || g->result == NULL) &&
+	    g->retried < pgsql_conn_max + 1) {
+		again = kore_calloc(1, sizeof(*again));
+		again->retried = g->retried + 1;
+		for (i = 0; i < g->n; i++) {
+			if ((q = g->members[i]) != NULL)
+				q->group = again;
+			again->members[i] = q;
+			g->members[i] = NULL;
+		}
+		again->n = g->n;
+		TAILQ_INSERT_TAIL(&dbq_groups, again, list);
+		dbq_ngroups++;
+		dbq_group_send(again);
+		return;
+	}
+
+	for (i = 0; i < g->n; i++) {
+		if ((q = g->members[i]) == NULL)
+			continue;
+		g->members[i] = NULL;
+		q->group = NULL;
+		if (ok && (q->result = dbq_group_row(g->result, (int)i)) !=
+		    NULL)
+			q->gathered = DBQ_GATHER_STORED;
+		else if (ok || g->error == 1)
+			q->gathered = DBQ_GATHER_REFUSED;
+		else
+			q->gathered = DBQ_GATHER_UNREACHABLE;
+		http_request_wakeup(q->req);
+	}
+	if (g->result != NULL) {
+		PQclear(g->result);
+		g->result = NULL;
+	}
+	dbq_group_start();
+}
+
+/* Row row of res alone, a result of its own (NULL when memory ran out). */
+static PGresult *
+dbq_group_row(const PGresult *res, int row)
+{
+	PGresult	*one;
+	int		 i;
+
+	if ((one = PQcopyResult(res, PG_COPYRES_ATTRS)) == NULL)
+		return (NULL);
+	for (i = 0; i < PQnfields(res); i++) {
+		if (!PQsetvalue(one, 0, i, PQgetisnull(res, row, i) ? NULL :
+		    PQgetvalue(res, row, i), PQgetisnull(res, row, i) ? -1 :
+		    PQgetlength(res, row, i))) {
+			PQclear(one);
+			return (NULL);
+		}
+	}
+	return (one);
+}
+
+/*
+ * Every DBQ_GROUP_TICK_MS: a store whose connection Kore dropped (no call
+ * back came) is over; stores that ended are freed.
+ */
+static void
+dbq_group_tick(void *arg, u_int64_t now)
+{
+	struct dbq_group	*g, *next;
+
+	(void)arg;
+	(void)now;
+	for (g = TAILQ_FIRST(&dbq_groups); g != NULL; g = next) {
+		next = TAILQ_NEXT(g, list);
+		if (g->sql.conn != NULL ||
+		    g->sql.state != KORE_PGSQL_STATE_ERROR)
+			continue;
+		kore_pgsql_logerror(&g->sql);
+		dbq_cleanup(&g->sql);
+		g->error = 2;
+		dbq_group_end(g);
+	}
+	dbq_group_reap();
+}
+
+/* Free the stores that ended (never from inside Kore's call back). */
+static void
+dbq_group_reap(void)
+{
+	struct dbq_group	*g;
+
+	while ((g = TAILQ_FIRST(&dbq_ended)) != NULL) {
+		TAILQ_REMOVE(&dbq_ended, g, list);
+		dbq_cleanup(&g->sql);
+		if (g->result != NULL)
+			PQclear(g->result);
+		kore_free(g);
+	}
+}
+
 /* Kore's onfree of a request with a query (export.c's calls it too). */
 void
 dbq_free(struct http_request *req)
@@ -498,6 +860,15 @@ dbq_free(struct http_request *req)
 		return;
 	dbq_cleanup(&q->sql);
 	dbq_leave(q);
+	/* A submission whose client went away: its store goes on without it. */
+	if (q->gathered == DBQ_GATHER_PENDING) {
+		TAILQ_REMOVE(&dbq_pending, q, wait);
+		dbq_npending--;
+		dbq_gauges();
+	} else if (q->gathered == DBQ_GATHER_STORING) {
+		q->group->members[q->member] = NULL;
+	}
+	q->gathered = DBQ_GATHER_NONE;
 	if (q->result != NULL)
 		PQclear(q->result);
 	for (i = 0; i < DBQ_PARAMS_MAX; i++)

@@ -11,6 +11,8 @@
 
 #define DBQ_PARAMS_MAX		12
 
+struct dbq_group;
+
 struct dbq {
 	struct kore_pgsql	 sql;
 	struct http_request	*req;
@@ -28,6 +30,9 @@ struct dbq {
 	int			 retried;
 	json_t			*json;		/* the handler's, decref'd */
 	json_t			*item;		/* a submission, decref'd */
+	int			 gathered;	/* DBQ_GATHER_*: its store */
+	struct dbq_group	*group;		/* storing it */
+	size_t			 member;	/* its place in group */
 	char			 text[256];	/* the handler's scratch */
 	long			 limit;		/* of a page */
 	void			(*finish)(struct http_request *,

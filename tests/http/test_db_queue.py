@@ -1,9 +1,9 @@
 """Requests beyond the database pool (src/dbq.c): each worker lets a few
 requests hold a pooled connection and queues the others, first come, first
-served. While PostgreSQL is held up (a psql session holds a lock that every
-submission waits for), more submissions than the pools take wait without an
-error and all complete once it lets go; clients that give up while waiting
-leave no slot behind."""
+served; submissions wait for the next of its stores. While PostgreSQL is
+held up (a psql session holds a lock that every submission waits for), more
+submissions than the stores take wait without an error and all complete
+once it lets go; clients that give up while waiting leave no slot behind."""
 
 import collections
 import concurrent.futures
@@ -15,10 +15,10 @@ from partners import cleanup_surveys  # noqa: F401  (autouse: drops this module'
 
 pytestmark = p.needs_harness
 
-# More than both workers' pools (conf/app.conf: pgsql_conn_max 9 per worker,
-# 7 of them for requests).
+# More than both workers' stores and pools (conf/app.conf: pgsql_conn_max 9
+# per worker; 2 of them for the stores of submissions, 5 for requests).
 WAITING = 40
-SLOTS = 7
+STORES = 2
 
 
 class Held:
@@ -42,10 +42,10 @@ class Held:
 
     @staticmethod
     def waiting():
-        """Sessions waiting for the lock (each a request holding a pooled
-        connection)."""
-        return int(p.psql("SELECT count(*) FROM pg_locks WHERE NOT granted "
-                          "AND relation = 'responses'::regclass"))
+        """Sessions waiting for the lock, or behind one that waits for it
+        (each a store, or a request, holding a pooled connection)."""
+        return int(p.psql("SELECT count(DISTINCT pid) FROM pg_locks "
+                          "WHERE NOT granted"))
 
 
 def submit_all(survey, key, n, timeout=waiting.WAIT_LIMIT_S):
@@ -65,10 +65,10 @@ def test_submissions_beyond_the_pool_wait_and_all_complete():
     with Held() as held:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
         pending = pool.submit(submit_all, survey, partner["key"], WAITING)
-        # At least one worker's pool full of submissions waiting for the
-        # lock; the others wait in the queue in front of it.
-        waiting.wait_until(held.waiting, lambda n: n >= SLOTS,
-                           "%d submissions waiting for the lock" % SLOTS)
+        # At least one worker's stores waiting for the lock; the other
+        # submissions wait in its queue, for the next store.
+        waiting.wait_until(held.waiting, lambda n: n >= STORES,
+                           "%d stores waiting for the lock" % STORES)
         assert not pending.done(), "submissions did not wait for the lock"
         assert p.survey_response_count(survey) == before
     statuses = collections.Counter(pending.result(timeout=2 * waiting.WAIT_LIMIT_S))

@@ -40,7 +40,8 @@ PLAN_ROUTES = [
 READY_STREAK = 20
 RECOVERY_LIMIT_S = 2.0      # readyz steadily 200 after the database is back
 FRESHNESS_LIMIT_S = 1.0     # every worker serves a write (README, Freshness)
-SLOTS = 7                   # pooled connections for requests (conf: 9, 2 kept)
+SLOTS = 5                   # pooled connections for requests (conf: 9; 2 kept for
+                            # the background, 2 for the stores of submissions)
 
 pytestmark = [
     pytest.mark.skipif(not (PG_DIR and PG_PORT),
