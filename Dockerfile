@@ -80,7 +80,8 @@ RUN make -j"$(nproc)" -o node_modules/.package-lock.json build docs-assets \
     && cp -R build/docs /out/app/build/docs \
     && cp conf/app.conf /out/app/conf/ \
     && if [ -x build/civic-admin ]; then cp build/civic-admin /out/usr/local/bin/; fi \
-    && for f in openapi.json index.html swagger-ui.css swagger-ui-bundle.js; do \
+    && for f in openapi.json index.html swagger-ui.css swagger-ui-bundle.js \
+            dashboard.html dashboard.js dashboard.css; do \
         test -s "/out/app/build/docs/$f" || { echo "build/docs/$f missing" >&2; exit 1; }; \
     done
 

@@ -58,7 +58,8 @@ GLUE_SRCS	= src/app.c src/config.c src/snapshot.c src/stamp.c src/api.c \
 		  src/resource.c src/ops.c src/docs.c src/dbq.c src/request.c \
 		  src/reply.c src/responses.c src/tallies.c src/keys.c \
 		  src/surveys.c src/plans.c src/audit.c src/conn.c src/router.c \
-		  src/limits.c src/export.c src/metrics.c src/reqlog.c
+		  src/limits.c src/export.c src/metrics.c src/reqlog.c \
+		  src/stream.c
 PURE_OBJS	= $(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 GLUE_OBJS	= $(GLUE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 LDLIBS		= -ljansson -lpq -lcrypto
@@ -112,9 +113,12 @@ node_modules/.package-lock.json: package.json package-lock.json | deps-run
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-docs-assets: node_modules/.package-lock.json docs/openapi.json docs/index.html
+DASHBOARD_FILES	= docs/dashboard.html docs/dashboard.js docs/dashboard.css
+
+docs-assets: node_modules/.package-lock.json docs/openapi.json docs/index.html \
+	    $(DASHBOARD_FILES)
 	@mkdir -p $(DOCS_OUT)
-	cp docs/openapi.json docs/index.html $(DOCS_OUT)/
+	cp docs/openapi.json docs/index.html $(DASHBOARD_FILES) $(DOCS_OUT)/
 	cp node_modules/swagger-ui-dist/swagger-ui.css \
 	    node_modules/swagger-ui-dist/swagger-ui-bundle.js $(DOCS_OUT)/
 

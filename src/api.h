@@ -50,6 +50,8 @@ struct civic_config {
 	uint32_t	 rl_key;	/* requests per window */
 	uint32_t	 rl_address;
 	uint32_t	 rl_public;
+	uint32_t	 streams_max;	/* event streams per worker */
+	uint32_t	 stream_buffer;	/* a stream's unsent bytes, at most */
 	int		 has_scrape_token;	/* CIVIC_METRICS_TOKEN */
 	unsigned char	 scrape_token_hash[APIKEY_HASH_LEN];
 };
@@ -111,6 +113,8 @@ void		conn_accept(struct connection *);
 void		conn_response_begin(struct http_request *);
 void		conn_response_end(struct http_request *);
 size_t		conn_queued(struct connection *);
+void		conn_stream_begin(struct connection *, void (*)(void *),
+		    void *);
 const char	*conn_nul_header(struct http_request *);
 
 /* resource.c: the published data, from memory. */
@@ -173,6 +177,16 @@ int		export_serve(struct http_request *, const struct route *);
 /* tallies.c: live tallies for dashboards. */
 int		tallies_serve(struct http_request *, const struct route *);
 void		tallies_touch(void);
+
+/* stream.c: event streams of live tallies. */
+int		stream_admit(struct http_request *);
+void		stream_open(struct http_request *, const char *, int,
+		    const struct doc *);
+void		stream_publish(const char *, int, const struct doc *);
+void		stream_end(const char *, int);
+void		stream_end_private(void);
+void		stream_each(void (*)(const char *, int, void *), void *);
+u_int32_t	stream_open_count(void);
 
 /* keys.c: API keys. */
 int		keys_collection(struct http_request *, const struct route *);

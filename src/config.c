@@ -16,12 +16,24 @@
  *	CIVIC_RATELIMIT_ADDRESS	... per address, without a key (120)
  *	CIVIC_RATELIMIT_PUBLIC	... per key or address, cached public
  *				reads (6000)
+ *	CIVIC_STREAMS_PER_WORKER	event streams a worker holds (2048)
+ *	CIVIC_STREAM_BUFFER	bytes a stream may leave unsent before it
+ *				is dropped (65536)
  */
 
 #include <errno.h>
 #include <stdlib.h>
 
 #include "api.h"
+
+/*
+ * Streams take a connection each (worker_max_connections is 4096 in
+ * conf/app.conf); a stream's buffer must hold one event, and the kernel
+ * doubles it (SO_SNDBUF).
+ */
+#define STREAMS_MAX		4000
+#define STREAM_BUFFER_MIN	4096
+#define STREAM_BUFFER_MAX	(64 * 1024 * 1024)
 
 struct civic_config	civic_config;
 
@@ -88,6 +100,14 @@ config_read(void)
 	    RL_QUOTA_MAX);
 	civic_config.rl_public = env_count("CIVIC_RATELIMIT_PUBLIC", 6000,
 	    RL_QUOTA_MAX);
+
+	civic_config.streams_max = env_count("CIVIC_STREAMS_PER_WORKER", 2048,
+	    STREAMS_MAX);
+	civic_config.stream_buffer = env_count("CIVIC_STREAM_BUFFER", 65536,
+	    STREAM_BUFFER_MAX);
+	if (civic_config.stream_buffer < STREAM_BUFFER_MIN)
+		fatalx("CIVIC_STREAM_BUFFER must be at least %d",
+		    STREAM_BUFFER_MIN);
 
 	/* Kept as its SHA-256 only, as API keys are. */
 	if ((v = getenv("CIVIC_METRICS_TOKEN")) != NULL && *v != '\0') {

@@ -59,10 +59,13 @@ struct conn {
 	int		 flags;
 	int		 nul;		/* a NUL byte was in this request's head */
 	size_t		 nul_at;	/* the first one's offset in it */
+	void		(*gone)(void *);	/* an event stream's end */
+	void		*gone_arg;
 };
 
 #define CONN_PAUSED		0x01	/* not read until its output is sent */
 #define CONN_DRAINED		0x02	/* ... and it has been */
+#define CONN_STREAM		0x04	/* an event stream: never read again */
 
 static int	conn_handle(struct connection *);
 static void	conn_gone(struct connection *);
@@ -123,6 +126,12 @@ conn_handle(struct connection *c)
 	if (!kore_connection_handle(c))
 		return (KORE_RESULT_ERROR);
 
+	/* Kore restarts the idle timer after every event. */
+	if (st->flags & CONN_STREAM) {
+		kore_connection_stop_idletimer(c);
+		return (KORE_RESULT_OK);
+	}
+
 	if (c->state == CONN_STATE_ESTABLISHED && (st->flags & CONN_DRAINED)) {
 		st->flags &= ~(CONN_PAUSED | CONN_DRAINED);
 		c->flags &= ~CONN_IS_BUSY;
@@ -135,8 +144,40 @@ conn_handle(struct connection *c)
 static void
 conn_gone(struct connection *c)
 {
-	if (c->hdlr_extra != NULL)
-		conn_drop_left(c->hdlr_extra);
+	struct conn	*st = c->hdlr_extra;
+
+	if (st == NULL)
+		return;
+	conn_drop_left(st);
+	if (st->gone != NULL)
+		st->gone(st->gone_arg);
+	st->gone = NULL;
+}
+
+/*
+ * c carries an event stream from now on (stream.c), its answer's head
+ * queued: nothing more is read from it (a request sent on it is never
+ * answered), neither Kore's header timeout nor its idle timer closes it,
+ * and it ends when the client goes away or the stream ends it.  Then
+ * gone(arg) is called, once.  An HTTP/1.0 or "Connection: close" answer
+ * is not closed once its head is sent: the stream's end is the body's.
+ */
+void
+conn_stream_begin(struct connection *c, void (*gone)(void *), void *arg)
+{
+	struct conn	*st = c->hdlr_extra;
+
+	c->flags |= CONN_IS_BUSY;
+	c->flags &= ~CONN_CLOSE_EMPTY;
+	c->http_timeout = 0;
+	kore_connection_stop_idletimer(c);
+	if (st == NULL)
+		return;
+	conn_drop_left(st);
+	conn_stop_reading(c);
+	st->flags |= CONN_STREAM;
+	st->gone = gone;
+	st->gone_arg = arg;
 }
 
 static void

@@ -2,7 +2,10 @@
  * The contract and its docs page: the OpenAPI document (served byte for
  * byte as written in docs/openapi.json) and a Swagger UI page whose assets
  * come from the swagger-ui-dist package, sent with the Content-Security-
- * Policy its <meta> states.  All are read once by the parent from
+ * Policy its <meta> states.  And the dashboard (GET /dashboard, its script
+ * and stylesheet): a page of the plan and a survey's results, live, that
+ * the city's website may frame (frame-ancestors: this server and the
+ * origins of CIVIC_CORS_ORIGINS).  All are read once by the parent from
  * CIVIC_DOCS_DIR and shared with the workers, which send them from there
  * (never a copy per response: the Swagger UI bundle is 1.7 MB).
  */
@@ -19,6 +22,9 @@ enum {
 	DOC_PAGE,
 	DOC_CSS,
 	DOC_JS,
+	DOC_DASHBOARD,
+	DOC_DASHBOARD_JS,
+	DOC_DASHBOARD_CSS,
 	DOC_MAX
 };
 
@@ -32,6 +38,10 @@ static const struct {
 	[DOC_CSS] =	{ "swagger-ui.css", "text/css; charset=utf-8", 0 },
 	[DOC_JS] =	{ "swagger-ui-bundle.js",
 			    "text/javascript; charset=utf-8", 0 },
+	[DOC_DASHBOARD] = { "dashboard.html", "text/html; charset=utf-8", 1 },
+	[DOC_DASHBOARD_JS] = { "dashboard.js",
+			    "text/javascript; charset=utf-8", 1 },
+	[DOC_DASHBOARD_CSS] = { "dashboard.css", "text/css; charset=utf-8", 1 },
 };
 
 static struct doc	docs[DOC_MAX];
@@ -45,6 +55,41 @@ static struct doc	docs[DOC_MAX];
 #define DOCS_CSP_MORE	"; frame-ancestors 'none'"
 
 static char		docs_csp[1024];
+
+/*
+ * The dashboard's: its own script and stylesheet, the API of this server,
+ * and the pages that may frame it (CIVIC_CORS_ORIGINS, "*" for any).
+ */
+#define DASHBOARD_CSP	"default-src 'none'; script-src 'self'; " \
+			"style-src 'self'; img-src 'self' data:; " \
+			"connect-src 'self'; base-uri 'none'; " \
+			"form-action 'none'; frame-ancestors 'self'"
+
+static char		dashboard_csp[2048];
+
+/* DASHBOARD_CSP with the origins of CIVIC_CORS_ORIGINS, into out. */
+static int
+docs_dashboard_csp(const char *origins, char *out, size_t len)
+{
+	const char	*p;
+	size_t		 n, off;
+	int		 w;
+
+	if ((w = snprintf(out, len, "%s", DASHBOARD_CSP)) < 0 ||
+	    (size_t)w >= len)
+		return (-1);
+	off = (size_t)w;
+	for (p = origins; p != NULL && *p != '\0'; p += n) {
+		p += strspn(p, ", ");
+		if ((n = strcspn(p, ", ")) == 0)
+			break;
+		w = snprintf(out + off, len - off, " %.*s", (int)n, p);
+		if (w < 0 || (size_t)w >= len - off)
+			return (-1);
+		off += (size_t)w;
+	}
+	return (0);
+}
 
 static int
 docs_read(const char *path, struct doc *doc)
@@ -117,6 +162,13 @@ docs_load(const char *dir, char *err, size_t errlen)
 		return (-1);
 	}
 
+	if (docs_dashboard_csp(civic_config.cors_origins, dashboard_csp,
+	    sizeof(dashboard_csp)) == -1) {
+		(void)snprintf(err, errlen, "CIVIC_CORS_ORIGINS is too long for "
+		    "the dashboard's frame-ancestors");
+		return (-1);
+	}
+
 	j = json_loadb(docs[DOC_OPENAPI].body, docs[DOC_OPENAPI].len, 0,
 	    &jerr);
 	if (j == NULL) {
@@ -145,6 +197,15 @@ docs_serve(struct http_request *req, const struct route *r)
 	case ROUTE_DOCS_JS:
 		which = DOC_JS;
 		break;
+	case ROUTE_DASHBOARD:
+		which = DOC_DASHBOARD;
+		break;
+	case ROUTE_DASHBOARD_JS:
+		which = DOC_DASHBOARD_JS;
+		break;
+	case ROUTE_DASHBOARD_CSS:
+		which = DOC_DASHBOARD_CSS;
+		break;
 	default:
 		which = DOC_PAGE;
 		break;
@@ -158,6 +219,9 @@ docs_serve(struct http_request *req, const struct route *r)
 
 	if (which == DOC_PAGE)
 		http_response_header(req, "content-security-policy", docs_csp);
+	else if (which == DOC_DASHBOARD)
+		http_response_header(req, "content-security-policy",
+		    dashboard_csp);
 	api_static_doc(req, &docs[which], docs_files[which].ctype,
 	    CACHE_PUBLIC);
 	return (KORE_RESULT_OK);

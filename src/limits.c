@@ -124,6 +124,9 @@ limits_public(struct http_request *req, const struct route *r)
 	case ROUTE_DOCS:
 	case ROUTE_DOCS_CSS:
 	case ROUTE_DOCS_JS:
+	case ROUTE_DASHBOARD:
+	case ROUTE_DASHBOARD_JS:
+	case ROUTE_DASHBOARD_CSS:
 	case ROUTE_PLANS:
 	case ROUTE_PLAN:
 	case ROUTE_GOALS:
@@ -135,6 +138,7 @@ limits_public(struct http_request *req, const struct route *r)
 	case ROUTE_SURVEYS:
 	case ROUTE_SURVEY:
 	case ROUTE_TALLIES:
+	case ROUTE_TALLIES_STREAM:
 		return (1);
 	default:
 		return (0);
@@ -351,6 +355,9 @@ limits_load(PGresult *res)
 	free(known);
 	known = fresh;
 	nknown = n;
+	/* A key changed: an admin's stream may have lost its key. */
+	if (known_revision != 0)
+		stream_end_private();
 	known_revision = rev;
 }
 

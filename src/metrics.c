@@ -84,6 +84,8 @@ struct mx_slot {
 	uint64_t	content_reloads;
 	uint64_t	worker_starts;
 	uint64_t	ratelimit_rejected;
+	uint64_t	streams_open;
+	uint64_t	streams_dropped;
 } __attribute__((aligned(128)));
 
 static struct mx_slot	*mx_slots;	/* the shared region */
@@ -259,6 +261,20 @@ metrics_content_reload(void)
 	MX_ADD(&mx_slot()->content_reloads, 1);
 }
 
+/* The event streams this worker holds now. */
+void
+metrics_streams(uint32_t open)
+{
+	MX_SET(&mx_slot()->streams_open, open);
+}
+
+/* An event stream dropped: its reader fell behind. */
+void
+metrics_stream_dropped(void)
+{
+	MX_ADD(&mx_slot()->streams_dropped, 1);
+}
+
 /* A request the rate limiter refused (429). */
 void
 metrics_ratelimit_rejected(void)
@@ -298,6 +314,8 @@ static const struct mx_scalar mx_db_gauges[] = {
 	MX_SCALAR("civic_db_pool_in_use", "gauge",
 	    "Pooled database connections requests hold now, all workers.",
 	    db_in_use),
+	MX_SCALAR("civic_streams_open", "gauge",
+	    "Event streams of tallies open now, all workers.", streams_open),
 	{ NULL, NULL, NULL, 0 }
 };
 
@@ -309,6 +327,9 @@ static const struct mx_scalar mx_counters[] = {
 	    "Worker processes started (restarts included).", worker_starts),
 	MX_SCALAR("civic_ratelimit_rejected_total", "counter",
 	    "Requests refused by a rate limit (429).", ratelimit_rejected),
+	MX_SCALAR("civic_streams_dropped_total", "counter",
+	    "Event streams dropped because their reader fell behind.",
+	    streams_dropped),
 	{ NULL, NULL, NULL, 0 }
 };
 

@@ -37,6 +37,8 @@ void		 metrics_submission(enum metrics_submission);
 void		 metrics_tally(enum metrics_tally);
 void		 metrics_content_reload(void);
 void		 metrics_ratelimit_rejected(void);
+void		 metrics_streams(uint32_t);
+void		 metrics_stream_dropped(void);
 void		 metrics_render(struct kore_buf *);
 uint64_t	 metrics_now_ns(void);
 

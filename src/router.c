@@ -33,6 +33,9 @@ static const struct {
 	[ROUTE_DOCS] =		{ READ, 0, docs_serve },
 	[ROUTE_DOCS_CSS] =	{ READ, 0, docs_serve },
 	[ROUTE_DOCS_JS] =	{ READ, 0, docs_serve },
+	[ROUTE_DASHBOARD] =	{ READ, 0, docs_serve },
+	[ROUTE_DASHBOARD_JS] =	{ READ, 0, docs_serve },
+	[ROUTE_DASHBOARD_CSS] =	{ READ, 0, docs_serve },
 	[ROUTE_PLANS] =		{ READ | POST, 1, plans_serve },
 	[ROUTE_PLAN] =		{ READ | PATCH, 1, plans_serve },
 	[ROUTE_GOALS] =		{ READ | POST, 1, plans_serve },
@@ -52,6 +55,8 @@ static const struct {
 	[ROUTE_RESPONSE] =	{ READ, 1, responses_item },
 	[ROUTE_RESPONSE_VOID] =	{ POST | OPTIONS, 1, responses_void },
 	[ROUTE_TALLIES] =	{ READ, 1, tallies_serve },
+	/* text/event-stream: stream.c reads Accept itself. */
+	[ROUTE_TALLIES_STREAM] = { READ, 0, tallies_serve },
 	[ROUTE_AUDIT] =		{ READ, 1, audit_serve },
 	[ROUTE_KEYS] =		{ READ | POST, 1, keys_collection },
 	[ROUTE_KEY] =		{ PATCH | DELETE | OPTIONS, 1, keys_item },

@@ -24,6 +24,16 @@
  * Results that are not public go to the database on every read, with the
  * reader's key.  When the published data changes (its revision moves on),
  * the cache is dropped: the results may have stopped being public.
+ *
+ * GET /v1/surveys/{survey}/tallies/stream is let in here as a read of the
+ * tallies is (the same visibility, the same key), and handed to stream.c
+ * with the document.  While a survey has streams open in a worker, that
+ * worker refreshes its tallies as if they were read, every TALLY_FRESH_MS
+ * (or at once after it stored a response), and publishes every document
+ * to the streams (stream_publish); tallies that only an admin's stream
+ * may see are refreshed without a key (api_tallies_streamed) and kept in
+ * the cache marked private, never served to a GET.  A refresh that finds
+ * the results no longer visible ends the streams of them.
  */
 
 #include <string.h>
@@ -53,6 +63,14 @@ struct tally_cache {
 	uint64_t		fetched;	/* 0: nothing to serve */
 	uint64_t		read;		/* last served */
 	int			touched;	/* a response stored since */
+	int			private;	/* for admins' streams only */
+};
+
+/* The refresh's two lists of slugs, separated by '/' (which no slug has). */
+struct tally_due {
+	struct kore_buf		public;
+	struct kore_buf		private;
+	uint64_t		now;
 };
 
 static struct tally_cache	tally_cache[TALLY_CACHE_MAX];
@@ -116,7 +134,8 @@ tally_servable(const char *slug)
 	uint64_t		 now, age;
 	int			 hot;
 
-	if ((tc = tally_entry(slug)) == NULL || tc->fetched == 0)
+	if ((tc = tally_entry(slug)) == NULL || tc->fetched == 0 ||
+	    tc->private)
 		return (NULL);
 
 	now = kore_time_ms();
@@ -132,10 +151,12 @@ tally_servable(const char *slug)
 
 /*
  * Keep doc (taken over) as slug's tallies, as they were at when; reader:
- * stored for a request, which counts as a read.
+ * stored for a request, which counts as a read; private: tallies that are
+ * not public, for admins' streams.
  */
 static void
-tally_store(const char *slug, struct doc *doc, uint64_t when, int reader)
+tally_store(const char *slug, struct doc *doc, uint64_t when, int reader,
+    int private)
 {
 	struct tally_cache	*tc;
 	size_t			 i;
@@ -154,6 +175,7 @@ tally_store(const char *slug, struct doc *doc, uint64_t when, int reader)
 	tc->doc = *doc;
 	tc->fetched = when;
 	tc->touched = 0;
+	tc->private = private;
 	if (reader)
 		tc->read = kore_time_ms();
 	memset(doc, 0, sizeof(*doc));
@@ -164,24 +186,52 @@ tally_store(const char *slug, struct doc *doc, uint64_t when, int reader)
 	}
 }
 
+/* Append slug to a refresh's list. */
+static void
+tally_due_add(struct kore_buf *list, const char *slug)
+{
+	if (list->offset > 0)
+		kore_buf_append(list, "/", 1);
+	kore_buf_append(list, slug, strlen(slug));
+}
+
 /*
- * Every TALLY_TICK_MS: refresh the surveys being read whose numbers are
- * older than TALLY_FRESH_MS or that this worker changed, without a
- * request, all of them in one query (with the content watcher, at most
- * the two connections dbq.c leaves to background queries): a query per
- * survey, one per tick, would keep only a few of them fresh.  A busy pool
- * or a database error means another try at the next tick.  Kore does not
- * call the callback of a query whose connection it dropped (the database
- * went away under it): such a refresh is over, and one not over after
- * TALLY_GIVEUP_MS is given up.
+ * A survey with streams open (stream_each): its cache entry is kept hot
+ * as a read would; a survey whose tallies are not cached (or not for
+ * these streams) is due now.
+ */
+static void
+tally_streamed(const char *slug, int private, void *arg)
+{
+	struct tally_due	*due = arg;
+	struct tally_cache	*tc;
+
+	if ((tc = tally_entry(slug)) != NULL && tc->fetched != 0 &&
+	    (private || !tc->private)) {
+		tc->read = due->now;
+		return;
+	}
+	tally_due_add(private ? &due->private : &due->public, slug);
+}
+
+/*
+ * Every TALLY_TICK_MS: refresh the surveys being read (or streamed) whose
+ * numbers are older than TALLY_FRESH_MS or that this worker changed,
+ * without a request, all of them in one query (with the content watcher,
+ * at most the two connections dbq.c leaves to background queries): a
+ * query per survey, one per tick, would keep only a few of them fresh.  A
+ * busy pool or a database error means another try at the next tick.  Kore
+ * does not call the callback of a query whose connection it dropped (the
+ * database went away under it): such a refresh is over, and one not over
+ * after TALLY_GIVEUP_MS is given up.
  */
 static void
 tally_tick(void *arg, u_int64_t now)
 {
 	struct tally_cache	*tc;
-	struct kore_buf		 slugs;
-	const char		*list;
-	size_t			 i, len;
+	struct tally_due	 due;
+	const char		*pub, *priv;
+	size_t			 i, publen, privlen;
 
 	(void)arg;
 
@@ -194,8 +244,11 @@ tally_tick(void *arg, u_int64_t now)
 	}
 	tally_follow();
 
-	/* The slugs due, separated by '/' (which no slug has). */
-	kore_buf_init(&slugs, 256);
+	kore_buf_init(&due.public, 256);
+	kore_buf_init(&due.private, 64);
+	due.now = now;
+	stream_each(tally_streamed, &due);
+
 	for (i = 0; i < TALLY_CACHE_MAX; i++) {
 		tc = &tally_cache[i];
 		if (tc->doc.body == NULL ||
@@ -205,17 +258,18 @@ tally_tick(void *arg, u_int64_t now)
 		if (now - tc->fetched + TALLY_TICK_MS < TALLY_FRESH_MS &&
 		    !tc->touched)
 			continue;
-		if (slugs.offset > 0)
-			kore_buf_append(&slugs, "/", 1);
-		kore_buf_append(&slugs, tc->slug, strlen(tc->slug));
+		tally_due_add(tc->private ? &due.private : &due.public,
+		    tc->slug);
 	}
-	if (slugs.offset == 0) {
-		kore_buf_cleanup(&slugs);
+	if (due.public.offset == 0 && due.private.offset == 0) {
+		kore_buf_cleanup(&due.public);
+		kore_buf_cleanup(&due.private);
 		return;
 	}
 
 	/* A text parameter is read up to its NUL, whatever its length. */
-	list = kore_buf_stringify(&slugs, &len);
+	pub = kore_buf_stringify(&due.public, &publen);
+	priv = kore_buf_stringify(&due.private, &privlen);
 
 	kore_pgsql_init(&tally_sql);
 	kore_pgsql_bind_callback(&tally_sql, tally_refreshed, NULL);
@@ -223,14 +277,19 @@ tally_tick(void *arg, u_int64_t now)
 	    KORE_PGSQL_ASYNC) ||
 	    dbq_conn_check(&tally_sql) == -1 ||
 	    !kore_pgsql_query_params(&tally_sql, "SELECT s.slug, t.status, "
-	    "t.body FROM unnest(string_to_array($1, '/')) AS s (slug) "
-	    "CROSS JOIN LATERAL api_tallies(NULL, s.slug) AS t", 0, 1,
-	    list, (int)len, 0)) {
+	    "t.body, false FROM unnest(string_to_array($1, '/')) AS s (slug) "
+	    "CROSS JOIN LATERAL api_tallies(NULL, s.slug) AS t "
+	    "UNION ALL SELECT s.slug, t.status, t.body, true "
+	    "FROM unnest(string_to_array($2, '/')) AS s (slug) "
+	    "CROSS JOIN LATERAL api_tallies_streamed(s.slug) AS t", 0, 2,
+	    pub, (int)publen, 0, priv, (int)privlen, 0)) {
 		dbq_cleanup(&tally_sql);
-		kore_buf_cleanup(&slugs);
+		kore_buf_cleanup(&due.public);
+		kore_buf_cleanup(&due.private);
 		return;
 	}
-	kore_buf_cleanup(&slugs);
+	kore_buf_cleanup(&due.public);
+	kore_buf_cleanup(&due.private);
 
 	/*
 	 * Every survey read lately is in the query or had nothing new: what
@@ -247,9 +306,11 @@ tally_tick(void *arg, u_int64_t now)
 }
 
 /*
- * Store each survey's new numbers, while its results are public (and its
- * entry still names it: it may have been dropped).  Numbers the database
- * no longer shows without a key are not served from here any more.
+ * Store each survey's new numbers, and publish them to its streams.  Public
+ * ones are cached while the results are public; numbers the database no
+ * longer shows without a key are not served from here any more, nor
+ * streamed without one.  Private ones (for admins' streams) are cached
+ * marked so.  A survey gone ends its streams.
  */
 static void
 tally_refreshed_row(struct kore_pgsql *sql, int row)
@@ -258,28 +319,38 @@ tally_refreshed_row(struct kore_pgsql *sql, int row)
 	const struct resource	*r;
 	struct doc		 out;
 	char			 slug[CIVIC_ID_MAX + 1];
+	int			 private;
 
 	(void)snprintf(slug, sizeof(slug), "%s",
 	    kore_pgsql_getvalue(sql, row, 0));
-	if ((tc = tally_entry(slug)) == NULL || tc->fetched == 0)
-		return;
-	if (strcmp(kore_pgsql_getvalue(sql, row, 1), "200") != 0) {
-		tc->fetched = 0;
+	private = !strcmp(kore_pgsql_getvalue(sql, row, 3), "t");
+	tc = tally_entry(slug);
+	if (strcmp(kore_pgsql_getvalue(sql, row, 1), "200") != 0 ||
+	    (r = snapshot_survey(slug)) == NULL) {
+		if (tc != NULL)
+			tc->fetched = 0;
+		stream_end(slug, private);
 		return;
 	}
-	if ((r = snapshot_survey(slug)) == NULL)
-		return;
 	switch (tally_render(r, slug, kore_pgsql_getvalue(sql, row, 2),
 	    &out)) {
 	case 1:
-		tally_store(slug, &out, tally_started, 0);
+		/* Public now, whoever asked. */
+		stream_publish(slug, 0, &out);
+		tally_store(slug, &out, tally_started, 0, 0);
 		metrics_tally(METRICS_TALLY_REFRESH);
 		break;
 	case 0:
-		/* No longer public: not served from here. */
+		if (private) {
+			stream_publish(slug, 1, &out);
+			tally_store(slug, &out, tally_started, 0, 1);
+			break;
+		}
+		/* No longer public: not served nor streamed from here. */
 		doc_cleanup(&out);
 		if ((tc = tally_entry(slug)) != NULL)
 			tc->fetched = 0;
+		stream_end(slug, 0);
 		break;
 	}
 }
@@ -352,19 +423,27 @@ tallies_survey(const struct route *route, const char **slug)
 
 /*
  * Public tallies in this worker's cache are sent from memory, before any
- * per-request state is made: the dashboards' polling path.
+ * per-request state is made: the dashboards' polling path, and the start
+ * of their streams.
  */
 int
 tallies_serve(struct http_request *req, const struct route *route)
 {
 	struct tally_cache	*tc;
 	const char		*slug;
+	int			 stream;
 
+	stream = route->kind == ROUTE_TALLIES_STREAM;
+	if (stream && !stream_admit(req))
+		return (KORE_RESULT_OK);
 	if ((req->query_string == NULL || *req->query_string == '\0') &&
 	    (slug = request_slug(route, "survey")) != NULL &&
 	    (tc = tally_servable(slug)) != NULL) {
 		metrics_tally(METRICS_TALLY_HIT);
-		api_doc(req, &tc->doc, CT_JSON, "no-cache");
+		if (stream)
+			stream_open(req, slug, 0, &tc->doc);
+		else
+			api_doc(req, &tc->doc, CT_JSON, "no-cache");
 		return (KORE_RESULT_OK);
 	}
 	metrics_tally(METRICS_TALLY_MISS);
@@ -464,9 +543,13 @@ tallies_finish(struct http_request *req, struct dbq *q)
 		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
 		return;
 	}
-	api_doc(req, &out, CT_JSON, public ? "no-cache" : "private, no-cache");
+	if (q->route.kind == ROUTE_TALLIES_STREAM)
+		stream_open(req, slug, !public, &out);
+	else
+		api_doc(req, &out, CT_JSON,
+		    public ? "no-cache" : "private, no-cache");
 	if (public)
-		tally_store(slug, &out, kore_time_ms(), 1);
+		tally_store(slug, &out, kore_time_ms(), 1, 0);
 	else
 		doc_cleanup(&out);
 }

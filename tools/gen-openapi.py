@@ -1876,6 +1876,7 @@ TAGS = OrderedDict([
     ("Health", "Liveness and readiness probes."),
     ("Metrics", "Metrics for Prometheus (admin key or scrape token)."),
     ("Documentation", "This OpenAPI document and the interactive docs page."),
+    ("Dashboard", "A page of the plan and its survey results, live, that the city can show or embed."),
 ])
 BEARER = [{"bearerAuth": []}]
 BEARER_OPTIONAL = [{}, {"bearerAuth": []}]
@@ -2444,6 +2445,86 @@ tallies_item["head"] = operation(
 tallies_item["options"] = options_op("Tallies", "Tallies", "Read")
 paths["/v1/surveys/{survey}/tallies"] = tallies_item
 
+header("Cache-Control-Stream", "Cache-Control", {
+    "description": "An event stream is never cached.", "required": True,
+    "schema": {"type": "string", "const": "no-store", "examples": ["no-store"]}})
+header("X-Accel-Buffering", "X-Accel-Buffering", {
+    "description": "Tells a buffering proxy in front (nginx) to pass each event on at once.", "required": True,
+    "schema": {"type": "string", "const": "no", "examples": ["no"]}})
+parameters["Last-Event-ID"] = OrderedDict([
+    ("name", "Last-Event-ID"), ("in", "header"), ("required", False),
+    ("description", "The id of the last event received (EventSource sends it when it reconnects): the tallies' "
+                    "ETag. When it is the current one, no event is sent until the numbers change."),
+    ("schema", {"type": "string", "maxLength": 128}), ("example", TALLIES_ETAG)])
+responses["StreamNotAcceptable"] = problem_response(
+    "Not Acceptable: the Accept header does not take `text/event-stream`.",
+    typed_problem(["not-acceptable"], "A 406 `/problems/not-acceptable`.", [problem_example(
+        "not-acceptable", "This resource is available as text/event-stream only.",
+        "/v1/surveys/community-survey-2020-21/tallies/stream")]),
+    OrderedDict([("not-acceptable", ("not-acceptable", "This resource is available as text/event-stream only.",
+                                     "/v1/surveys/community-survey-2020-21/tallies/stream"))]))
+responses["StreamUnavailable"] = problem_response(
+    "Service Unavailable: the worker that took the connection holds as many event streams as it may "
+    "(`CIVIC_STREAMS_PER_WORKER`), or the database is unreachable or too busy. Retry after the Retry-After delay "
+    "(EventSource does not retry a 503 by itself: reconnect from the page).",
+    typed_problem(["service-unavailable"], "A 503 `/problems/service-unavailable`.", [problem_example(
+        "service-unavailable", "This server holds as many event streams as it may; retry shortly.",
+        "/v1/surveys/community-survey-2020-21/tallies/stream")]),
+    OrderedDict([("streams", ("service-unavailable", "This server holds as many event streams as it may; retry "
+                              "shortly.", "/v1/surveys/community-survey-2020-21/tallies/stream", None, {},
+                              "Too many streams")),
+                 ("database", ("service-unavailable", "The database is not reachable; retry shortly.",
+                               "/v1/surveys/community-survey-2020-21/tallies/stream", None, {},
+                               "Database unreachable"))]),
+    extra_headers=("Retry-After",))
+STREAM_EXAMPLE = ("retry: 2000\n\n"
+                  f"id: {TALLIES_ETAG}\nevent: tallies\ndata: " + json.dumps(tallies_doc, separators=(",", ":"))
+                  + "\n\n: heartbeat\n\n")
+STREAM_HEADERS = ["Cache-Control-Stream", "X-Accel-Buffering", "X-Request-Id", "Vary", *CORS]
+stream_errors = OrderedDict(sorted(list(errs("400q", "401", "403", "404", "405Read", "500").items())
+                                   + [("406", ref("responses", "StreamNotAcceptable")),
+                                      ("503", ref("responses", "StreamUnavailable"))]))
+stream_item = OrderedDict()
+stream_item["summary"] = "Live results of a survey, pushed"
+stream_item["parameters"] = params("Survey")
+stream_item["get"] = operation(
+    "Tallies", "streamTallies", "Stream a survey's tallies (Server-Sent Events)",
+    "A `text/event-stream` (Server-Sent Events, as `EventSource` reads them) of the survey's tallies, visible "
+    "as `GET .../tallies` is (an admin key as a Bearer header for tallies that are not public). The stream "
+    "starts with `retry: 2000`, then sends one event per change of the numbers, on whichever worker the stream "
+    "is: the worker that stores a response sends it within about 250 ms, the others once their background "
+    "refresh (every 250 ms) sees it. A survey's streams get at most one event every 250 ms: the newest "
+    "document. Each event is three lines and a blank one:\n\n"
+    "    id: <the tallies' ETag, as GET .../tallies sends it>\n"
+    "    event: tallies\n"
+    "    data: <the Tallies document, as GET .../tallies answers it, on one line>\n\n"
+    "The first event is the current document, unless `Last-Event-ID` names its ETag already (a reconnecting "
+    "EventSource sends the last id it saw: nothing is sent until the numbers change). A comment line "
+    "(`: heartbeat`) goes out after 15 s without an event. The connection is not closed by the server's idle "
+    "timers and reads no further request. A client that falls behind (more than `CIVIC_STREAM_BUFFER` bytes, "
+    "64 KiB by default, left unsent) is dropped, and reconnects. A stream ends when its tallies stop being "
+    "visible to it (a change of `results_visibility`, the survey gone) and, for an admin's stream of tallies "
+    "that are not public, when any API key changes (the admin's may have been revoked): the reconnection is "
+    "answered as a new request is. The query string must be empty.",
+    params("Last-Event-ID", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: the stream; it has no length and lasts until either side closes it.",
+                            STREAM_HEADERS, {"text/event-stream": OrderedDict([
+                                ("schema", {"type": "string", "description": "Events as described above.",
+                                            "maxLength": 1073741824}),
+                                ("examples", {"stream": ex("The first event, then a heartbeat",
+                                                           STREAM_EXAMPLE)})])}))]
+                + list(stream_errors.items())),
+    security=BEARER_OPTIONAL)
+stream_item["head"] = operation(
+    "Tallies", "headTalliesStream", "Headers of: stream a survey's tallies",
+    "The headers a GET would send, and the end of the answer: no stream (error responses carry no body either).",
+    params("Last-Event-ID", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: the headers a GET would send, without the stream.", STREAM_HEADERS))]
+                + list(stream_errors.items())),
+    security=BEARER_OPTIONAL)
+stream_item["options"] = options_op("Tallies", "TalliesStream", "Read")
+paths["/v1/surveys/{survey}/tallies/stream"] = stream_item
+
 keys_item = OrderedDict()
 keys_item["summary"] = "API keys"
 key_list_errors = errs("400q", "401", "403", "405ReadPost", "406", "500", "503")
@@ -2590,6 +2671,28 @@ route("/docs/swagger-ui-bundle.js", tag="Documentation", name="DocsScript", get_
       summary="Docs page script", description="The Swagger UI bundle (swagger-ui-dist 5.35.0).",
       content_type="text/javascript", schema={"type": "string"}, examples=None)
 
+route("/dashboard", tag="Dashboard", name="Dashboard", get_id="getDashboard",
+      summary="The plan and its survey results, live",
+      description="A page for people, on a phone or a wall: the current plan (goals and objectives), the "
+                  "council's priorities of a chosen year, and a survey's results: the agreement share with its n, "
+                  "and per objective its votes, share and rank, as a bar chart and as a table. The numbers update "
+                  "from the tallies' event stream (`/v1/surveys/{survey}/tallies/stream`), or by polling the "
+                  "tallies with If-None-Match where a browser cannot stream. The query string chooses: `plan` "
+                  "(default: the current plan), `year` (default: the latest with priorities), `survey` (default: "
+                  "the plan's first survey whose results are public); the page reads it, the server ignores it. It "
+                  "loads its script and stylesheet from this server and calls this server's API only (its "
+                  "Content-Security-Policy says so), and may be framed by this server and by the origins of "
+                  "`CIVIC_CORS_ORIGINS` (`frame-ancestors`), e.g. `<iframe src=\"https://api.example/dashboard?"
+                  "survey=pulse-2027\" title=\"Survey results\"></iframe>` on the city's website.",
+      content_type="text/html", schema={"type": "string", "maxLength": 1048576},
+      examples={"page": ex("The page", "<!DOCTYPE html>\n<html lang=\"en\">...</html>\n")})
+route("/dashboard/dashboard.js", tag="Dashboard", name="DashboardScript", get_id="getDashboardScript",
+      summary="Dashboard script", description="The dashboard's script (plain SVG charts, no library).",
+      content_type="text/javascript", schema={"type": "string", "maxLength": 1048576}, examples=None)
+route("/dashboard/dashboard.css", tag="Dashboard", name="DashboardStylesheet", get_id="getDashboardStylesheet",
+      summary="Dashboard stylesheet", description="The dashboard's stylesheet.",
+      content_type="text/css", schema={"type": "string", "maxLength": 1048576}, examples=None)
+
 # ----------------------------------------------------------------- document
 description = f"""JSON API over the strategic plan of the City of Independence, Missouri:
 **Independence for All**, the 2021 Strategic Plan Update (4 goals, 14 objectives, the City
@@ -2722,9 +2825,19 @@ for _method, _op in _operations():
     if "400" not in _op["responses"]:
         _op["responses"]["400"] = ref("responses", "InvalidHeader")
         _op["responses"] = OrderedDict(sorted(_op["responses"].items()))
+header("Content-Security-Policy-Dashboard", "Content-Security-Policy", {
+    "description": "The page loads its own script and stylesheet only, connects to this server only, and may be "
+                   "framed by this server and by the origins of `CIVIC_CORS_ORIGINS` (`frame-ancestors`).",
+    "required": True, "schema": {"type": "string", "pattern": "^default-src 'none'; .*frame-ancestors 'self'",
+                                 "maxLength": 2048,
+                                 "examples": ["default-src 'none'; script-src 'self'; style-src 'self'; img-src "
+                                              "'self' data:; connect-src 'self'; base-uri 'none'; form-action "
+                                              "'none'; frame-ancestors 'self' https://www.independencemo.gov"]}})
 for _method in ("get", "head"):
     paths["/docs"][_method]["responses"]["200"]["headers"]["Content-Security-Policy"] = \
         ref("headers", "Content-Security-Policy-Docs")
+    paths["/dashboard"][_method]["responses"]["200"]["headers"]["Content-Security-Policy"] = \
+        ref("headers", "Content-Security-Policy-Dashboard")
 
 
 # ----------------------------------------------------------------- rate limits

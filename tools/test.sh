@@ -95,6 +95,9 @@ export CIVIC_RATELIMIT_ADDRESS=${CIVIC_RATELIMIT_ADDRESS:-10000000}
 export CIVIC_RATELIMIT_PUBLIC=${CIVIC_RATELIMIT_PUBLIC:-10000000}
 # The scrape token of /metrics, and the request log, for test_metrics.py
 # and test_request_log.py.
+# Small stream limits, that test_tally_stream.py reaches.
+export CIVIC_STREAMS_PER_WORKER=${CIVIC_STREAMS_PER_WORKER:-64}
+export CIVIC_STREAM_BUFFER=${CIVIC_STREAM_BUFFER:-16384}
 metrics_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 request_log=$PWD/var/test-request.log
 rm -f "$request_log"

@@ -75,6 +75,27 @@ END
 $$;
 
 /*
+ * The counters of a survey (its id), whoever asks: {"version", "total",
+ * "as_of", "counts": [[q, bucket, n]...]}.  Reading costs the number of
+ * counters, not of responses.
+ */
+CREATE FUNCTION api_tally_body(p_survey bigint)
+RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT json_build_object(
+	    'version', COALESCE(sum(t.n) FILTER (WHERE t.question = ''), 0),
+	    'total', COALESCE(sum(t.n) FILTER (WHERE t.question = ''
+		AND t.bucket = 'accepted'), 0) - COALESCE(sum(t.n) FILTER (
+		WHERE t.question = '' AND t.bucket = 'voided'), 0),
+	    'as_of', api_time(now()),
+	    'counts', COALESCE(json_agg(json_build_array(t.question, t.bucket,
+		t.n)) FILTER (WHERE t.question <> ''), '[]'::json))::text
+	FROM (SELECT c.question, c.bucket, sum(c.n)::bigint AS n
+	    FROM tally_counters c WHERE c.survey_id = p_survey
+	    GROUP BY c.question, c.bucket) t
+$$;
+
+/*
  * The counters of a survey, for its tallies, if the key (or none) may see
  * them: status 200 and {"version", "total", "as_of", "counts": [[q, bucket,
  * n]...]}, or a problem.  Reading costs the number of counters, not of responses.
@@ -119,18 +140,23 @@ BEGIN
 		END IF;
 	END IF;
 
-	RETURN QUERY
-	SELECT 200, json_build_object(
-	    'version', COALESCE(sum(t.n) FILTER (WHERE t.question = ''), 0),
-	    'total', COALESCE(sum(t.n) FILTER (WHERE t.question = ''
-		AND t.bucket = 'accepted'), 0) - COALESCE(sum(t.n) FILTER (
-		WHERE t.question = '' AND t.bucket = 'voided'), 0),
-	    'as_of', api_time(now()),
-	    'counts', COALESCE(json_agg(json_build_array(t.question, t.bucket,
-		t.n)) FILTER (WHERE t.question <> ''), '[]'::json))::text,
-	    NULL::text
-	FROM (SELECT c.question, c.bucket, sum(c.n)::bigint AS n
-	    FROM tally_counters c WHERE c.survey_id = s.id
-	    GROUP BY c.question, c.bucket) t;
+	RETURN QUERY SELECT 200, api_tally_body(s.id), NULL::text;
 END
+$$;
+
+/*
+ * The counters of a survey (its slug) for an admin's event stream that
+ * api_tallies() let in with the admin's key: the worker refreshes them
+ * without a key while the stream is open (src/tallies.c), and ends the
+ * stream when any key changes (the admin's may have been revoked).
+ * 404 when the survey is gone.
+ */
+CREATE FUNCTION api_tallies_streamed(p_survey text)
+RETURNS TABLE (status integer, body text)
+LANGUAGE sql STABLE AS $$
+	SELECT 200, api_tally_body(sv.id) FROM surveys sv
+	WHERE sv.slug = p_survey
+	UNION ALL
+	SELECT 404, NULL
+	WHERE NOT EXISTS (SELECT 1 FROM surveys sv WHERE sv.slug = p_survey)
 $$;

@@ -60,6 +60,9 @@ SPEC_METHODS = {
     "/docs": READ,
     "/docs/swagger-ui.css": READ,
     "/docs/swagger-ui-bundle.js": READ,
+    "/dashboard": READ,
+    "/dashboard/dashboard.js": READ,
+    "/dashboard/dashboard.css": READ,
     "/v1/plans": READ | {"post"},
     "/v1/plans/{plan}": READ | {"patch"},
     "/v1/plans/{plan}/goals": READ | {"post"},
@@ -77,6 +80,7 @@ SPEC_METHODS = {
     "/v1/surveys/{survey}/responses/{response}": READ,
     "/v1/surveys/{survey}/responses/{response}/void": {"post", "options"},
     "/v1/surveys/{survey}/tallies": READ,
+    "/v1/surveys/{survey}/tallies/stream": READ,
     "/v1/keys": READ | {"post"},
     "/v1/keys/{key}": {"patch", "delete", "options"},
     "/v1/audit": READ,
@@ -111,7 +115,9 @@ PROTECTED = {
 }
 # /metrics takes an admin key or the scrape token (CIVIC_METRICS_TOKEN).
 METRICS_SECURITY = [{"bearerAuth": []}, {"metricsToken": []}]
-OPTIONAL_KEY = {("/v1/surveys/{survey}/tallies", "get"), ("/v1/surveys/{survey}/tallies", "head")}
+OPTIONAL_KEY = {("/v1/surveys/{survey}/tallies", "get"), ("/v1/surveys/{survey}/tallies", "head"),
+                ("/v1/surveys/{survey}/tallies/stream", "get"),
+                ("/v1/surveys/{survey}/tallies/stream", "head")}
 # The plan routes take a key optionally (an admin key shows draft plans): an
 # Authorization header that is not a live key gets 401; a partner key reads
 # like none, so there is no 403.
@@ -119,8 +125,11 @@ PLAN_READS = {(p, m) for p in SPEC_METHODS if p.startswith("/v1/plans") for m in
 
 # GET routes anyone reads, with an ETag (the seed survey's results are public:
 # it is closed and its results_visibility is after_close).
+# The tallies' event stream never ends: test_tally_stream.py reads it.
+STREAM_ROUTES = {"/v1/surveys/{survey}/tallies/stream"}
 PUBLIC_GET_ROUTES = sorted(p for p, m in SPEC_METHODS.items()
-                           if "get" in m and all((p, x) not in PROTECTED for x in ("get", "head")))
+                           if "get" in m and all((p, x) not in PROTECTED for x in ("get", "head"))
+                           and p not in STREAM_ROUTES)
 # Public reads from the database: never cached, no ETag (issue 4).
 UNCACHED_PUBLIC_GET_ROUTES = {"/v1/plans/{plan}/history"}
 ETAG_GET_ROUTES = [p for p in PUBLIC_GET_ROUTES if p not in UNCACHED_PUBLIC_GET_ROUTES]
@@ -571,7 +580,9 @@ def test_jsonschema_is_available():
 @pytest.mark.parametrize("path", PUBLIC_GET_ROUTES)
 def test_get_and_head_of_each_public_route_conform_to_the_contract(api, contract, path):
     accept = {"/docs": "text/html", "/docs/swagger-ui.css": "text/css",
-              "/docs/swagger-ui-bundle.js": "text/javascript"}.get(path, "application/json")
+              "/docs/swagger-ui-bundle.js": "text/javascript", "/dashboard": "text/html",
+              "/dashboard/dashboard.css": "text/css",
+              "/dashboard/dashboard.js": "text/javascript"}.get(path, "application/json")
     r = api.get(concrete(path), headers={"Accept": accept})
     assert r.status_code == 200, r.content[:300]
     contract.check(path, "get", r)

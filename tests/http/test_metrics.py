@@ -96,6 +96,8 @@ def test_every_named_metric_is_exposed_with_its_type():
         "civic_content_reloads_total": "counter",
         "civic_worker_starts_total": "counter",
         "civic_ratelimit_rejected_total": "counter",
+        "civic_streams_open": "gauge",
+        "civic_streams_dropped_total": "counter",
         "civic_build_info": "gauge",
     }, types
 
@@ -117,6 +119,10 @@ def test_request_counters_move_by_exactly_the_requests_sent_to_every_worker():
     database gauges."""
     conns = server.workers()
     assert len(conns) == 2, "the suite's server runs 2 workers: %r" % conns
+    # A kept connection idle past server.IDLE_S (a slow test ran before) is
+    # replaced on its first use, with /healthz probes: not between the scrapes.
+    for w in conns:
+        assert w.get("/healthz").status_code == 200
     before = samples(scrape())
     for w in conns:
         for _ in range(3):
@@ -176,8 +182,7 @@ def test_route_labels_are_templates_never_paths():
     routes = {dict(l)["route"] for (n, l) in s if "route" in dict(l)}
     paths = set(json.loads(p.get("/openapi.json").content)["paths"])
     assert "/v1/plans/{plan}/goals/{goal}" in routes, routes
-    assert routes <= paths | {"unmatched", "/docs/swagger-ui.css",
-                              "/docs/swagger-ui-bundle.js", "/docs"}, routes - paths
+    assert routes <= paths | {"unmatched"}, routes - paths
     assert not any("quality" in r or "script" in r or "not" in r for r in routes), routes
 
 

@@ -1,0 +1,10 @@
+# The dashboard's screenshot.  Included from the Makefile.
+#   make dashboard-shot  the dashboard's browser test alone (a throwaway
+#                        cluster and server, as make test makes them),
+#                        saving its screenshot to docs/dashboard.png, the
+#                        one the README shows
+.PHONY: dashboard-shot
+dashboard-shot:
+	@CIVIC_DASHBOARD_PNG=$(CURDIR)/docs/dashboard.png \
+	    PYTEST_ADDOPTS="-k test_the_dashboard_shows_the_apis_numbers_live_in_headless_chromium" \
+	    $(MAKE) --no-print-directory test
