@@ -59,7 +59,8 @@ GLUE_SRCS	= src/app.c src/config.c src/snapshot.c src/stamp.c src/api.c \
 		  src/reply.c src/responses.c src/tallies.c src/keys.c \
 		  src/surveys.c src/plans.c src/audit.c src/conn.c src/router.c \
 		  src/limits.c src/export.c src/metrics.c src/reqlog.c \
-		  src/stream.c
+		  src/stream.c \
+		  src/progress.c
 PURE_OBJS	= $(PURE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 GLUE_OBJS	= $(GLUE_SRCS:src/%.c=$(BUILD)/obj/%.o)
 LDLIBS		= -ljansson -lpq -lcrypto

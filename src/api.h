@@ -161,6 +161,14 @@ int		ops_metrics(struct http_request *, const struct route *);
 /* plans.c: the plan, its goals, objectives and priorities. */
 int		plans_serve(struct http_request *, const struct route *);
 
+/*
+ * progress.c: progress reads at another moment (?as_of=), the CSV of
+ * observations and the plan's export, and the import of observations.
+ */
+int		progress_serve(struct http_request *, const struct route *);
+int		progress_download(struct http_request *, const struct route *);
+int		progress_import(struct http_request *, const struct route *);
+
 /* surveys.c: the surveys. */
 int		surveys_serve(struct http_request *, const struct route *);
 

@@ -31,7 +31,8 @@ static const char *const history_params[] = {
 };
 static const char *const audit_resources[] = {
 	"plan", "goal", "objective", "priorities", "survey", "key",
-	"response", NULL
+	"response", "initiative", "indicator", "target", "observation",
+	"override", "update", "import", NULL
 };
 
 /* GET /v1/audit and GET /v1/plans/{plan}/history. */
@@ -68,7 +69,8 @@ audit_filter_read(const struct query *qs, int history, struct audit_filter *f,
 		if (audit_resources[i] == NULL) {
 			problem_param(p, "resource", "'resource' is one of "
 			    "plan, goal, objective, priorities, survey, key, "
-			    "response.");
+			    "response, initiative, indicator, target, "
+			    "observation, override, update, import.");
 			return (-1);
 		}
 	}

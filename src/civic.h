@@ -115,6 +115,21 @@ enum route_kind {
 	ROUTE_AUDIT,
 	ROUTE_KEYS,
 	ROUTE_KEY,
+	ROUTE_INDICATORS,
+	ROUTE_INDICATOR,
+	ROUTE_TARGETS,
+	ROUTE_INDICATOR_OBSERVATIONS,
+	ROUTE_OVERRIDES,
+	ROUTE_INITIATIVES,
+	ROUTE_INITIATIVE,
+	ROUTE_INITIATIVE_UPDATES,
+	ROUTE_OBJECTIVE_UPDATES,
+	ROUTE_PROGRESS,
+	ROUTE_OBSERVATIONS,
+	ROUTE_IMPORTS,
+	ROUTE_PLAN_EXPORT,
+	ROUTE_STATUS_RULES,
+	ROUTE_STATUS_RULE,
 	ROUTE_KIND_MAX
 };
 
@@ -282,7 +297,22 @@ char		*answers_pointer(const char *, const char *);
 json_t		*tally_build(json_t *, json_t *, json_t *, json_int_t,
 		    json_int_t, const char *);
 
-/* csv.c: responses as CSV. */
+/*
+ * How JSON is written: compact, and a real with 15 significant digits,
+ * as many as a double holds exactly, so that 8.4 stays 8.4 (17 digits
+ * show the double's noise: 8.4000000000000004).
+ */
+#define CIVIC_JSON_DUMP		(JSON_COMPACT | JSON_REAL_PRECISION(15))
+
+/* csv.c: responses and tables as CSV, and CSV read back. */
+struct csv_error {
+	size_t		 line;		/* from 1 */
+	size_t		 field;		/* from 1 */
+	const char	*message;
+};
+
+char		*csv_table(json_t *, size_t *);
+json_t		*csv_read(const char *, size_t, struct csv_error *);
 char		*csv_responses(json_t *, json_t *, json_t *, size_t *);
 char		*csv_responses_rows(json_t *, json_t *, json_t *, int,
 		    size_t *);

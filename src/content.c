@@ -35,7 +35,7 @@ int
 doc_render(struct doc *doc, json_t *j)
 {
 	memset(doc, 0, sizeof(*doc));
-	if ((doc->body = json_dumps(j, JSON_COMPACT)) == NULL)
+	if ((doc->body = json_dumps(j, CIVIC_JSON_DUMP)) == NULL)
 		return (-1);
 	doc->len = strlen(doc->body);
 	etag_compute(doc->body, doc->len, doc->etag);

@@ -199,3 +199,163 @@ csv_responses_rows(json_t *items, json_t *survey, json_t *objectives,
 	*len = b.len;
 	return (b.data);
 }
+
+/*
+ * Render rows, an array of arrays of strings (null: an empty cell), as
+ * CSV with the same rules as responses.  Returns a new string (free() it)
+ * and its length, or NULL when memory ran out.
+ */
+char *
+csv_table(json_t *rows, size_t *len)
+{
+	struct csv_buf	 b;
+	json_t		*row, *cell;
+	size_t		 i, j;
+
+	memset(&b, 0, sizeof(b));
+	json_array_foreach(rows, i, row) {
+		json_array_foreach(row, j, cell)
+			csv_field(&b, json_string_value(cell), j == 0);
+		csv_put(&b, "\r\n", 2);
+	}
+	csv_put(&b, "", 0);
+	if (b.failed) {
+		free(b.data);
+		return (NULL);
+	}
+	*len = b.len;
+	return (b.data);
+}
+
+/* Append cell [s, s + n) to row, a leading single quote dropped once. */
+static int
+csv_cell_add(json_t *row, const char *s, size_t n, int quoted)
+{
+	if (quoted && n > 0 && s[0] == '\'') {
+		s++;
+		n--;
+	}
+	return (json_array_append_new(row, json_stringn(s, n)));
+}
+
+/*
+ * Parse the CSV text [data, data + len) (RFC 4180: fields quoted or not,
+ * "" for a quote inside quotes, lines ending in CRLF or LF; the last line
+ * may lack its end) into an array of rows, each an array of strings; a
+ * quoted cell that begins with a single quote loses it (the rule
+ * csv_field writes by).  Returns a new array, or NULL with err filled:
+ * the line (from 1), the field (from 1) and what is wrong.
+ */
+json_t *
+csv_read(const char *data, size_t len, struct csv_error *err)
+{
+	json_t		*rows, *row;
+	struct csv_buf	 cell;
+	size_t		 i, field, line;
+	int		 quoted, fail;
+
+	memset(err, 0, sizeof(*err));
+	memset(&cell, 0, sizeof(cell));
+	if ((rows = json_array()) == NULL)
+		return (NULL);
+	row = NULL;
+	line = 1;
+	field = 1;
+	fail = 0;
+	for (i = 0; i < len && !fail;) {
+		if (row == NULL && (row = json_array()) == NULL) {
+			fail = 1;
+			break;
+		}
+		cell.len = 0;
+		csv_put(&cell, "", 0);
+		quoted = 0;
+		if (data[i] == '"') {
+			quoted = 1;
+			for (i++;; i++) {
+				if (i >= len) {
+					err->message = "a quoted field is not "
+					    "closed";
+					fail = 1;
+					break;
+				}
+				if (data[i] == '"') {
+					if (i + 1 < len && data[i + 1] == '"') {
+						csv_put(&cell, "\"", 1);
+						i++;
+						continue;
+					}
+					i++;
+					break;
+				}
+				csv_put(&cell, data + i, 1);
+			}
+			if (!fail && i < len && data[i] != ',' &&
+			    data[i] != '\r' && data[i] != '\n') {
+				err->message = "text after a closing quote";
+				fail = 1;
+			}
+		} else {
+			for (; i < len && data[i] != ',' && data[i] != '\r' &&
+			    data[i] != '\n'; i++) {
+				if (data[i] == '"' || data[i] == '\0') {
+					err->message = data[i] == '"' ?
+					    "a quote inside an unquoted field" :
+					    "a NUL byte";
+					fail = 1;
+					break;
+				}
+				csv_put(&cell, data + i, 1);
+			}
+		}
+		if (fail)
+			break;
+		if (cell.failed || csv_cell_add(row, cell.data, cell.len,
+		    quoted) == -1) {
+			fail = 1;
+			break;
+		}
+		if (i < len && data[i] == ',') {
+			i++;
+			field++;
+			if (i == len && json_array_append_new(row,
+			    json_string("")) == -1)
+				fail = 1;
+			continue;
+		}
+		/* The end of a line (CRLF, LF) or of the text. */
+		if (i < len && data[i] == '\r') {
+			if (i + 1 >= len || data[i + 1] != '\n') {
+				err->message = "a CR without LF";
+				fail = 1;
+				break;
+			}
+			i++;
+		}
+		if (i < len)
+			i++;
+		if (json_array_append_new(rows, row) == -1) {
+			row = NULL;
+			fail = 1;
+			break;
+		}
+		row = NULL;
+		line++;
+		field = 1;
+	}
+	if (!fail && row != NULL && json_array_append_new(rows, row) == -1)
+		fail = 1;
+	else if (!fail)
+		row = NULL;
+	free(cell.data);
+	if (fail) {
+		json_decref(row);
+		json_decref(rows);
+		err->line = line;
+		err->field = field;
+		if (err->message == NULL)
+			err->message = "out of memory";
+		return (NULL);
+	}
+	return (rows);
+}

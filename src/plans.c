@@ -1,6 +1,7 @@
 /*
- * The plan's routes: /v1/plans[/{plan}[/{goals|objectives|priorities}[/
- * {id}]]].  Reads come from memory (resource.c): the published snapshot,
+ * The plan's routes: /v1/plans[/{plan}[/{goals|objectives|priorities|
+ * indicators|initiatives}[/{id}[/...]]]], the roll-up and the status
+ * rules.  Reads come from memory (resource.c): the published snapshot,
  * or, for a request with an admin key, the one with the draft plans.
  * Writes go to the database, one SQL function each (sql/api/plans.sql), which
  * checks the key, If-Match and the body, writes, and records the change;
@@ -44,6 +45,30 @@ static const struct {
 	{ ROUTE_OBJECTIVE, "objective", PW_PLAN | PW_ITEM | PW_IF_MATCH,
 	    "SELECT status, body, location, etag FROM api_objective_write($1, "
 	    "$2, $3, $4, $5, $6::jsonb)" },
+	{ ROUTE_INDICATORS, NULL, PW_PLAN, "SELECT status, body, location, "
+	    "etag FROM api_indicator_write($1, $2, $3, NULL, NULL, $4::jsonb)" },
+	{ ROUTE_INDICATOR, "indicator", PW_PLAN | PW_ITEM | PW_IF_MATCH,
+	    "SELECT status, body, location, etag FROM api_indicator_write($1, "
+	    "$2, $3, $4, $5, $6::jsonb)" },
+	{ ROUTE_INITIATIVES, NULL, PW_PLAN, "SELECT status, body, location, "
+	    "etag FROM api_initiative_write($1, $2, $3, NULL, NULL, $4::jsonb)" },
+	{ ROUTE_INITIATIVE, "initiative", PW_PLAN | PW_ITEM | PW_IF_MATCH,
+	    "SELECT status, body, location, etag FROM api_initiative_write($1, "
+	    "$2, $3, $4, $5, $6::jsonb)" },
+	{ ROUTE_TARGETS, "indicator", PW_PLAN | PW_ITEM, "SELECT status, body, "
+	    "location, etag FROM api_target_add($1, $2, $3, $4, $5::jsonb)" },
+	{ ROUTE_INDICATOR_OBSERVATIONS, "indicator", PW_PLAN | PW_ITEM,
+	    "SELECT status, body, location, etag FROM api_observation_add($1, "
+	    "$2, $3, $4, $5::jsonb)" },
+	{ ROUTE_OVERRIDES, "indicator", PW_PLAN | PW_ITEM, "SELECT status, "
+	    "body, location, etag FROM api_override_add($1, $2, $3, $4, "
+	    "$5::jsonb)" },
+	{ ROUTE_INITIATIVE_UPDATES, "initiative", PW_PLAN | PW_ITEM, "SELECT "
+	    "status, body, location, etag FROM api_update_add($1, $2, $3, "
+	    "'initiative', $4, $5::jsonb)" },
+	{ ROUTE_OBJECTIVE_UPDATES, "objective", PW_PLAN | PW_ITEM, "SELECT "
+	    "status, body, location, etag FROM api_update_add($1, $2, $3, "
+	    "'objective', $4, $5::jsonb)" },
 	{ ROUTE_PRIORITY_YEAR, "year", PW_PLAN | PW_ITEM | PW_IF_MATCH |
 	    PW_IF_NONE_MATCH, "SELECT status, body, location, etag FROM "
 	    "api_priorities_put($1, $2, $3, $4::integer, $5, $6::boolean, "
@@ -84,6 +109,9 @@ plans_read(struct http_request *req, const struct route *r,
 	case ROUTE_GOALS:
 	case ROUTE_OBJECTIVES:
 	case ROUTE_PRIORITIES:
+	case ROUTE_INDICATORS:
+	case ROUTE_INITIATIVES:
+	case ROUTE_STATUS_RULES:
 		return (resource_collection_send(req, c, cache));
 	default:
 		return (resource_item_send(req, c, cache));

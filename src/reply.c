@@ -102,7 +102,7 @@ reply_result(struct http_request *req, struct dbq *q)
 	}
 	http_response_header(req, "cache-control", CACHE_NONE);
 
-	if ((out = json_dumps(j, JSON_COMPACT)) == NULL) {
+	if ((out = json_dumps(j, CIVIC_JSON_DUMP)) == NULL) {
 		json_decref(j);
 		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
 		return;
@@ -169,7 +169,7 @@ reply_list(struct http_request *req, struct dbq *q, const char *path,
 	if (render != NULL) {
 		out = render(req, q, env, &len);
 	} else {
-		out = json_dumps(env, JSON_COMPACT);
+		out = json_dumps(env, CIVIC_JSON_DUMP);
 		len = out != NULL ? strlen(out) : 0;
 	}
 	json_decref(env);

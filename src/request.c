@@ -163,7 +163,7 @@ request_text(struct http_request *req)
 
 	if ((j = request_json(req)) == NULL)
 		return (NULL);
-	text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	text = json_dumps(j, CIVIC_JSON_DUMP | JSON_ENCODE_ANY);
 	json_decref(j);
 	if (text == NULL)
 		api_error(req, PROBLEM_INTERNAL, "Out of memory.");

@@ -60,6 +60,23 @@ static const struct {
 	[ROUTE_AUDIT] =		{ READ, 1, audit_serve },
 	[ROUTE_KEYS] =		{ READ | POST, 1, keys_collection },
 	[ROUTE_KEY] =		{ PATCH | DELETE | OPTIONS, 1, keys_item },
+	[ROUTE_INDICATORS] =	{ READ | POST, 1, progress_serve },
+	[ROUTE_INDICATOR] =	{ READ | PATCH, 1, progress_serve },
+	[ROUTE_TARGETS] =	{ POST | OPTIONS, 1, plans_serve },
+	[ROUTE_INDICATOR_OBSERVATIONS] = { POST | OPTIONS, 1, plans_serve },
+	[ROUTE_OVERRIDES] =	{ POST | OPTIONS, 1, plans_serve },
+	[ROUTE_INITIATIVES] =	{ READ | POST, 1, progress_serve },
+	[ROUTE_INITIATIVE] =	{ READ | PATCH, 1, progress_serve },
+	[ROUTE_INITIATIVE_UPDATES] = { POST | OPTIONS, 1, plans_serve },
+	[ROUTE_OBJECTIVE_UPDATES] = { POST | OPTIONS, 1, plans_serve },
+	[ROUTE_PROGRESS] =	{ READ, 1, progress_serve },
+	[ROUTE_STATUS_RULES] =	{ READ, 1, progress_serve },
+	[ROUTE_STATUS_RULE] =	{ READ, 1, progress_serve },
+	/* CSV, and JSON or StratML XML: progress.c reads Accept itself. */
+	[ROUTE_OBSERVATIONS] =	{ READ, 0, progress_download },
+	[ROUTE_PLAN_EXPORT] =	{ READ, 0, progress_download },
+	/* A CSV body; the answer is JSON. */
+	[ROUTE_IMPORTS] =	{ POST | OPTIONS, 1, progress_import },
 };
 
 /* A path no route names: 404, after the checks every answer has. */

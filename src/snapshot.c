@@ -99,8 +99,9 @@ snapshot_watch_start(void)
 }
 
 /*
- * Every SNAPSHOT_POLL_MS, ask the database for the content revision (a
- * query through the pool, without blocking the worker).  When it moved,
+ * Every SNAPSHOT_POLL_MS, ask the database for the content revision and
+ * the day (api_content_version: a status follows the calendar too), in a
+ * query through the pool, without blocking the worker.  When it moved,
  * load a new snapshot: every worker serves a change within a fifth of a
  * second of its commit, and the time a load takes.
  */

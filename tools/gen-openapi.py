@@ -817,7 +817,8 @@ schemas["Actor"] = OrderedDict([
     ("examples", [audit_entries[0]["actor"]]),
 ])
 AUDIT_TIME_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$"
-AUDIT_RESOURCES = ["plan", "goal", "objective", "priorities", "survey", "key", "response"]
+AUDIT_RESOURCES = ["plan", "goal", "objective", "priorities", "survey", "key", "response", "initiative",
+                   "indicator", "target", "observation", "override", "update", "import"]
 def history_props(with_actor):
     p = OrderedDict()
     p["id"] = {"type": "integer", "minimum": 1, "maximum": INT64_MAX, "description": "The entry's number.", "examples": [42]}
@@ -829,7 +830,7 @@ def history_props(with_actor):
         p["request_id"] = {"type": ["string", "null"], "maxLength": 128, "pattern": RID_PATTERN,
                            "description": "The request id (`X-Request-Id`) of the request that made the change; null "
                                           "for a change made outside the API.", "examples": [RID]}
-    p["resource"] = {"type": "string", "enum": AUDIT_RESOURCES if with_actor else AUDIT_RESOURCES[:4],
+    p["resource"] = {"type": "string", "enum": AUDIT_RESOURCES if with_actor else AUDIT_RESOURCES[:4] + AUDIT_RESOURCES[7:],
                      "description": "What kind of resource changed.", "examples": ["objective"]}
     p["path"] = {"type": ["string", "null"], "format": "uri-reference", "maxLength": PATH_MAX_LEN,
                  "description": "The API path of the resource (for a delete, the path it had); null only for a row "
@@ -2692,6 +2693,635 @@ route("/dashboard/dashboard.js", tag="Dashboard", name="DashboardScript", get_id
 route("/dashboard/dashboard.css", tag="Dashboard", name="DashboardStylesheet", get_id="getDashboardStylesheet",
       summary="Dashboard stylesheet", description="The dashboard's stylesheet.",
       content_type="text/css", schema={"type": "string", "maxLength": 1048576}, examples=None)
+# ----------------------------------------------------------------- progress
+# Initiatives, indicators, targets, observations, overrides, updates, status rules, the roll-up, the
+# observations' CSV and its import, and the plan's export (sql/api/progress.sql, src/progress.c).
+# The examples are a made-up measure, labelled as such: the seed plan has none.
+TAGS["Progress"] = ("How the plan is doing: initiatives and indicators with dated targets, append-only observations "
+                    "with provenance, statuses computed by published, versioned rules, the roll-up, CSV import and "
+                    "the StratML Part 2 and JSON exports. Anyone reads the adopted plans' progress; admins write it.")
+EX_IND = "example-response-time"
+EX_INI = "example-street-lights"
+EX_SHA = "81b6a9e4f6569d9a3ec6e376cc120f8b4ab86b489a965f7680d9c51e739d2837"
+STATUS5 = ["on_track", "at_risk", "off_track", "no_data", "not_due"]
+NUM = {"type": "number", "minimum": -1e15, "maximum": 1e15}
+NUM_NULL = {"type": ["number", "null"], "minimum": -1e15, "maximum": 1e15}
+ID_INT = {"type": "integer", "minimum": 1, "maximum": 9007199254740991}
+ID_NULL = {"type": ["integer", "null"], "minimum": 1, "maximum": 9007199254740991}
+SHA_NULL = {"type": ["string", "null"], "maxLength": 64, "pattern": "^[0-9a-f]{64}$"}
+
+def text(max_len, desc, example, nullable_=False):
+    return {"type": ["string", "null"] if nullable_ else "string", "maxLength": max_len, "description": desc,
+            "examples": [example]}
+
+schemas["Period"] = closed(OrderedDict([
+    ("start", ref("schemas", "Date")), ("end", ref("schemas", "Date"))]),
+    description="A period of days, both ends included (`end` not before `start`).",
+    examples=[{"start": "2025-01-01", "end": "2025-12-31"}])
+schemas["Unit"] = closed(OrderedDict([
+    ("code", text(50, "The unit's UCUM code (case-sensitive: `min`, `%`, `{incidents}`).", "min")),
+    ("label", text(100, "The unit as people read it.", "minutes"))]),
+    description="A unit of measure.", examples=[{"code": "min", "label": "minutes"}])
+schemas["Baseline"] = closed(OrderedDict([("value", NUM), ("period", ref("schemas", "Period"))]),
+                             description="Where the measure started.",
+                             examples=[{"value": 9.5, "period": {"start": "2024-01-01", "end": "2024-12-31"}}])
+schemas["DataSource"] = closed(OrderedDict([
+    ("url", {"type": "string", "format": "uri", "maxLength": 2000, "description": "Where the data comes from.",
+             "examples": ["https://data.example.org/response-times"]}),
+    ("description", text(2000, "What the source is.", "Computer-aided dispatch records"))]), required=[],
+    description="The data's source.", examples=[{"url": "https://data.example.org/response-times",
+                                                  "description": "Computer-aided dispatch records"}])
+ind_def_props = OrderedDict([
+    ("code", text(50, "The measure's code, as the city numbers it.", "EX-1")),
+    ("title", text(300, "What is measured.", "Example (not city data): median response time")),
+    ("definition", text(5000, "How it is measured.", "Median minutes from call to arrival.")),
+    ("objective", ref("schemas", "Slug")),
+    ("unit", ref("schemas", "Unit")),
+    ("direction", {"type": "string", "enum": ["increase", "decrease", "range"],
+                   "description": "Which way is better: `increase` (actual / target), `decrease` (target / actual) or "
+                                  "`range` (targets are `{min, max}`).", "examples": ["decrease"]}),
+    ("aggregation", {"type": "string", "enum": ["sum", "average", "latest", "minimum", "maximum", "count", "rate"],
+                     "description": "How values of a period are combined.", "examples": ["latest"]}),
+    ("frequency", {"type": "string", "enum": ["daily", "weekly", "monthly", "quarterly", "yearly", "irregular"],
+                   "description": "How often it is observed.", "examples": ["yearly"]}),
+    ("fiscal_year_start_month", {"type": "integer", "minimum": 1, "maximum": 12,
+                                 "description": "The month the fiscal year starts.", "examples": [7]}),
+    ("baseline", ref("schemas", "Baseline")),
+    ("data_source", ref("schemas", "DataSource")),
+    ("owner_department", text(200, "The department that owns the measure.", "Police Department")),
+    ("weight", {"type": "number", "minimum": 0, "maximum": 1000, "description": "Its weight in the roll-up (1 "
+                "unless set).", "examples": [1]}),
+    ("status_rule", {"type": "string", "maxLength": 100, "pattern": SLUG_PATTERN, "description": "The status rule "
+                     "(see /v1/status-rules; `ratio` unless set).", "examples": ["ratio"]}),
+])
+schemas["Target"] = closed(OrderedDict([
+    ("id", ID_INT), ("period", ref("schemas", "Period")),
+    ("value", dict(NUM_NULL, description="The value to reach (null for a range).")),
+    ("min", dict(NUM_NULL, description="A range's lower end, or null.")),
+    ("max", dict(NUM_NULL, description="A range's upper end, or null.")),
+    ("rationale", text(2000, "Why this target.", "Council goal for 2025")),
+    ("supersedes", dict(ID_NULL, description="The target this one replaced, or null.")),
+    ("superseded_by", dict(ID_NULL, description="The target that replaced this one (by as_of), or null.")),
+    ("in_force", {"type": "boolean", "description": "Not superseded (by as_of).", "examples": [True]}),
+    ("recorded_at", ref("schemas", "Timestamp"))]),
+    description="A target for a period: a value, or a range {min, max}. Append-only: a later target may supersede "
+                "it, and both stay visible.",
+    examples=[{"id": 3, "period": {"start": "2025-01-01", "end": "2025-12-31"}, "value": 8, "min": None,
+               "max": None, "rationale": "Council goal for 2025", "supersedes": None, "superseded_by": None,
+               "in_force": True, "recorded_at": "2026-12-07T13:00:03Z"}])
+schemas["Provenance"] = closed(OrderedDict([
+    ("method", {"type": "string", "enum": ["api", "import"], "description": "How it was recorded.",
+                "examples": ["import"]}),
+    ("source_uri", {"type": ["string", "null"], "maxLength": 2000, "format": "uri",
+                    "description": "Where the value comes from.", "examples": ["https://data.example.org/cad-2025.csv"]}),
+    ("row", text(200, "The row of the source (for an import: the record of the file, the header being 1).", "2", True)),
+    ("file_sha256", dict(SHA_NULL, description="SHA-256 of the imported file.")),
+    ("import_id", dict(ID_NULL, description="The import that recorded it."))]),
+    description="Where an observation comes from.",
+    examples=[{"method": "import", "source_uri": "https://data.example.org/cad-2025.csv", "row": "2",
+               "file_sha256": EX_SHA, "import_id": 1}])
+schemas["Observation"] = closed(OrderedDict([
+    ("id", ID_INT), ("period", ref("schemas", "Period")), ("value", NUM),
+    ("quality", {"type": "string", "enum": ["provisional", "final", "revised"], "examples": ["final"]}),
+    ("note", text(2000, "A note.", "")),
+    ("provenance", ref("schemas", "Provenance")),
+    ("supersedes", dict(ID_NULL, description="The observation this one corrects, or null.")),
+    ("superseded_by", dict(ID_NULL, description="The correction of this one (by as_of), or null.")),
+    ("in_force", {"type": "boolean", "description": "Not corrected (by as_of).", "examples": [True]}),
+    ("recorded_at", ref("schemas", "Timestamp")),
+    ("recorded_by", text(100, "The name of the key that recorded it.", "City of Independence", True))]),
+    description="An observed value for a period. Append-only: a correction is a new observation that supersedes it.",
+    examples=[{"id": 28, "period": {"start": "2025-01-01", "end": "2025-12-31"}, "value": 8.1, "quality": "final",
+               "note": "", "provenance": {"method": "api", "source_uri": None, "row": None, "file_sha256": None,
+                                          "import_id": None},
+               "supersedes": 27, "superseded_by": None, "in_force": True, "recorded_at": "2026-12-07T13:03:15Z",
+               "recorded_by": "City of Independence"}])
+ex_target = schemas["Target"]["examples"][0]
+ex_obs = schemas["Observation"]["examples"][0]
+schemas["RuleReference"] = closed(OrderedDict([
+    ("id", ref("schemas", "Slug")), ("version", {"type": "integer", "minimum": 1, "maximum": 1000000, "examples": [1]}),
+    ("href", {"type": "string", "format": "uri-reference", "maxLength": 120, "pattern": "^/v1/status-rules/",
+              "examples": ["/v1/status-rules/ratio"]})]),
+    description="The status rule and version an assessment used.",
+    examples=[{"id": "ratio", "version": 1, "href": "/v1/status-rules/ratio"}])
+ex_assess = {"status": "at_risk", "rule": {"id": "ratio", "version": 1, "href": "/v1/status-rules/ratio"},
+             "direction": "decrease", "ratio": 0.9877, "target": ex_target, "observations": [ex_obs],
+             "reason": "Observation 28 (8.1) against target 3: ratio 0.9877."}
+schemas["Assessment"] = closed(OrderedDict([
+    ("status", {"type": "string", "enum": STATUS5, "examples": ["at_risk"]}),
+    ("rule", ref("schemas", "RuleReference")),
+    ("direction", {"type": "string", "enum": ["increase", "decrease", "range"], "examples": ["decrease"]}),
+    ("ratio", dict(NUM_NULL, description="The rule's ratio, or null (no_data, not_due).")),
+    ("target", {"description": "The exact target used, or null.",
+                "oneOf": [ref("schemas", "Target"), {"type": "null"}]}),
+    ("observations", {"type": "array", "maxItems": 1, "items": ref("schemas", "Observation"),
+                      "description": "The exact observations used."}),
+    ("reason", text(1000, "Why, in words.", "Observation 28 (8.1) against target 3: ratio 0.9877."))]),
+    description="A computed status: the rule and version, the exact target and observations it used, and why.",
+    examples=[ex_assess])
+ex_override = {"id": 4, "status": "on_track", "reason": "The 2025 figure excludes a week of outage; reviewed.",
+               "recorded_at": "2026-12-07T13:05:00Z", "recorded_by": "City of Independence"}
+schemas["Override"] = closed(OrderedDict([
+    ("id", ID_INT), ("status", {"type": "string", "enum": ["on_track", "at_risk", "off_track"],
+                                "examples": ["on_track"]}),
+    ("reason", text(2000, "Why.", ex_override["reason"])), ("recorded_at", ref("schemas", "Timestamp")),
+    ("recorded_by", text(100, "The key's name.", "City of Independence", True))]),
+    description="An admin's status, with the reason; the computed status stays beside it.", examples=[ex_override])
+ex_indicator = OrderedDict([
+    ("id", EX_IND), ("plan", PLAN_ID), ("code", "EX-1"), ("title", "Example (not city data): median response time"),
+    ("objective", "reduce-crime-and-disorder"), ("unit", {"code": "min", "label": "minutes"}),
+    ("direction", "decrease"), ("frequency", "yearly"),
+    ("baseline", {"value": 9.5, "period": {"start": "2024-01-01", "end": "2024-12-31"}}),
+    ("version", 1), ("updated_at", "2026-12-07T13:00:02Z"), ("status", "on_track"), ("computed", ex_assess),
+    ("override", ex_override), ("targets", [ex_target]),
+    ("observations", [dict(ex_obs, id=27, value=8.4, quality="provisional", supersedes=None, superseded_by=28,
+                           in_force=False, recorded_at="2026-12-07T13:00:30Z"), ex_obs])])
+schemas["Indicator"] = closed(OrderedDict(
+    [("id", ref("schemas", "Slug")), ("plan", ref("schemas", "Slug"))] + list(ind_def_props.items()) + [
+        ("version", {"type": "integer", "minimum": 1, "maximum": 1000000, "description": "Its definition's "
+                     "version (each change is a new one).", "examples": [1]}),
+        ("updated_at", ref("schemas", "Timestamp")),
+        ("status", {"type": "string", "enum": STATUS5, "description": "The override's status if one is in "
+                    "force, else the computed one.", "examples": ["on_track"]}),
+        ("computed", ref("schemas", "Assessment")),
+        ("override", {"description": "The override in force, or null.",
+                      "oneOf": [ref("schemas", "Override"), {"type": "null"}]}),
+        ("targets", {"type": "array", "maxItems": 10000, "items": ref("schemas", "Target"),
+                     "description": "Every target, superseded ones too, by period."}),
+        ("observations", {"type": "array", "maxItems": 10000000, "items": ref("schemas", "Observation"),
+                          "description": "Every observation, corrected ones too, by period."})]),
+    required=["id", "plan", "code", "title", "objective", "unit", "direction", "version", "updated_at", "status",
+              "computed", "override", "targets", "observations"],
+    description="A measure under an objective, with its targets, observations and status.", examples=[ex_indicator])
+schemas["IndicatorCreate"] = closed(OrderedDict([("id", ref("schemas", "Slug"))] + list(ind_def_props.items())),
+                                    required=["code", "title", "objective", "unit", "direction"],
+                                    description="A new indicator (its id is made from `code` unless given).",
+                                    examples=[{k: v for k, v in ex_indicator.items() if k in ind_def_props or k == "id"}])
+schemas["IndicatorPatch"] = closed(OrderedDict(list(ind_def_props.items())), required=[],
+                                   description="The members to change (a new version of the definition); null "
+                                               "removes an optional member.",
+                                   examples=[{"owner_department": "Police Department"}])
+schemas["IndicatorSummary"] = closed(OrderedDict([
+    ("id", ref("schemas", "Slug")), ("code", ind_def_props["code"]), ("title", ind_def_props["title"]),
+    ("objective", ref("schemas", "Slug")), ("direction", ind_def_props["direction"]),
+    ("status", {"type": "string", "enum": STATUS5, "examples": ["on_track"]}),
+    ("computed_status", {"type": "string", "enum": STATUS5, "examples": ["at_risk"]})]),
+    description="An indicator as its collection lists it.",
+    examples=[{"id": EX_IND, "code": "EX-1", "title": ex_indicator["title"], "objective": "reduce-crime-and-disorder",
+               "direction": "decrease", "status": "on_track", "computed_status": "at_risk"}])
+ex_ind_page = page([schemas["IndicatorSummary"]["examples"][0]])
+schemas["IndicatorCollection"] = collection("IndicatorSummary", "A page of indicators.", ex_ind_page)
+schemas["TargetCreate"] = closed(OrderedDict([
+    ("period", ref("schemas", "Period")), ("value", dict(NUM, description="For increase and decrease.")),
+    ("min", dict(NUM, description="For range: the lower end.")), ("max", dict(NUM, description="For range.")),
+    ("rationale", text(2000, "Why.", "Council goal")),
+    ("supersedes", dict(ID_INT, description="A target in force it replaces."))]), required=["period"],
+    description="A new target: `value` for increase and decrease, `min` and/or `max` for range.",
+    examples=[{"period": {"start": "2025-01-01", "end": "2025-12-31"}, "value": 8,
+               "rationale": "Council goal for 2025"}])
+schemas["ObservationCreate"] = closed(OrderedDict([
+    ("period", ref("schemas", "Period")), ("value", NUM),
+    ("quality", {"type": "string", "enum": ["provisional", "final", "revised"], "examples": ["final"]}),
+    ("source_uri", {"type": "string", "format": "uri", "maxLength": 2000, "examples": ["https://data.example.org/x.csv"]}),
+    ("row", text(200, "The row of the source.", "17")), ("note", text(2000, "A note.", "corrected")),
+    ("supersedes", dict(ID_INT, description="The observation in force this one corrects."))]),
+    required=["period", "value", "quality"],
+    description="A new observation, or a correction (`supersedes`). There is no PUT and no DELETE.",
+    examples=[{"period": {"start": "2025-01-01", "end": "2025-12-31"}, "value": 8.1, "quality": "revised",
+               "supersedes": 27}])
+schemas["OverrideCreate"] = closed(OrderedDict([
+    ("status", {"type": ["string", "null"], "enum": ["on_track", "at_risk", "off_track", None],
+                "description": "The status; null lifts the override in force.", "examples": ["on_track"]}),
+    ("reason", text(2000, "Why (required).", ex_override["reason"]))]),
+    description="An override (or, with a null status, its lifting), always with a reason.",
+    examples=[{"status": "on_track", "reason": ex_override["reason"]}])
+ex_update = {"id": 5, "date": "2026-06-30", "reported_status": "on_track", "progress_pct": 40,
+             "text": "Example (not city data): 40 of 100 lights replaced.", "author": "Public Works",
+             "recorded_at": "2026-12-07T13:10:00Z"}
+schemas["Update"] = closed(OrderedDict([
+    ("id", ID_INT), ("date", ref("schemas", "Date")),
+    ("reported_status", {"type": ["string", "null"], "enum": ["on_track", "at_risk", "off_track", "completed",
+                                                              "not_started", None], "examples": ["on_track"]}),
+    ("progress_pct", {"type": ["number", "null"], "minimum": 0, "maximum": 100, "examples": [40]}),
+    ("text", text(10000, "The narrative.", ex_update["text"])), ("author", text(200, "Who wrote it.", "Public Works")),
+    ("recorded_at", ref("schemas", "Timestamp"))]),
+    description="A dated narrative update (append-only).", examples=[ex_update])
+schemas["UpdateCreate"] = closed(OrderedDict([
+    ("date", ref("schemas", "Date")),
+    ("reported_status", {"type": "string", "enum": ["on_track", "at_risk", "off_track", "completed", "not_started"],
+                         "examples": ["on_track"]}),
+    ("progress_pct", {"type": "number", "minimum": 0, "maximum": 100, "examples": [40]}),
+    ("text", text(10000, "The narrative.", ex_update["text"])), ("author", text(200, "Who wrote it.", "Public Works"))]),
+    required=["date", "text", "author"], description="A new narrative update.",
+    examples=[{k: ex_update[k] for k in ("date", "reported_status", "progress_pct", "text", "author")}])
+schemas["Milestone"] = closed(OrderedDict([
+    ("title", text(300, "The milestone.", "Contract signed")), ("due", ref("schemas", "Date")),
+    ("completed_on", {"description": "When it was done, or null.", "oneOf": [ref("schemas", "Date"), {"type": "null"}]})]),
+    required=["title", "due"], description="A milestone of an initiative.",
+    examples=[{"title": "Contract signed", "due": "2026-03-31", "completed_on": "2026-03-15"}])
+ini_def_props = OrderedDict([
+    ("title", text(300, "The initiative.", "Example (not city data): replace street lights")),
+    ("description", text(5000, "What it is.", "LED lights on the main roads.")),
+    ("objectives", {"type": "array", "maxItems": 50, "items": ref("schemas", "Slug"),
+                    "description": "The objectives it serves.", "examples": [["reduce-blight"]]}),
+    ("priorities", {"type": "array", "maxItems": 50, "items": ref("schemas", "Year"),
+                    "description": "The years whose council priorities it serves.", "examples": [[2021]]}),
+    ("lead_department", text(200, "Who leads it.", "Public Works")),
+    ("start_date", ref("schemas", "Date")), ("due_date", ref("schemas", "Date")),
+    ("weight", {"type": "number", "minimum": 0, "maximum": 1000, "examples": [1]}),
+    ("external_id", text(200, "The city's own reference.", "PW-2026-14")),
+    ("progress_method", {"type": "string", "enum": ["manual", "milestones", "time_elapsed"],
+                         "description": "`manual` (the latest update's progress_pct), `milestones` (done over "
+                                        "total) or `time_elapsed` (from start_date to due_date).",
+                         "examples": ["milestones"]}),
+    ("milestones", {"type": "array", "maxItems": 100, "items": ref("schemas", "Milestone")})])
+schemas["InitiativeProgress"] = closed(OrderedDict([
+    ("method", {"type": "string", "enum": ["manual", "milestones", "time_elapsed"], "examples": ["milestones"]}),
+    ("percent", {"type": ["number", "null"], "minimum": 0, "maximum": 100, "examples": [50]}),
+    ("detail", text(200, "How it was computed.", "1 of 2 milestones done"))]),
+    description="An initiative's progress by its method.",
+    examples=[{"method": "milestones", "percent": 50, "detail": "1 of 2 milestones done"}])
+ex_initiative = OrderedDict([
+    ("id", EX_INI), ("plan", PLAN_ID), ("title", ini_def_props["title"]["examples"][0]),
+    ("objectives", ["reduce-blight"]), ("progress_method", "milestones"),
+    ("milestones", [{"title": "Contract signed", "due": "2026-03-31", "completed_on": "2026-03-15"},
+                    {"title": "All lights replaced", "due": "2026-12-31"}]),
+    ("version", 1), ("updated_at", "2026-12-07T13:09:00Z"),
+    ("progress", {"method": "milestones", "percent": 50, "detail": "1 of 2 milestones done"}),
+    ("updates", [ex_update])])
+schemas["Initiative"] = closed(OrderedDict(
+    [("id", ref("schemas", "Slug")), ("plan", ref("schemas", "Slug"))] + list(ini_def_props.items()) + [
+        ("version", {"type": "integer", "minimum": 1, "maximum": 1000000, "examples": [1]}),
+        ("updated_at", ref("schemas", "Timestamp")), ("progress", ref("schemas", "InitiativeProgress")),
+        ("updates", {"type": "array", "maxItems": 100000, "items": ref("schemas", "Update")})]),
+    required=["id", "plan", "title", "version", "updated_at", "progress", "updates"],
+    description="One of the council's actions, with its milestones, updates and progress.", examples=[ex_initiative])
+schemas["InitiativeCreate"] = closed(OrderedDict([("id", ref("schemas", "Slug"))] + list(ini_def_props.items())),
+                                     required=["title"], description="A new initiative.",
+                                     examples=[{k: v for k, v in ex_initiative.items()
+                                                if k in ini_def_props or k == "id"}])
+schemas["InitiativePatch"] = closed(OrderedDict(list(ini_def_props.items())), required=[],
+                                    description="The members to change (a new version); null removes an optional one.",
+                                    examples=[{"milestones": [{"title": "Contract signed", "due": "2026-03-31",
+                                                               "completed_on": "2026-03-15"}]}])
+schemas["InitiativeSummary"] = closed(OrderedDict([
+    ("id", ref("schemas", "Slug")), ("title", ini_def_props["title"]),
+    ("objectives", {"type": ["array", "null"], "maxItems": 50, "items": ref("schemas", "Slug")}),
+    ("progress", ref("schemas", "InitiativeProgress"))]), description="An initiative as its collection lists it.",
+    examples=[{"id": EX_INI, "title": ex_initiative["title"], "objectives": ["reduce-blight"],
+               "progress": ex_initiative["progress"]}])
+schemas["InitiativeCollection"] = collection("InitiativeSummary", "A page of initiatives.",
+                                             page([schemas["InitiativeSummary"]["examples"][0]]))
+ex_rule_def = {"title": "Ratio of actual to target", "description": "The latest observation in force is compared "
+               "with the target in force for its period.",
+               "thresholds": [{"status": "on_track", "ratio_at_least": 1}, {"status": "at_risk", "ratio_at_least": 0.9},
+                              {"status": "off_track", "ratio_below": 0.9}]}
+ex_rule = OrderedDict([("id", "ratio"), ("version", 1), ("published_at", "2026-01-01T00:00:00Z")] +
+                      list(ex_rule_def.items()) +
+                      [("versions", [{"version": 1, "published_at": "2026-01-01T00:00:00Z", "definition": ex_rule_def}])])
+schemas["StatusRule"] = {
+    "type": "object", "description": "A status rule as published at a moment: its newest version by then (`id`, "
+    "`version`, `published_at` and the definition's members: `thresholds`, `ratio`, how the target and the "
+    "observation are chosen, `no_data`, `not_due`), and every version by then.",
+    "required": ["id", "version", "published_at", "thresholds", "versions"],
+    "additionalProperties": False,
+    "properties": OrderedDict([
+        ("id", ref("schemas", "Slug")), ("version", {"type": "integer", "minimum": 1, "maximum": 1000000}),
+        ("published_at", ref("schemas", "Timestamp")),
+        ("title", text(300, "The rule's name.", "Ratio of actual to target")),
+        ("description", text(5000, "What it does.", "The latest observation in force is compared with the target.")),
+        ("ratio", {"type": "object", "description": "The ratio for each direction, in words."}),
+        ("observation", text(5000, "Which observation is used.", "The one in force with the latest period end.")),
+        ("target", text(5000, "Which target is used.", "The one in force for the observation's period.")),
+        ("not_due", text(5000, "When the status is not_due.", "No target period has begun.")),
+        ("no_data", text(5000, "When the status is no_data.", "No observation is in force.")),
+        ("zero", text(5000, "A zero denominator.", "Ratio 1 when the target is met, else 0.")),
+        ("thresholds", {"type": "array", "maxItems": 20, "items": closed(OrderedDict([
+            ("status", {"type": "string", "enum": ["on_track", "at_risk", "off_track"]}),
+            ("ratio_at_least", {"type": "number", "minimum": 0, "maximum": 1000}),
+            ("ratio_below", {"type": "number", "minimum": 0, "maximum": 1000})]), required=["status"])}),
+        ("versions", {"type": "array", "maxItems": 1000, "items": closed(OrderedDict([
+            ("version", {"type": "integer", "minimum": 1, "maximum": 1000000}),
+            ("published_at", ref("schemas", "Timestamp")), ("definition", {"type": "object"})]))})]),
+    "examples": [ex_rule]}
+schemas["StatusRuleCollection"] = collection("StatusRule", "The status rules.", page([ex_rule]))
+schemas["IndicatorPoints"] = closed(OrderedDict([
+    ("id", ref("schemas", "Slug")), ("status", {"type": "string", "enum": STATUS5}),
+    ("weight", {"type": "number", "minimum": 0, "maximum": 1000}),
+    ("points", {"type": ["number", "null"], "minimum": 0, "maximum": 1})]),
+    description="An indicator in a roll-up: its status, weight and points (null: not counted).",
+    examples=[{"id": EX_IND, "status": "on_track", "weight": 1, "points": 1}])
+schemas["InitiativeShare"] = closed(OrderedDict([
+    ("id", ref("schemas", "Slug")), ("progress", {"type": ["number", "null"], "minimum": 0, "maximum": 100}),
+    ("weight", {"type": "number", "minimum": 0, "maximum": 1000})]),
+    description="An initiative in a roll-up.", examples=[{"id": EX_INI, "progress": 50, "weight": 1}])
+ROLL = OrderedDict([
+    ("id", ref("schemas", "Slug")), ("title", text(300, "Its title.", "Reduce crime and disorder")),
+    ("status", {"type": "string", "enum": ["on_track", "at_risk", "off_track", "no_data"], "examples": ["on_track"]}),
+    ("score", NUM_NULL), ("weight", {"type": "number", "minimum": 0, "maximum": 1e9}),
+    ("progress", {"type": ["number", "null"], "minimum": 0, "maximum": 100})])
+schemas["ObjectiveProgress"] = closed(OrderedDict(list(ROLL.items()) + [
+    ("indicators", {"type": "array", "maxItems": 100000, "items": ref("schemas", "IndicatorPoints")}),
+    ("initiatives", {"type": "array", "maxItems": 100000, "items": ref("schemas", "InitiativeShare")}),
+    ("updates", {"type": "array", "maxItems": 100000, "items": ref("schemas", "Update")})]),
+    description="An objective's roll-up.",
+    examples=[{"id": "reduce-crime-and-disorder", "title": "Reduce crime and disorder", "status": "on_track",
+               "score": 1, "weight": 1, "progress": None,
+               "indicators": [{"id": EX_IND, "status": "on_track", "weight": 1, "points": 1}],
+               "initiatives": [], "updates": []}])
+schemas["GoalProgress"] = closed(OrderedDict(list(ROLL.items()) + [
+    ("objectives", {"type": "array", "maxItems": 100000, "items": ref("schemas", "ObjectiveProgress")})]),
+    description="A goal's roll-up.",
+    examples=[{"id": "quality", "title": "Quality of Life", "status": "on_track", "score": 1, "weight": 1,
+               "progress": None, "objectives": schemas["ObjectiveProgress"]["examples"]}])
+ex_method = {"id": "weighted-mean", "version": 1, "description": "Each indicator in force counts its status as "
+             "points; an objective's score is their weighted mean.",
+             "points": {"on_track": 1, "at_risk": 0.5, "off_track": 0}}
+ex_progress = {"plan": PLAN_ID, "method": ex_method, "status": "on_track", "score": 1, "progress": None,
+               "goals": schemas["GoalProgress"]["examples"]}
+schemas["PlanProgress"] = closed(OrderedDict([
+    ("plan", ref("schemas", "Slug")),
+    ("method", {"type": "object", "description": "The roll-up method, published: its id and version, the points "
+                "of each status, the thresholds from score to status and the weights.", "examples": [ex_method]}),
+    ("status", ROLL["status"]), ("score", NUM_NULL), ("progress", ROLL["progress"]),
+    ("goals", {"type": "array", "maxItems": 100000, "items": ref("schemas", "GoalProgress")})]),
+    description="The roll-up of a plan: indicators and initiatives to objectives, to goals, to the plan.",
+    examples=[ex_progress])
+schemas["RowError"] = closed(OrderedDict([
+    ("row", {"type": "integer", "minimum": 1, "maximum": 10000000, "description": "The record of the file (the "
+             "header is 1).", "examples": [3]}),
+    ("column", {"type": ["string", "null"], "maxLength": 20, "description": "The column, or null for the row.",
+                "examples": ["value"]}),
+    ("pointer", {"type": "string", "maxLength": 40, "pattern": "^/[0-9]+(/[a-z_0-9]+)?$", "examples": ["/3/value"]}),
+    ("detail", {"type": "string", "minLength": 1, "maxLength": DETAIL_MAX_LEN,
+                "examples": ["Must be a decimal number of at most 15 significant digits, such as -12.5."]})]),
+    required=["row", "column", "detail"], description="One fault of a row of an imported file.",
+    examples=[{"row": 3, "column": "value", "pointer": "/3/value",
+               "detail": "Must be a decimal number of at most 15 significant digits, such as -12.5."}])
+schemas["Problem"]["properties"]["errors"]["items"]["anyOf"].append(ref("schemas", "RowError"))
+schemas["ImportResult"] = closed(OrderedDict([
+    ("id", dict(ID_INT, description="The import (not on a dry run).")),
+    ("dry_run", {"type": "boolean", "examples": [True]}),
+    ("rows", {"type": "integer", "minimum": 0, "maximum": 50000, "examples": [2]}),
+    ("sha256", {"type": "string", "maxLength": 64, "pattern": "^[0-9a-f]{64}$", "examples": [EX_SHA]}),
+    ("valid", {"type": "boolean", "examples": [False]}),
+    ("errors", {"type": "array", "maxItems": 1000, "items": ref("schemas", "RowError")})]),
+    required=["dry_run", "rows", "sha256", "valid", "errors"],
+    description="What an import did, or (dry run) would do: every fault of every row.",
+    examples=[{"dry_run": True, "rows": 2, "sha256": EX_SHA, "valid": False,
+               "errors": schemas["RowError"]["examples"]}])
+schemas["PlanExport"] = closed(OrderedDict([
+    ("schema", {"type": "string", "const": "/openapi.json#/components/schemas/PlanExport",
+                "description": "Names this schema."}),
+    ("as_of", {"description": "The `as_of` asked for, or null: now.",
+               "oneOf": [ref("schemas", "Timestamp"), {"type": "null"}]}),
+    ("plan", {"type": "object", "description": "The plan's own members, as `GET /v1/plans/{plan}` shows them."}),
+    ("status_rules", {"type": "array", "maxItems": 1000, "items": ref("schemas", "StatusRule")}),
+    ("progress", ref("schemas", "PlanProgress")),
+    ("indicators", {"type": "array", "maxItems": 100000, "items": ref("schemas", "Indicator")}),
+    ("initiatives", {"type": "array", "maxItems": 100000, "items": ref("schemas", "Initiative")})]),
+    title="Civic Plan API: a plan's progress export",
+    description="The JSON export of a plan's progress at a moment (`GET /v1/plans/{plan}/export`): this is its "
+                "published JSON Schema (draft 2020-12), in this document at `#/components/schemas/PlanExport`.",
+    examples=[{"schema": "/openapi.json#/components/schemas/PlanExport", "as_of": "2026-12-07T13:20:00Z",
+               "plan": {"id": PLAN_ID}, "status_rules": [ex_rule], "progress": ex_progress,
+               "indicators": [ex_indicator], "initiatives": [ex_initiative]}])
+
+parameters["Indicator"] = {"name": "indicator", "in": "path", "required": True, "description": "Indicator id.",
+                           "schema": ref("schemas", "Slug"), "example": EX_IND}
+parameters["Initiative"] = {"name": "initiative", "in": "path", "required": True, "description": "Initiative id.",
+                            "schema": ref("schemas", "Slug"), "example": EX_INI}
+parameters["Rule"] = {"name": "rule", "in": "path", "required": True, "description": "Status rule id.",
+                      "schema": ref("schemas", "Slug"), "example": "ratio"}
+parameters["As-Of"] = {"name": "as_of", "in": "query", "required": False,
+                       "description": "Show exactly what was public at this moment: an RFC 3339 date-time with a time "
+                                      "zone, or a date (YYYY-MM-DD: the end of that day, UTC; today: now). In the "
+                                      "future, or malformed: 400. Read from the database, never cached.",
+                       "schema": {"type": "string", "maxLength": 35}, "example": "2026-06-30"}
+parameters["Export-Format"] = {"name": "format", "in": "query", "required": False,
+                               "description": "`json` (the default; schema `PlanExport`) or `stratml` (StratML Part "
+                                              "2, ISO 17469-1, `PerformancePlanOrReport`). Anything else: 400.",
+                               "schema": {"type": "string", "enum": ["json", "stratml"], "default": "json"},
+                               "example": "stratml"}
+parameters["Dry-Run"] = {"name": "dry_run", "in": "query", "required": False,
+                         "description": "`true`: check every row and change nothing.",
+                         "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
+                         "example": "true"}
+header("Cache-Control-Progress", "Cache-Control", {
+    "description": "As the plan routes (`public, max-age=60`, or `private, no-cache` with a key); a read with "
+                   "`as_of` comes from the database: `no-store`.", "required": True,
+    "schema": {"type": "string", "enum": ["public, max-age=60", "private, no-cache", "no-store"],
+               "examples": ["public, max-age=60"]}})
+header("Location-Indicator", "Location", {"description": "The indicator's URL.", "required": True,
+                                          "schema": {"type": "string", "format": "uri-reference", "maxLength": PATH_MAX_LEN,
+                                                     "pattern": "^/v1/plans/[a-z0-9-]+/indicators/[a-z0-9-]+$",
+                                                     "examples": [plan_path("indicators", EX_IND)]}})
+header("Location-Initiative", "Location", {"description": "The initiative's URL.", "required": True,
+                                           "schema": {"type": "string", "format": "uri-reference", "maxLength": PATH_MAX_LEN,
+                                                      "pattern": "^/v1/plans/[a-z0-9-]+/initiatives/[a-z0-9-]+$",
+                                                      "examples": [plan_path("initiatives", EX_INI)]}})
+header("Location-Updated", "Location", {"description": "The initiative or objective updated.", "required": True,
+                                        "schema": {"type": "string", "format": "uri-reference", "maxLength": PATH_MAX_LEN,
+                                                   "pattern": "^/v1/plans/[a-z0-9-]+/(initiatives|objectives)/[a-z0-9-]+$",
+                                                   "examples": [plan_path("initiatives", EX_INI)]}})
+header("Location-Observations", "Location", {"description": "The plan's observations.", "required": True,
+                                             "schema": {"type": "string", "format": "uri-reference", "maxLength": PATH_MAX_LEN,
+                                                        "pattern": "^/v1/plans/[a-z0-9-]+/observations$",
+                                                        "examples": [plan_path("observations")]}})
+responses["ImportInvalid"] = problem_response(
+    "Unprocessable: the file has faults (every fault of every row, by row and column); nothing was imported.",
+    typed_problem(["invalid-body"], "A 422 `/problems/invalid-body` of an import: `errors` names each row and "
+                  "column.", [problem_example("invalid-body", "The file has 1 fault(s); see errors (row, column). "
+                                              "Nothing was imported.", plan_path("imports"),
+                                              schemas["RowError"]["examples"])],
+                  extra={"errors": {"items": ref("schemas", "RowError")}}, required=["errors"]),
+    {"row": ("invalid-body", "The file has 1 fault(s); see errors (row, column). Nothing was imported.",
+             plan_path("imports"), schemas["RowError"]["examples"])})
+ERR["422i"] = ("422", "ImportInvalid")
+
+AS_OF = (" With `as_of` it shows exactly what was public at that moment (nothing here is ever overwritten); "
+         "without, it is served from memory with its ETag like the plan.")
+prog_defaults = dict(tag="Progress", content_type="application/json", s503=True, cache="Cache-Control-Progress",
+                     security=BEARER_OPTIONAL)
+
+def append_ok(description, schema, examples, location):
+    return ok(description, [f"Location-{location}", "Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+              json_media(schema, examples))
+
+def append_op(op_id, summary, description, schema_in, ex_in, schema_out, ex_out, location, path_errs=()):
+    return operation(
+        "Progress", op_id, summary, WRITE_ORDER + " " + description + " " + FRESH, params("X-Request-Id"),
+        OrderedDict([("201", append_ok("Created.", schema_out, ex_out, location))]
+                    + list(errs("400b", "401", "403", "404", "405Post", "406", "415", "422", "500", "503").items())),
+        security=BEARER, body=json_body(schema_in, ex_in, "The new record."))
+
+def post_only(path, name, op):
+    item = OrderedDict([("summary", op["summary"]), ("parameters", params("Plan", *name[1]))])
+    item["post"] = op
+    item["options"] = options_op("Progress", name[0], "Post")
+    paths[path] = item
+
+ind_items = route(
+    "/v1/plans/{plan}/indicators", name="Indicators", get_id="listIndicators", summary="List a plan's indicators",
+    description="The plan's indicators by id, each with its status and computed status, paginated. " + PLAN_READ +
+                AS_OF + " With `as_of`, every indicator of that moment in one page (no `limit` or `cursor`).",
+    schema=ref("schemas", "IndicatorCollection"), examples={"all": ex("All indicators", ex_ind_page)},
+    path_params=("Plan",), query=("Limit", "Cursor", "As-Of"), collection=True, allow="ReadPost", **prog_defaults)
+ind_items["post"] = operation(
+    "Progress", "createIndicator", "Add an indicator",
+    WRITE_ORDER + " Adds a measure under an objective of the plan; its first definition is version 1. " + FRESH,
+    params("X-Request-Id"),
+    OrderedDict([("201", write_ok("Created: the indicator.", "Indicator", {"new": ex("The new indicator",
+                                  ex_indicator)}, "Indicator"))]
+                + list(errs("400b", "401", "403", "404", "405ReadPost", "406", "415", "422", "500", "503").items())),
+    security=BEARER, body=json_body("IndicatorCreate", {"new": ex("An example measure (not city data)",
+                                                                  schemas["IndicatorCreate"]["examples"][0])},
+                                    "The new indicator."))
+ind_item = route(
+    "/v1/plans/{plan}/indicators/{indicator}", name="Indicator", get_id="getIndicator", summary="Get an indicator",
+    description="The indicator: its definition, every target and observation (superseded ones too, marked), its "
+                "status, the computed assessment (rule and version, the exact target and observation used) and the "
+                "override in force. " + PLAN_READ + AS_OF,
+    schema=ref("schemas", "Indicator"), examples={"example": ex("An example measure (not city data)", ex_indicator)},
+    path_params=("Plan", "Indicator"), query=("As-Of",), allow="ReadPatch", **prog_defaults)
+ind_item["patch"] = operation(
+    "Progress", "updateIndicator", "Change an indicator's definition",
+    WRITE_ORDER + " Merges the members sent into the definition, as a new version (the old ones stay, for "
+                  "`as_of`); `id` cannot change. " + FRESH,
+    params("If-Match", "X-Request-Id"),
+    OrderedDict([("200", write_ok("OK: the indicator.", "Indicator", {"example": ex("The indicator", ex_indicator)}))]
+                + list(errs("400w", "401", "403", "404", "405ReadPatch", "406", "412", "415", "422", "500",
+                            "503").items())),
+    security=BEARER, body=json_body("IndicatorPatch", {"owner": ex("An owner", {"owner_department": "Police Department"})},
+                                    "The members to change."))
+post_only("/v1/plans/{plan}/indicators/{indicator}/targets", ("Targets", ("Indicator",)), append_op(
+    "addTarget", "Add a target", "Adds a target for a period; `supersedes` names a target in force it replaces "
+    "(both stay visible). The answer is the target.", "TargetCreate",
+    {"2025": ex("A target for 2025", schemas["TargetCreate"]["examples"][0])}, "Target",
+    {"2025": ex("The target", ex_target)}, "Indicator"))
+post_only("/v1/plans/{plan}/indicators/{indicator}/observations", ("IndicatorObservations", ("Indicator",)), append_op(
+    "addObservation", "Record an observation or a correction",
+    "Records an observation (provenance: `api`, the key, now). A correction is a new observation that supersedes "
+    "one in force; an observation is superseded at most once. There is no PUT and no DELETE.",
+    "ObservationCreate", {"correction": ex("A correction", schemas["ObservationCreate"]["examples"][0])},
+    "Observation", {"correction": ex("The correction", ex_obs)}, "Indicator"))
+post_only("/v1/plans/{plan}/indicators/{indicator}/overrides", ("Overrides", ("Indicator",)), append_op(
+    "overrideStatus", "Override an indicator's status",
+    "Sets the indicator's status with a reason (the computed status stays visible beside it), or lifts the "
+    "override in force (`status: null`, with a reason). The answer is the indicator.",
+    "OverrideCreate", {"override": ex("An override", schemas["OverrideCreate"]["examples"][0])},
+    "Indicator", {"example": ex("The indicator", ex_indicator)}, "Indicator"))
+ini_items = route(
+    "/v1/plans/{plan}/initiatives", name="Initiatives", get_id="listInitiatives", summary="List a plan's initiatives",
+    description="The plan's initiatives by id, each with its progress, paginated. " + PLAN_READ + AS_OF +
+                " With `as_of`, every initiative of that moment in one page.",
+    schema=ref("schemas", "InitiativeCollection"),
+    examples={"all": ex("All initiatives", schemas["InitiativeCollection"]["examples"][0])},
+    path_params=("Plan",), query=("Limit", "Cursor", "As-Of"), collection=True, allow="ReadPost", **prog_defaults)
+ini_items["post"] = operation(
+    "Progress", "createInitiative", "Add an initiative",
+    WRITE_ORDER + " Adds one of the council's actions (its id is made from the title unless given). " + FRESH,
+    params("X-Request-Id"),
+    OrderedDict([("201", write_ok("Created: the initiative.", "Initiative", {"new": ex("The new initiative",
+                                  ex_initiative)}, "Initiative"))]
+                + list(errs("400b", "401", "403", "404", "405ReadPost", "406", "415", "422", "500", "503").items())),
+    security=BEARER, body=json_body("InitiativeCreate", {"new": ex("An example initiative (not city data)",
+                                                                   schemas["InitiativeCreate"]["examples"][0])},
+                                    "The new initiative."))
+ini_item = route(
+    "/v1/plans/{plan}/initiatives/{initiative}", name="Initiative", get_id="getInitiative", summary="Get an initiative",
+    description="The initiative with its milestones, narrative updates and progress (by its `progress_method`). "
+                + PLAN_READ + AS_OF,
+    schema=ref("schemas", "Initiative"), examples={"example": ex("An example initiative", ex_initiative)},
+    path_params=("Plan", "Initiative"), query=("As-Of",), allow="ReadPatch", **prog_defaults)
+ini_item["patch"] = operation(
+    "Progress", "updateInitiative", "Change an initiative",
+    WRITE_ORDER + " Merges the members sent, as a new version (for `as_of`); a milestone is done by giving it "
+                  "`completed_on`. " + FRESH,
+    params("If-Match", "X-Request-Id"),
+    OrderedDict([("200", write_ok("OK: the initiative.", "Initiative", {"example": ex("The initiative", ex_initiative)}))]
+                + list(errs("400w", "401", "403", "404", "405ReadPatch", "406", "412", "415", "422", "500",
+                            "503").items())),
+    security=BEARER, body=json_body("InitiativePatch", {"done": ex("A milestone done",
+                                                                  schemas["InitiativePatch"]["examples"][0])},
+                                    "The members to change."))
+for _path, _name, _param, _what in (
+        ("/v1/plans/{plan}/initiatives/{initiative}/updates", "InitiativeUpdates", "Initiative", "an initiative"),
+        ("/v1/plans/{plan}/objectives/{objective}/updates", "ObjectiveUpdates", "Objective", "an objective")):
+    post_only(_path, (_name, (_param,)), append_op(
+        "add" + _name[:-1], f"Add a narrative update to {_what}",
+        "Appends a dated update (reported status, progress %, text, author); updates are never changed.",
+        "UpdateCreate", {"update": ex("An update", schemas["UpdateCreate"]["examples"][0])}, "Update",
+        {"update": ex("The update", ex_update)}, "Updated"))
+route("/v1/plans/{plan}/progress", name="PlanProgress", get_id="getPlanProgress", summary="Get a plan's roll-up",
+      description="Status and progress rolled up from indicators and initiatives to objectives, goals and the plan, "
+                  "with the method, every weight and every score used. " + PLAN_READ + AS_OF,
+      schema=ref("schemas", "PlanProgress"), examples={"example": ex("With one example measure", ex_progress)},
+      path_params=("Plan",), query=("As-Of",), **prog_defaults)
+route("/v1/status-rules", name="StatusRules", get_id="listStatusRules", summary="List the status rules",
+      description="The published status rules, each at its newest version and with every version." + AS_OF,
+      schema=ref("schemas", "StatusRuleCollection"), examples={"all": ex("The rules", page([ex_rule]))},
+      query=("Limit", "Cursor", "As-Of"), collection=True, tag="Progress", content_type="application/json",
+      s503=True, cache="Cache-Control-Progress")
+route("/v1/status-rules/{rule}", name="StatusRule", get_id="getStatusRule", summary="Get a status rule",
+      description="A status rule: its newest version (with `as_of`, the newest published by then) and every "
+                  "version. Assessments name the rule and version they used." + AS_OF,
+      schema=ref("schemas", "StatusRule"), examples={"ratio": ex("The ratio rule", ex_rule)},
+      path_params=("Rule",), query=("As-Of",), tag="Progress", content_type="application/json", s503=True,
+      cache="Cache-Control-Progress")
+CSV_EXAMPLE = ("indicator,period_start,period_end,value,quality,source_uri,note,supersedes\r\n"
+               f"{EX_IND},2025-01-01,2025-12-31,8.1,final,https://data.example.org/cad-2025.csv,,27\r\n")
+route("/v1/plans/{plan}/observations", name="Observations", get_id="listObservations",
+      summary="The observations in force, as CSV",
+      description="Every observation in force (not corrected) of the plan's indicators, as CSV (RFC 4180, CRLF, "
+                  "UTF-8), by indicator and period; the columns are those the import takes. " + PLAN_READ + AS_OF,
+      content_type="text/csv", schema={"type": "string", "description": "CSV, UTF-8 (`text/csv; charset=utf-8`)."},
+      examples={"csv": ex("One observation", CSV_EXAMPLE)}, path_params=("Plan",), query=("As-Of",),
+      tag="Progress", s503=True, cache="Cache-Control-Plan", security=BEARER_OPTIONAL)
+STRATML_EXAMPLE = ('<?xml version="1.0" encoding="UTF-8"?>\n<PerformancePlanOrReport '
+                   'xmlns="urn:ISO:std:iso:17469:tech:xsd:PerformancePlanOrReport" Type="Performance_Report">'
+                   '<Name>2021 Strategic Plan Update</Name>...</PerformancePlanOrReport>')
+export_item = route(
+    "/v1/plans/{plan}/export", name="PlanExport", get_id="exportPlan", summary="Export a plan with its progress",
+    description="The plan with its indicators, targets, observations, statuses, initiatives and roll-up: as JSON "
+                "(`format=json`, the default; its JSON Schema is `PlanExport`), or as StratML Part 2 "
+                "(`format=stratml`, ISO 17469-1 `PerformancePlanOrReport`, `application/xml`): indicators are "
+                "`PerformanceIndicator`s under their objective, targets in force `TargetResult`s, final and revised "
+                "observations in force `ActualResult`s; direction and status are in `OtherInformation`. Read from "
+                "the database. " + PLAN_READ,
+    content_type="application/json", schema=ref("schemas", "PlanExport"),
+    examples={"json": ex("As JSON", schemas["PlanExport"]["examples"][0])},
+    path_params=("Plan",), query=("Export-Format", "As-Of"), tag="Progress", s503=True, cache="Cache-Control-Plan",
+    security=BEARER_OPTIONAL)
+export_item["get"]["responses"]["200"]["content"]["application/xml"] = {
+    "schema": {"type": "string", "description": "StratML Part 2 XML (PerformancePlanOrReport.xsd)."},
+    "examples": {"stratml": ex("As StratML", STRATML_EXAMPLE)}}
+imports_item = OrderedDict([("summary", "Import observations from CSV"), ("parameters", params("Plan"))])
+imports_item["post"] = operation(
+    "Progress", "importObservations", "Import observations from CSV",
+    WRITE_ORDER + " The body is a CSV file (`Content-Type: text/csv`, at most 1 MiB) in the format of `GET "
+    "/v1/plans/{plan}/observations`: the header first, then one observation a record (`supersedes` names an "
+    "observation in force that the row corrects). Every fault of every row is answered, by row (the header is 1) "
+    "and column. With `dry_run=true` nothing changes (200). Otherwise every row is stored in one transaction (201), "
+    "or, at any fault, none (422). Each observation's provenance records the import, the file's SHA-256 and its "
+    "row. " + FRESH,
+    params("Dry-Run", "X-Request-Id"),
+    OrderedDict([("200", ok("OK: the dry run's findings; nothing changed.",
+                            ["Cache-Control-No-Store", "X-Request-Id", "Vary", *CORS],
+                            json_media("ImportResult", {"dry": ex("A dry run with a fault",
+                                                                  schemas["ImportResult"]["examples"][0])}))),
+                 ("201", ok("Created: every row was stored.", ["Location-Observations", "Cache-Control-No-Store",
+                                                               "X-Request-Id", "Vary", *CORS],
+                            json_media("ImportResult", {"done": ex("An import", {
+                                "id": 1, "dry_run": False, "rows": 1, "sha256": EX_SHA, "valid": True,
+                                "errors": []})})))]
+                + list(errs("400q", "401", "403", "404", "405Post", "406", "415", "422i", "500", "503").items())),
+    security=BEARER,
+    body=OrderedDict([("description", "The CSV file."), ("required", True),
+                      ("content", {"text/csv": {"schema": {"type": "string", "maxLength": 1048576},
+                                                "examples": {"csv": ex("One correction", CSV_EXAMPLE)}}})]))
+imports_item["options"] = options_op("Progress", "Imports", "Post")
+paths["/v1/plans/{plan}/imports"] = imports_item
 
 # ----------------------------------------------------------------- document
 description = f"""JSON API over the strategic plan of the City of Independence, Missouri:

@@ -37,9 +37,18 @@ $$;
 ------------------------------------------------------------------------
 -- Moments and periods
 
--- The moment of a read: p_as_of, or now.
+/*
+ * The moment of a read: p_as_of, or now.  Documents show times in whole
+ * seconds, so an as_of of a whole second means the end of it: a row shown
+ * as recorded at 10:00:05Z is in what was public as of 10:00:05Z.
+ */
 CREATE FUNCTION progress_at(p_as_of timestamptz) RETURNS timestamptz
-LANGUAGE sql STABLE AS $$ SELECT COALESCE(p_as_of, now()) $$;
+LANGUAGE sql STABLE AS $$
+	SELECT CASE WHEN p_as_of IS NULL THEN now()
+	    WHEN p_as_of = date_trunc('second', p_as_of) THEN
+		LEAST(p_as_of + interval '0.999999 second', now())
+	    ELSE p_as_of END
+$$;
 
 -- The day of a moment, in UTC: the date periods and due dates are read at.
 CREATE FUNCTION progress_day(p_at timestamptz) RETURNS date
@@ -230,7 +239,7 @@ DECLARE
 	v_status text;
 	v_reason text;
 BEGIN
-	d := progress_indicator_def(p_id, p_at);
+	SELECT * INTO d FROM progress_indicator_def(p_id, p_at);
 	IF d.def IS NULL THEN
 		RETURN NULL;
 	END IF;
@@ -307,7 +316,7 @@ DECLARE
 	ov	jsonb;
 BEGIN
 	SELECT * INTO i FROM indicators WHERE id = p_id;
-	d := progress_indicator_def(p_id, p_at);
+	SELECT * INTO d FROM progress_indicator_def(p_id, p_at);
 	IF d.def IS NULL THEN
 		RETURN NULL;
 	END IF;
@@ -342,7 +351,7 @@ DECLARE
 	ov	jsonb;
 BEGIN
 	SELECT * INTO i FROM indicators WHERE id = p_id;
-	d := progress_indicator_def(p_id, p_at);
+	SELECT * INTO d FROM progress_indicator_def(p_id, p_at);
 	IF d.def IS NULL THEN
 		RETURN NULL;
 	END IF;
@@ -420,7 +429,7 @@ DECLARE
 	d	record;
 BEGIN
 	SELECT * INTO i FROM initiatives WHERE id = p_id;
-	d := progress_initiative_def(p_id, p_at);
+	SELECT * INTO d FROM progress_initiative_def(p_id, p_at);
 	IF d.def IS NULL THEN
 		RETURN NULL;
 	END IF;
@@ -444,7 +453,7 @@ DECLARE
 	d	record;
 BEGIN
 	SELECT * INTO i FROM initiatives WHERE id = p_id;
-	d := progress_initiative_def(p_id, p_at);
+	SELECT * INTO d FROM progress_initiative_def(p_id, p_at);
 	IF d.def IS NULL THEN
 		RETURN NULL;
 	END IF;
@@ -1541,7 +1550,7 @@ BEGIN
 		'Performance_Report' AS "Type"),
 	    xmlelement(name "Name", p.title),
 	    xmlelement(name "Description", p.name || ': performance as of ' ||
-		api_time(p_at) || '.'),
+		progress_day(p_at) || '.'),
 	    xmlelement(name "OtherInformation", 'Statuses are computed by the '
 		'published status rules (/v1/status-rules); the roll-up method '
 		'is published at /v1/plans/' || p.slug || '/progress.'),
@@ -1642,15 +1651,17 @@ BEGIN
 END
 $$;
 
--- The plan's export as JSON: the document the published JSON Schema
--- (PlanExport in the OpenAPI document) describes.
-CREATE FUNCTION progress_export_json(p_plan bigint, p_at timestamptz)
+-- The plan's export as JSON at p_at: the document the published JSON Schema
+-- (PlanExport in the OpenAPI document) describes; as_of is p_as_of, the one
+-- asked for (null: now, and the ETag stays until something changes).
+CREATE FUNCTION progress_export_json(p_plan bigint, p_at timestamptz,
+    p_as_of timestamptz)
 RETURNS json
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	RETURN json_build_object(
 	    'schema', '/openapi.json#/components/schemas/PlanExport',
-	    'as_of', api_time(p_at),
+	    'as_of', api_time(p_as_of),
 	    'plan', (SELECT fields FROM api_plan WHERE id = p_plan),
 	    'status_rules', (SELECT json_agg(progress_rule_doc(s, p_at) ORDER BY s)
 		FROM (SELECT DISTINCT slug AS s FROM status_rules
@@ -1702,7 +1713,7 @@ BEGIN
 		    NULL::text, 'application/xml';
 	ELSE
 		RETURN QUERY SELECT 200, progress_export_json((r.p).id,
-		    v_at)::text, NULL::text, 'application/json';
+		    v_at, p_as_of)::text, NULL::text, 'application/json';
 	END IF;
 END
 $$;

@@ -84,6 +84,22 @@ SPEC_METHODS = {
     "/v1/keys": READ | {"post"},
     "/v1/keys/{key}": {"patch", "delete", "options"},
     "/v1/audit": READ,
+    # Progress on the plan (initiatives, indicators, status rules, the roll-up, import and export).
+    "/v1/plans/{plan}/indicators": READ | {"post"},
+    "/v1/plans/{plan}/indicators/{indicator}": READ | {"patch"},
+    "/v1/plans/{plan}/indicators/{indicator}/targets": {"post", "options"},
+    "/v1/plans/{plan}/indicators/{indicator}/observations": {"post", "options"},
+    "/v1/plans/{plan}/indicators/{indicator}/overrides": {"post", "options"},
+    "/v1/plans/{plan}/initiatives": READ | {"post"},
+    "/v1/plans/{plan}/initiatives/{initiative}": READ | {"patch"},
+    "/v1/plans/{plan}/initiatives/{initiative}/updates": {"post", "options"},
+    "/v1/plans/{plan}/objectives/{objective}/updates": {"post", "options"},
+    "/v1/plans/{plan}/progress": READ,
+    "/v1/plans/{plan}/observations": READ,
+    "/v1/plans/{plan}/imports": {"post", "options"},
+    "/v1/plans/{plan}/export": READ,
+    "/v1/status-rules": READ,
+    "/v1/status-rules/{rule}": READ,
 }
 SPEC_ROUTES = set(SPEC_METHODS)
 
@@ -112,6 +128,14 @@ PROTECTED = {
     ("/v1/plans/{plan}/priorities/{year}", "put"),
     ("/v1/audit", "get"), ("/v1/audit", "head"),
     ("/metrics", "get"), ("/metrics", "head"),
+    ("/v1/plans/{plan}/indicators", "post"), ("/v1/plans/{plan}/indicators/{indicator}", "patch"),
+    ("/v1/plans/{plan}/indicators/{indicator}/targets", "post"),
+    ("/v1/plans/{plan}/indicators/{indicator}/observations", "post"),
+    ("/v1/plans/{plan}/indicators/{indicator}/overrides", "post"),
+    ("/v1/plans/{plan}/initiatives", "post"), ("/v1/plans/{plan}/initiatives/{initiative}", "patch"),
+    ("/v1/plans/{plan}/initiatives/{initiative}/updates", "post"),
+    ("/v1/plans/{plan}/objectives/{objective}/updates", "post"),
+    ("/v1/plans/{plan}/imports", "post"),
 }
 # /metrics takes an admin key or the scrape token (CIVIC_METRICS_TOKEN).
 METRICS_SECURITY = [{"bearerAuth": []}, {"metricsToken": []}]
@@ -127,9 +151,12 @@ PLAN_READS = {(p, m) for p in SPEC_METHODS if p.startswith("/v1/plans") for m in
 # it is closed and its results_visibility is after_close).
 # The tallies' event stream never ends: test_tally_stream.py reads it.
 STREAM_ROUTES = {"/v1/surveys/{survey}/tallies/stream"}
+# The seed has no indicators or initiatives (no made-up measures): test_progress.py checks
+# those items against the contract with its own.
+NO_SEED_ITEM = {"/v1/plans/{plan}/indicators/{indicator}", "/v1/plans/{plan}/initiatives/{initiative}"}
 PUBLIC_GET_ROUTES = sorted(p for p, m in SPEC_METHODS.items()
                            if "get" in m and all((p, x) not in PROTECTED for x in ("get", "head"))
-                           and p not in STREAM_ROUTES)
+                           and p not in STREAM_ROUTES and p not in NO_SEED_ITEM)
 # Public reads from the database: never cached, no ETag (issue 4).
 UNCACHED_PUBLIC_GET_ROUTES = {"/v1/plans/{plan}/history"}
 ETAG_GET_ROUTES = [p for p in PUBLIC_GET_ROUTES if p not in UNCACHED_PUBLIC_GET_ROUTES]
@@ -144,6 +171,9 @@ SEED_IDS = {
     "response": "00000000-0000-4000-8000-000000000000",
     "key": "key_0000000000000000",
     "year": "2021",
+    "indicator": "no-such-indicator",
+    "initiative": "no-such-initiative",
+    "rule": "ratio",
 }
 
 ADMIN_KEY = os.environ.get("CIVIC_ADMIN_KEY", "")

@@ -766,3 +766,63 @@ Test(csv, reader_in_this_test_refuses_what_is_not_rfc_4180)
 	cr_assert_eq(t.records[1].n, 2);
 	table_free(&t);
 }
+
+/* csv_table and csv_read: a table written and read back. */
+
+static json_t *
+parsed(const char *text, struct csv_error *err)
+{
+	return (csv_read(text, strlen(text), err));
+}
+
+Test(csv_table, a_table_reads_back_as_written_formula_cells_included)
+{
+	struct csv_error	 err;
+	json_t			*rows, *back;
+	size_t			 len;
+	char			*out;
+
+	rows = json_loads("[[\"a\",\"b,c\",null],[\"=1+1\",\"say \\\"hi\\\"\","
+	    "\"\"],[\"'quoted\",\"x\\r\\ny\",\"-2\"]]", 0, NULL);
+	cr_assert_not_null(rows);
+	out = csv_table(rows, &len);
+	cr_assert_str_eq(out, "a,\"b,c\",\r\n\"'=1+1\",\"say \"\"hi\"\"\",\"\"\r\n"
+	    "\"''quoted\",\"x\r\ny\",\"'-2\"\r\n");
+	back = csv_read(out, len, &err);
+	cr_assert_not_null(back, "%s", err.message);
+	/* An empty cell reads back as "": null is not a CSV value. */
+	json_array_set_new(json_array_get(rows, 0), 2, json_string(""));
+	cr_assert(json_equal(rows, back));
+	json_decref(rows);
+	json_decref(back);
+	free(out);
+}
+
+Test(csv_read, lf_line_ends_a_missing_last_end_and_a_trailing_comma)
+{
+	struct csv_error	 err;
+	json_t			*rows;
+
+	rows = parsed("a,b\nc,\nd", &err);
+	cr_assert_not_null(rows);
+	cr_assert_eq(json_array_size(rows), 3);
+	cr_assert_str_eq(json_string_value(json_array_get(json_array_get(rows,
+	    1), 1)), "");
+	cr_assert_eq(json_array_size(json_array_get(rows, 2)), 1);
+	json_decref(rows);
+}
+
+Test(csv_read, malformed_text_names_its_line_and_field)
+{
+	struct csv_error	 err;
+
+	cr_assert_null(parsed("a,b\r\nc,\"d\r\n", &err));
+	cr_assert_eq(err.line, 2);
+	cr_assert_eq(err.field, 2);
+	cr_assert_null(parsed("a,b\"c\r\n", &err));
+	cr_assert_eq(err.line, 1);
+	cr_assert_eq(err.field, 2);
+	cr_assert_null(parsed("\"a\"b\r\n", &err));
+	cr_assert_null(parsed("a\rb", &err));
+	cr_assert_null(csv_read("a\0b", 3, &err));
+}
