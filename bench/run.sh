@@ -7,6 +7,8 @@
 #   GET /healthz                      the framework's ceiling here
 #   GET /v1/plans/current             the plan document (200)
 #   GET /v1/plans/current + If-None-Match  the same, revalidated (304)
+#   GET /v1/plans/current/progress    the roll-up (200, and 304 with
+#                                     If-None-Match)
 #   POST .../responses                new responses, unique external_ids,
 #                                     in BENCH_ROUNDS rounds (2), each
 #                                     followed by pgbench at the same
@@ -21,8 +23,8 @@
 #   GET /v1/plans/current and POST .../responses directly and through
 #                                     nginx in front of the same server
 #                                     (bench/nginx.sh), interleaved rounds
-# Checks: plan >= 70% and plan 304 >= 80% of /healthz; through nginx, the
-# plan >= 80% and submissions >= 90% of the same directly; the plan with the log
+# Checks: plan and roll-up >= 70% and their 304s >= 80% of /healthz; through
+# nginx, the plan >= 80% and submissions >= 90% of the same directly; the plan with the log
 # on >= 90% of the same with it off (sums over the rounds); submissions >= 50% of
 # the pgbench rate (sums over the rounds) with tallies equal to a count in
 # the database; tally 304s
@@ -80,6 +82,9 @@ done
 etag=$(curl -fsS -D - -o /dev/null "$BASE/v1/plans/current" |
     tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
 [ -n "$etag" ] || { echo "bench: no ETag from /v1/plans/current"; exit 1; }
+petag=$(curl -fsS -D - -o /dev/null "$BASE/v1/plans/current/progress" |
+    tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
+[ -n "$petag" ] || { echo "bench: no ETag from /v1/plans/current/progress"; exit 1; }
 
 # run NAME PATH [HEADER]: prints "NAME rps p99 bad" and records them.
 declare -A rps p99 bad
@@ -152,6 +157,8 @@ echo "wrk: $THREADS threads, $CONNS connections, $DURATION each, $BASE"
 run healthz /healthz
 run plan-200 /v1/plans/current
 run plan-304 /v1/plans/current -H "If-None-Match: $etag"
+run progress-200 /v1/plans/current/progress
+run progress-304 /v1/plans/current/progress -H "If-None-Match: $petag"
 
 # The request log's cost: the plan with the log on and off, in rounds
 # interleaved A B B A ..., so that a drift of the machine weighs on both.
@@ -254,6 +261,8 @@ check() {
 }
 check plan-200 0.70
 check plan-304 0.80
+check progress-200 0.70
+check progress-304 0.80
 check log-on 0.90 log-off
 if [ "${log_lines:-0}" -lt 1000 ]; then
 	echo "FAIL request log: only ${log_lines:-0} lines while the log was on"
