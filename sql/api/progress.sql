@@ -1538,12 +1538,20 @@ $$;
  * and under each objective its indicators (progress_stratml_indicator).
  */
 CREATE FUNCTION progress_stratml(p_plan bigint, p_at timestamptz) RETURNS text
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql AS $$
 DECLARE
 	p	plans;
 	x	xml;
 BEGIN
 	SELECT * INTO p FROM plans WHERE id = p_plan;
+	-- Each indicator's element, made once.
+	CREATE TEMP TABLE IF NOT EXISTS progress_stratml_indicators (
+		objective text, slug text, x xml) ON COMMIT DROP;
+	TRUNCATE progress_stratml_indicators;
+	INSERT INTO progress_stratml_indicators
+	SELECT d.def->>'objective', i.slug, progress_stratml_indicator(i.id, p_at)
+	FROM indicators i, LATERAL progress_indicator_def(i.id, p_at) d
+	WHERE i.plan_id = p_plan AND d.def IS NOT NULL;
 	x := xmlelement(name "PerformancePlanOrReport",
 	    xmlattributes(
 		'urn:ISO:std:iso:17469:tech:xsd:PerformancePlanOrReport' AS xmlns,
@@ -1568,11 +1576,9 @@ BEGIN
 			xmlelement(name "Name", o.title),
 			xmlelement(name "Identifier", 'objective-' || o.slug),
 			xmlelement(name "SequenceIndicator", o.position),
-			(SELECT xmlagg(progress_stratml_indicator(i.id, p_at)
-			    ORDER BY i.slug) FROM indicators i
-			    WHERE i.plan_id = p_plan AND
-			    (progress_indicator_def(i.id, p_at)).def->>'objective'
-			    = o.slug))
+			(SELECT xmlagg(si.x ORDER BY si.slug)
+			    FROM progress_stratml_indicators si
+			    WHERE si.objective = o.slug))
 			ORDER BY o.position)
 		    FROM objectives o WHERE o.goal_id = g.id
 		    AND o.status = 'active'))
