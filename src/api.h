@@ -113,7 +113,7 @@ void		conn_accept(struct connection *);
 void		conn_response_begin(struct http_request *);
 void		conn_response_end(struct http_request *);
 size_t		conn_queued(struct connection *);
-void		conn_stream_begin(struct connection *, void (*)(void *),
+int		conn_stream_begin(struct connection *, void (*)(void *),
 		    void *);
 const char	*conn_nul_header(struct http_request *);
 

@@ -159,25 +159,28 @@ conn_gone(struct connection *c)
  * queued: nothing more is read from it (a request sent on it is never
  * answered), neither Kore's header timeout nor its idle timer closes it,
  * and it ends when the client goes away or the stream ends it.  Then
- * gone(arg) is called, once.  An HTTP/1.0 or "Connection: close" answer
+ * gone(arg) is called, once.  Returns 0, or -1 for a connection this file
+ * did not set up (nothing is changed).  An HTTP/1.0 or "Connection: close" answer
  * is not closed once its head is sent: the stream's end is the body's.
  */
-void
+int
 conn_stream_begin(struct connection *c, void (*gone)(void *), void *arg)
 {
 	struct conn	*st = c->hdlr_extra;
 
+	/* Not set up by conn_accept(): its end would not be seen. */
+	if (st == NULL)
+		return (-1);
 	c->flags |= CONN_IS_BUSY;
 	c->flags &= ~CONN_CLOSE_EMPTY;
 	c->http_timeout = 0;
 	kore_connection_stop_idletimer(c);
-	if (st == NULL)
-		return;
 	conn_drop_left(st);
 	conn_stop_reading(c);
 	st->flags |= CONN_STREAM;
 	st->gone = gone;
 	st->gone_arg = arg;
+	return (0);
 }
 
 static void

@@ -154,6 +154,11 @@ stream_open(struct http_request *req, const char *slug, int private,
 		kore_connection_disconnect(c);
 		return;
 	}
+	if (conn_stream_begin(c, stream_gone, s) == -1) {
+		free(s);
+		kore_connection_disconnect(c);
+		return;
+	}
 	s->c = c;
 	s->group = g;
 	if (http_request_header(req, "last-event-id", &last))
@@ -161,7 +166,6 @@ stream_open(struct http_request *req, const char *slug, int private,
 	TAILQ_INSERT_TAIL(&g->streams, s, list);
 	g->count++;
 	metrics_streams(++stream_count);
-	conn_stream_begin(c, stream_gone, s);
 
 	/* The kernel holds no more of it than this file lets queue. */
 	size = (int)civic_config.stream_buffer;

@@ -8,7 +8,9 @@
 // table and in the chart).  Then submits a response (CIVIC_PARTNER_KEY) and
 // expects the page to show it within 2 s of the 201, and the numbers to be the
 // API's again.  Every request the page makes is recorded: all must go to the
-// service's own origin.  Last, a screenshot of the page (CIVIC_DASHBOARD_PNG).
+// service's own origin.  Then a screenshot of the page (CIVIC_DASHBOARD_PNG).
+// Last, the same page in a browser without EventSource: it polls the tallies
+// with If-None-Match, and shows the next submission too.
 //
 // Prints what it saw; exits 0 when all holds, 1 with the reasons otherwise.
 //
@@ -180,6 +182,36 @@ try {
 	await page.screenshot({ path: shot, fullPage: true });
 	console.log(`screenshot: ${shot}`);
 	await page.close();
+
+	// A browser without EventSource: the page polls the tallies with
+	// If-None-Match (304s while unchanged) and shows the next submission.
+	const polling = await context.newPage();
+	await polling.addInitScript(() => { delete window.EventSource; });
+	polling.on("pageerror", (e) => fail("script error in the polling page: " + e.message));
+	await polling.goto(`${base}/dashboard?survey=${encodeURIComponent(survey)}&year=${year}`);
+	await polling.locator("#responses-total[data-total]").waitFor();
+	await polling.locator("#live-state", { hasText: "checked every" }).waitFor();
+	const polled = Number(await polling.locator("#responses-total").getAttribute("data-total"));
+	const again = await fetch(`${base}/v1/surveys/${survey}/responses`, {
+		method: "POST", body: JSON.stringify({ external_id: "dashboard-poll-" + Date.now(),
+		    answers: { agree: "disagree", top: body.answers.top } }),
+		headers: { "Content-Type": "application/json", Authorization: "Bearer " + partnerKey },
+	});
+	if (again.status !== 201)
+		fail(`the second submission answered ${again.status}`);
+	await polling.waitForFunction((n) => document.getElementById("responses-total")
+	    .dataset.total === n, String(polled + 1), { timeout: waitMs, polling: 50 });
+	await compare(polling, "polling, after a submission");
+	const polls = requests.filter((r) => new URL(r.url).pathname ===
+	    `/v1/surveys/${survey}/tallies` && r.req.headers()["if-none-match"]);
+	console.log(`polling: ${polls.length} polls with If-None-Match, ` +
+	    `${polls.filter((r) => r.status === 304).length} answered 304`);
+	if (polls.length === 0)
+		fail("the page without EventSource never polled with If-None-Match");
+	if (requests.some((r) => new URL(r.url).pathname.endsWith("/tallies/stream") &&
+	    r.req.frame().page() === polling))
+		fail("the page without EventSource opened the stream");
+	await polling.close();
 	await context.close();
 } catch (e) {
 	fail("the page could not be driven: " + (e && e.message ? e.message.split("\n")[0] : e));
