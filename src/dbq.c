@@ -52,6 +52,7 @@ static int	dbq_error(struct http_request *);
 static int	dbq_gather(struct http_request *);
 static void	dbq_group_start(void);
 static void	dbq_group_send(struct dbq_group *);
+static void	dbq_group_query(struct dbq_group *);
 static void	dbq_group_done(struct kore_pgsql *, void *);
 static void	dbq_group_end(struct dbq_group *);
 static void	dbq_group_tick(void *, u_int64_t);
@@ -87,6 +88,9 @@ struct dbq_group {
 	struct dbq		*members[DBQ_GROUP_MAX];	/* NULL: gone */
 	size_t			 n;
 	PGresult		*result;
+	const char		*query;
+	char			*param;		/* the items, one array */
+	int			 param_len;
 	int			 retried;
 	int			 error;		/* 1: refused, 2: connection lost */
 	int			 over;
@@ -661,36 +665,59 @@ dbq_group_send(struct dbq_group *g)
 	}
 	g->n = n;
 
-	memset(&one, 0, sizeof(one));
 	kore_pgsql_init(&g->sql);
 	kore_pgsql_bind_callback(&g->sql, dbq_group_done, g);
 	if (n == 0) {
 		dbq_group_end(g);
 		return;
 	}
+	memset(&one, 0, sizeof(one));
 	if (dbq_items_param(&one, items, n) == -1) {
 		g->error = 1;
 		dbq_group_end(g);
 		return;
 	}
-	if (!kore_pgsql_setup(&g->sql, API_DB, KORE_PGSQL_ASYNC) ||
-	    dbq_conn_check(&g->sql) == -1) {
-		/* Released without a call back: nothing was sent. */
-		g->sql.cb = NULL;
-		dbq_cleanup(&g->sql);
+	/* The one parameter, kept until the store ends. */
+	g->query = one.query;
+	g->param = one.owned[0];
+	g->param_len = one.lengths[0];
+	dbq_group_query(g);
+}
+
+/*
+ * Take a connection for g and send its query.  When none is free, Kore
+ * keeps the query waiting and calls back (dbq_group_done, with the state
+ * INIT) once one is: it is sent then.
+ */
+static void
+dbq_group_query(struct dbq_group *g)
+{
+	const char	*values[1];
+	int		 lengths[1], formats[1];
+
+	if (!kore_pgsql_setup(&g->sql, API_DB, KORE_PGSQL_ASYNC)) {
+		if (g->sql.state == KORE_PGSQL_STATE_INIT && g->sql.conn == NULL)
+			return;
 		g->error = 2;
 		g->retried = pgsql_conn_max + 1;
-	} else if (!kore_pgsql_query_param_fields(&g->sql, one.query, 0,
-	    one.nparams, one.values, one.lengths, one.formats)) {
+	} else if (dbq_conn_check(&g->sql) == -1) {
+		/* The database cannot be reached: no use trying again. */
+		g->error = 2;
+		g->retried = pgsql_conn_max + 1;
+	} else {
+		values[0] = g->param;
+		lengths[0] = g->param_len;
+		formats[0] = 0;
+		if (kore_pgsql_query_param_fields(&g->sql, g->query, 0, 1,
+		    values, lengths, formats))
+			return;
 		kore_pgsql_logerror(&g->sql);
-		g->sql.cb = NULL;
-		dbq_cleanup(&g->sql);
 		g->error = 2;
 	}
-	for (i = 0; i < DBQ_PARAMS_MAX; i++)
-		kore_free(one.owned[i]);
-	if (g->error)
-		dbq_group_end(g);
+	/* Released without a call back: nothing was sent. */
+	g->sql.cb = NULL;
+	dbq_cleanup(&g->sql);
+	dbq_group_end(g);
 }
 
 /* Kore's call back of a store's query. */
@@ -700,6 +727,10 @@ dbq_group_done(struct kore_pgsql *sql, void *arg)
 	struct dbq_group	*g = arg;
 
 	switch (sql->state) {
+	case KORE_PGSQL_STATE_INIT:
+		/* A connection is free now (it waited in Kore's queue). */
+		dbq_group_query(g);
+		break;
 	case KORE_PGSQL_STATE_WAIT:
 		break;
 	case KORE_PGSQL_STATE_RESULT:
@@ -845,6 +876,7 @@ dbq_group_reap(void)
 		dbq_cleanup(&g->sql);
 		if (g->result != NULL)
 			PQclear(g->result);
+		kore_free(g->param);
 		kore_free(g);
 	}
 }
