@@ -113,10 +113,11 @@ stream_admit(struct http_request *req)
 
 /*
  * Let req in as a stream of slug's tallies (private: an admin's, of
- * tallies that are not public), whose document now is doc (borrowed):
- * the answer's head, then doc as the first event unless the client's
- * Last-Event-ID names it already.  The request ends here; the connection
- * stays with this file.
+ * tallies that are not public), whose document now is doc (borrowed), or
+ * NULL when none is at hand (the streams' newest, if any, then; else the
+ * next one published): the answer's head, then the document as the first
+ * event unless the client's Last-Event-ID names it already.  The request
+ * ends here; the connection stays with this file.
  */
 void
 stream_open(struct http_request *req, const char *slug, int private,
@@ -136,6 +137,8 @@ stream_open(struct http_request *req, const char *slug, int private,
 		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
 		return;
 	}
+	if (doc == NULL && g->doc.body != NULL)
+		doc = &g->doc;
 
 	http_response_header(req, "content-type", CT_EVENT_STREAM);
 	http_response_header(req, "cache-control", CACHE_NONE);
@@ -177,9 +180,9 @@ stream_open(struct http_request *req, const char *slug, int private,
 	}
 
 	now = kore_time_ms();
-	kore_buf_init(&buf, doc->len + 128);
+	kore_buf_init(&buf, doc != NULL ? doc->len + 128 : 128);
 	kore_buf_append(&buf, STREAM_RETRY, strlen(STREAM_RETRY));
-	if (strcmp(s->etag, doc->etag) != 0) {
+	if (doc != NULL && strcmp(s->etag, doc->etag) != 0) {
 		if (stream_event(&buf, doc) == -1) {
 			kore_buf_cleanup(&buf);
 			kore_connection_disconnect(c);

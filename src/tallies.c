@@ -50,10 +50,12 @@
 #define TALLY_CACHE_MAX		16
 
 static int	tallies_prepare(struct http_request *, struct dbq *);
+static int	tallies_stream(struct http_request *, const struct route *);
 static void	tallies_finish(struct http_request *, struct dbq *);
 static int	tally_render(const struct resource *, const char *,
 		    const char *, struct doc *);
 static void	tally_tick(void *, u_int64_t);
+static void	tally_tick_start(void);
 static void	tally_refreshed(struct kore_pgsql *, void *);
 static void	tally_refreshed_row(struct kore_pgsql *, int);
 
@@ -179,7 +181,13 @@ tally_store(const char *slug, struct doc *doc, uint64_t when, int reader,
 	if (reader)
 		tc->read = kore_time_ms();
 	memset(doc, 0, sizeof(*doc));
+	tally_tick_start();
+}
 
+/* The background refreshes run from the first tallies kept or streamed. */
+static void
+tally_tick_start(void)
+{
 	if (!tally_ticking) {
 		kore_timer_add(tally_tick, TALLY_TICK_MS, NULL, 0);
 		tally_ticking = 1;
@@ -422,9 +430,39 @@ tallies_survey(const struct route *route, const char **slug)
 }
 
 /*
+ * A stream of public tallies opens without the database: with the cached
+ * document as its first event, or with none until the next refresh (the
+ * streamed survey is due at once), so that a thousand dashboards opening
+ * at once (a restart) cost one query, not a thousand.  A stream of
+ * tallies that are not public goes to the database with its key, as a
+ * read of them does.
+ */
+static int
+tallies_stream(struct http_request *req, const struct route *route)
+{
+	struct tally_cache	*tc;
+	const struct resource	*r;
+	const char		*slug;
+
+	if (!stream_admit(req) || api_no_query(req) == -1)
+		return (KORE_RESULT_OK);
+	if ((r = tallies_survey(route, &slug)) == NULL) {
+		api_error(req, PROBLEM_NOT_FOUND, "No survey at %s.",
+		    req->path);
+		return (KORE_RESULT_OK);
+	}
+	if (!tallies_public(r->json))
+		return (dbq_handle(req, route, tallies_prepare,
+		    tallies_finish));
+	tc = tally_servable(slug);
+	stream_open(req, slug, 0, tc != NULL ? &tc->doc : NULL);
+	tally_tick_start();
+	return (KORE_RESULT_OK);
+}
+
+/*
  * Public tallies in this worker's cache are sent from memory, before any
- * per-request state is made: the dashboards' polling path, and the start
- * of their streams.
+ * per-request state is made: the dashboards' polling path.
  */
 int
 tallies_serve(struct http_request *req, const struct route *route)
@@ -434,16 +472,13 @@ tallies_serve(struct http_request *req, const struct route *route)
 	int			 stream;
 
 	stream = route->kind == ROUTE_TALLIES_STREAM;
-	if (stream && !stream_admit(req))
-		return (KORE_RESULT_OK);
+	if (stream)
+		return (tallies_stream(req, route));
 	if ((req->query_string == NULL || *req->query_string == '\0') &&
 	    (slug = request_slug(route, "survey")) != NULL &&
 	    (tc = tally_servable(slug)) != NULL) {
 		metrics_tally(METRICS_TALLY_HIT);
-		if (stream)
-			stream_open(req, slug, 0, &tc->doc);
-		else
-			api_doc(req, &tc->doc, CT_JSON, "no-cache");
+		api_doc(req, &tc->doc, CT_JSON, "no-cache");
 		return (KORE_RESULT_OK);
 	}
 	metrics_tally(METRICS_TALLY_MISS);
