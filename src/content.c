@@ -64,12 +64,13 @@ content_query(PGconn *pg, const char *sql, PGresult **res, char *err,
 }
 
 /*
- * Build a snapshot from the open transaction on pg: the published data,
- * or (drafts) everything, draft plans too.  Returns it or NULL with the
- * reason in err.
+ * Build a snapshot from the open transaction on pg and all, every
+ * resource (content_load's query): the published data, or (drafts)
+ * everything, draft plans too.  Returns it or NULL with the reason in err.
  */
 static struct content *
-content_build(PGconn *pg, int drafts, char *err, size_t errlen)
+content_build(PGconn *pg, PGresult *all, int drafts, char *err,
+    size_t errlen)
 {
 	PGresult		*res;
 	struct content		*c;
@@ -107,32 +108,23 @@ content_build(PGconn *pg, int drafts, char *err, size_t errlen)
 	qsort(c->collections, c->ncollections, sizeof(*col), collection_cmp);
 	PQclear(res);
 
-	/*
-	 * An item's ETag comes from the view (api_etag of its JSON), so that
-	 * the write functions test If-Match against the very same tag.
-	 */
-	if (content_query(pg, drafts ?
-	    "SELECT path, collection, sort_key, filter_value, item::text, "
-	    "member::text, etag FROM api_resources "
-	    "ORDER BY collection, sort_key" :
-	    "SELECT path, collection, sort_key, filter_value, item::text, "
-	    "member::text, etag FROM api_resources WHERE NOT draft "
-	    "ORDER BY collection, sort_key", &res, err, errlen) == -1)
-		goto fail;
-
-	n = PQntuples(res);
+	/* The rows of all belong to the caller. */
+	res = NULL;
+	n = PQntuples(all);
 	if ((c->resources = calloc((size_t)n + 1, sizeof(*c->resources))) ==
 	    NULL)
 		goto oom;
 
 	for (i = 0; i < n; i++) {
-		path = PQgetisnull(res, i, 0) ? NULL : PQgetvalue(res, i, 0);
-		colpath = PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1);
-		key = strtoll(PQgetvalue(res, i, 2), NULL, 10);
-		filter = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3);
+		if (!drafts && strcmp(PQgetvalue(all, i, 7), "t") == 0)
+			continue;
+		path = PQgetisnull(all, i, 0) ? NULL : PQgetvalue(all, i, 0);
+		colpath = PQgetisnull(all, i, 1) ? NULL : PQgetvalue(all, i, 1);
+		key = strtoll(PQgetvalue(all, i, 2), NULL, 10);
+		filter = PQgetisnull(all, i, 3) ? NULL : PQgetvalue(all, i, 3);
 
 		if (path != NULL) {
-			j = json_loads(PQgetvalue(res, i, 4), 0, &jerr);
+			j = json_loads(PQgetvalue(all, i, 4), 0, &jerr);
 			if (j == NULL)
 				goto badjson;
 			r = &c->resources[c->nresources];
@@ -141,16 +133,16 @@ content_build(PGconn *pg, int drafts, char *err, size_t errlen)
 				json_decref(j);
 				goto oom;
 			}
-			if (!PQgetisnull(res, i, 6))
+			if (!PQgetisnull(all, i, 6))
 				(void)snprintf(r->doc.etag, sizeof(r->doc.etag),
-				    "%s", PQgetvalue(res, i, 6));
+				    "%s", PQgetvalue(all, i, 6));
 			r->json = j;
 			c->nresources++;
 		}
 
 		if (colpath == NULL)
 			continue;
-		if ((j = json_loads(PQgetvalue(res, i, 5), 0, &jerr)) == NULL)
+		if ((j = json_loads(PQgetvalue(all, i, 5), 0, &jerr)) == NULL)
 			goto badjson;
 		if (collection_add(c, colpath, j, key, filter) == -1) {
 			(void)snprintf(err, errlen, "resource listed in "
@@ -160,7 +152,6 @@ content_build(PGconn *pg, int drafts, char *err, size_t errlen)
 	}
 	qsort(c->resources, c->nresources, sizeof(*c->resources),
 	    resource_cmp);
-	PQclear(res);
 
 	if (content_query(pg, "SELECT version FROM api_content_version", &res,
 	    err, errlen) == -1)
@@ -229,11 +220,25 @@ content_load(const char *conninfo, char *err, size_t errlen)
 	}
 	PQclear(res);
 
-	if ((c = content_build(pg, 0, err, errlen)) != NULL &&
-	    (c->all = content_build(pg, 1, err, errlen)) == NULL) {
+	/*
+	 * Every resource, drafts too, made once for both snapshots (the
+	 * progress documents cost): an item's ETag comes from the view
+	 * (api_etag of its JSON), so that the write functions test If-Match
+	 * against the very same tag.
+	 */
+	if (content_query(pg, "SELECT path, collection, sort_key, "
+	    "filter_value, item::text, member::text, etag, draft "
+	    "FROM api_resources ORDER BY collection, sort_key", &res, err,
+	    errlen) == -1) {
+		PQfinish(pg);
+		return (NULL);
+	}
+	if ((c = content_build(pg, res, 0, err, errlen)) != NULL &&
+	    (c->all = content_build(pg, res, 1, err, errlen)) == NULL) {
 		content_free(c);
 		c = NULL;
 	}
+	PQclear(res);
 	PQfinish(pg);
 	return (c);
 }

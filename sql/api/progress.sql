@@ -606,6 +606,15 @@ $$;
 ------------------------------------------------------------------------
 -- Reads at another moment (?as_of=), and by an admin key (drafts)
 
+-- The problem of an as_of in the future: nothing is known of it yet.
+CREATE FUNCTION progress_future() RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT api_problem('invalid-parameter', 'as_of must not be in the '
+	    'future.', jsonb_build_object('errors', jsonb_build_array(
+	    jsonb_build_object('parameter', 'as_of', 'detail',
+	    'Must not be in the future.'))))
+$$;
+
 /*
  * The read at route p_kind (indicators, indicator, initiatives,
  * initiative, progress, status-rules, status-rule) of plan p_plan and item
@@ -625,11 +634,8 @@ DECLARE
 	v_at	timestamptz := progress_at(p_as_of);
 BEGIN
 	IF p_as_of > now() THEN
-		RETURN QUERY SELECT 400, api_problem('invalid-parameter',
-		    'as_of must not be in the future.', jsonb_build_object(
-		    'errors', jsonb_build_array(jsonb_build_object('parameter',
-		    'as_of', 'detail', 'Must not be in the future.')))),
-		    NULL::text, NULL::text;
+		RETURN QUERY SELECT 400, progress_future(), NULL::text,
+		    NULL::text;
 		RETURN;
 	END IF;
 	IF p_kind IN ('status-rules', 'status-rule') THEN
@@ -652,28 +658,12 @@ BEGIN
 		RETURN;
 	END IF;
 
-	SELECT * INTO p FROM plans x WHERE x.slug = p_plan OR (p_plan = 'current'
-	    AND x.status = 'adopted') ORDER BY x.adopted_on DESC LIMIT 1;
-	IF p.id IS NOT NULL AND p.status = 'draft' THEN
-		IF p_hash IS NULL THEN
-			p.id := NULL;
-		ELSE
-			a := api_admin(p_hash);
-			IF a.status = 401 THEN
-				RETURN QUERY SELECT a.status, a.body, NULL::text,
-				    NULL::text;
-				RETURN;
-			END IF;
-			IF a.status IS NOT NULL THEN
-				p.id := NULL;
-			END IF;
-		END IF;
-	END IF;
-	IF p.id IS NULL THEN
-		RETURN QUERY SELECT 404, api_no_plan(p_plan), NULL::text,
-		    NULL::text;
+	a := progress_read_plan(p_hash, p_plan);
+	IF a.status IS NOT NULL THEN
+		RETURN QUERY SELECT a.status, a.body, NULL::text, NULL::text;
 		RETURN;
 	END IF;
+	p := a.p;
 
 	IF p_kind = 'progress' THEN
 		j := progress_plan_doc(p.id, v_at);
@@ -1699,11 +1689,8 @@ DECLARE
 	v_at	timestamptz := progress_at(p_as_of);
 BEGIN
 	IF p_as_of > now() THEN
-		RETURN QUERY SELECT 400, api_problem('invalid-parameter',
-		    'as_of must not be in the future.', jsonb_build_object(
-		    'errors', jsonb_build_array(jsonb_build_object('parameter',
-		    'as_of', 'detail', 'Must not be in the future.')))),
-		    NULL::text, NULL::text;
+		RETURN QUERY SELECT 400, progress_future(), NULL::text,
+		    NULL::text;
 		RETURN;
 	END IF;
 	r := progress_read_plan(p_hash, p_plan);
