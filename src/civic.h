@@ -322,6 +322,7 @@ char		*conninfo_build(const char *, char *, size_t);
 char		*conninfo_build_as(const char *, const char *, const char *,
 		    char *, size_t);
 char		*conninfo_chroot(const char *, const char *, char *, size_t);
+char		*conninfo_resolve(const char *, char *, size_t);
 
 /*
  * content.c: the published data, held in memory.  A snapshot is built once

@@ -65,24 +65,40 @@ env_count(const char *name, uint32_t fallback, uint32_t max)
 	return ((uint32_t)n);
 }
 
+/*
+ * The service's conninfo from url (the variable var; NULL when unset),
+ * with its host names resolved now (conninfo_resolve): a bad one ends the
+ * server.
+ */
+static char *
+config_conninfo(const char *url, const char *var, const char *app)
+{
+	char	*built, *resolved, err[512];
+
+	if (url == NULL || *url == '\0')
+		return (NULL);
+	if ((built = conninfo_build_as(url, var, app, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if ((resolved = conninfo_resolve(built, err, sizeof(err))) == NULL)
+		fatalx("%s: %s", var, err);
+	free(built);
+	return (resolved);
+}
+
 /* Read the settings into civic_config; a bad one ends the server. */
 void
 config_read(void)
 {
-	const char	*url, *v;
-	char		 err[512];
+	const char	*v;
 	long		 n;
 
-	if ((url = getenv("DATABASE_URL")) == NULL || *url == '\0')
+	if ((civic_config.conninfo = config_conninfo(getenv("DATABASE_URL"),
+	    "DATABASE_URL", "civicplan")) == NULL)
 		fatalx("DATABASE_URL is not set");
-	if ((civic_config.conninfo = conninfo_build(url, err,
-	    sizeof(err))) == NULL)
-		fatalx("%s", err);
 
-	if ((url = getenv("DATABASE_READ_URL")) != NULL && *url != '\0' &&
-	    (civic_config.read_conninfo = conninfo_build_as(url,
-	    "DATABASE_READ_URL", "civicplan-read", err, sizeof(err))) == NULL)
-		fatalx("%s", err);
+	civic_config.read_conninfo = config_conninfo(
+	    getenv("DATABASE_READ_URL"), "DATABASE_READ_URL", "civicplan-read");
 	civic_config.read_max_lag_ms = env_count("CIVIC_READ_MAX_LAG_MS", 1000,
 	    3600000);
 

@@ -9,6 +9,10 @@
  * of 0.03 s; our queries are short).
  */
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +230,119 @@ conninfo_chroot(const char *conninfo, const char *root, char *err,
 
 	PQconninfoFree(opts);
 
+	if (err[0] != '\0' || failed || buf == NULL) {
+		free(buf);
+		if (err[0] == '\0')
+			(void)snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	return (buf);
+}
+
+/*
+ * The same conninfo with the address of every host name in it, as libpq's
+ * hostaddr, looked up now: the workers' sandbox allows no name lookups (a
+ * worker that resolved "db.internal" itself was killed for it), so the
+ * parent resolves them before it forks.  Socket directories and addresses
+ * stay as they are (an empty hostaddr element); host still names the
+ * server for TLS and the password file.  A conninfo without host names, or
+ * with a hostaddr of its own, is copied.  Returns a new string (free() it),
+ * or NULL with the reason in err.
+ */
+char *
+conninfo_resolve(const char *conninfo, char *err, size_t errlen)
+{
+	PQconninfoOption	*opts, *o;
+	struct addrinfo		 hints, *res;
+	struct in6_addr		 a6;
+	char			*msg, *buf, *hosts, *h, *next, *addrs;
+	char			 ip[INET6_ADDRSTRLEN];
+	const char		*host;
+	size_t			 len, alen;
+	int			 named, failed, rc;
+
+	msg = NULL;
+	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
+		(void)snprintf(err, errlen, "conninfo: %s",
+		    msg != NULL ? msg : "cannot be parsed");
+		PQfreemem(msg);
+		return (NULL);
+	}
+	host = NULL;
+	named = 0;
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val != NULL && strcmp(o->keyword, "hostaddr") == 0)
+			named = -1;
+		if (o->val != NULL && strcmp(o->keyword, "host") == 0)
+			host = o->val;
+	}
+	if (named == 0 && host != NULL && (hosts = strdup(host)) != NULL) {
+		for (h = hosts; h != NULL; h = next) {
+			if ((next = strchr(h, ',')) != NULL)
+				*next++ = '\0';
+			if (h[0] != '/' && h[0] != '@' && h[0] != '\0' &&
+			    inet_pton(AF_INET6, h, &a6) != 1 &&
+			    inet_pton(AF_INET, h, &a6) != 1)
+				named = 1;
+		}
+		free(hosts);
+	}
+	if (named != 1) {
+		PQconninfoFree(opts);
+		if ((buf = strdup(conninfo)) == NULL)
+			(void)snprintf(err, errlen, "out of memory");
+		return (buf);
+	}
+
+	/* One hostaddr element per host element. */
+	failed = 0;
+	err[0] = '\0';
+	alen = strlen(host) * 4 + INET6_ADDRSTRLEN + 1;
+	if ((hosts = strdup(host)) == NULL || (addrs = calloc(1, alen)) == NULL) {
+		free(hosts);
+		PQconninfoFree(opts);
+		(void)snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	for (h = hosts; h != NULL && err[0] == '\0'; h = next) {
+		if ((next = strchr(h, ',')) != NULL)
+			*next++ = '\0';
+		ip[0] = '\0';
+		if (h[0] != '/' && h[0] != '@' && h[0] != '\0') {
+			memset(&hints, 0, sizeof(hints));
+			hints.ai_family = AF_UNSPEC;
+			hints.ai_socktype = SOCK_STREAM;
+			if ((rc = getaddrinfo(h, NULL, &hints, &res)) != 0) {
+				(void)snprintf(err, errlen, "host %s: %s", h,
+				    gai_strerror(rc));
+				break;
+			}
+			if (getnameinfo(res->ai_addr, res->ai_addrlen, ip,
+			    sizeof(ip), NULL, 0, NI_NUMERICHOST) != 0)
+				(void)snprintf(err, errlen, "host %s: no "
+				    "address", h);
+			freeaddrinfo(res);
+		}
+		if (strlen(addrs) + strlen(ip) + 2 > alen) {
+			(void)snprintf(err, errlen, "too many hosts");
+			break;
+		}
+		if (h != hosts)
+			strcat(addrs, ",");
+		strcat(addrs, ip);
+	}
+	free(hosts);
+
+	buf = NULL;
+	len = 0;
+	for (o = opts; err[0] == '\0' && o->keyword != NULL; o++) {
+		if (o->val != NULL)
+			failed |= conn_append(&buf, &len, o->keyword, o->val);
+	}
+	if (err[0] == '\0')
+		failed |= conn_append(&buf, &len, "hostaddr", addrs);
+	free(addrs);
+	PQconninfoFree(opts);
 	if (err[0] != '\0' || failed || buf == NULL) {
 		free(buf);
 		if (err[0] == '\0')

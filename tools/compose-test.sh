@@ -4,9 +4,9 @@
 # compose-test): the service's image (tools/image-test.sh --build), the
 # database's and nginx's (deploy/containers), podman-compose up, then
 # through nginx: the plan, a submission, and the instances' connections on
-# the replica; then down, volumes removed.  Its ports are the compose
-# file's (25432, 25433, 28881-28883, 28080, 28443).  Last line: "N passed,
-# N failed".
+# the replica; then down, volumes removed.  nginx is published on the
+# compose file's 127.0.0.1:28080 and 28443.  Last line: "N passed, N
+# failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,14 +29,19 @@ finish() {
 }
 
 IMAGE=localhost/civicplan tools/image-test.sh --build || { echo "0 passed, 1 failed"; exit 1; }
-command -v podman-compose >/dev/null ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman-compose >/dev/null ||
-    { echo "compose-test: cannot install podman-compose"; echo "0 passed, 1 failed"; exit 1; }
+# podman-compose, and the CNI plugin that gives containers their names.
+want=()
+for p in podman-compose golang-github-containernetworking-plugin-dnsname; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || want+=("$p")
+done
+[ ${#want[@]} = 0 ] ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null ||
+    { echo "compose-test: cannot install ${want[*]}"; echo "0 passed, 1 failed"; exit 1; }
 conf=$(mktemp -d)
 printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\nruntime = "runc"\n' \
     >"$conf/containers.conf"
 export CONTAINERS_CONF=$conf/containers.conf
-trap 'finish; rm -rf "$conf"' EXIT
+trap 'finish; rc=$?; rm -rf "$conf"; exit $rc' EXIT
 
 podman build --pull=never --network=host -q -t localhost/civicplan-pg \
     -f deploy/containers/postgres.Containerfile deploy/containers >/dev/null &&
@@ -61,14 +66,14 @@ ready() {
 check "the plan through nginx (3 instances, migrated once)" ready
 on_replica() {
 	local n
-	n=$(podman exec "${PROJECT}_replica_1" psql -X -tA -h /tmp -p 25433 -U postgres \
+	n=$(podman exec "${PROJECT}_replica_1" psql -X -tA -h /tmp -p 5432 -U postgres \
 	    -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'civicplan-read'")
 	echo "   the instances' connections on the replica: $n"
 	[ "${n:-0}" -ge 3 ]
 }
 check "the instances read the published data from the replica" on_replica
 streaming() {
-	[ "$(podman exec "${PROJECT}_primary_1" psql -X -tA -h /tmp -p 25432 -U postgres \
+	[ "$(podman exec "${PROJECT}_primary_1" psql -X -tA -h /tmp -p 5432 -U postgres \
 	    -c "SELECT state FROM pg_stat_replication")" = streaming ]
 }
 check "the replica streams from the primary" streaming

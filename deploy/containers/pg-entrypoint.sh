@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 #
-# pg-entrypoint.sh: PostgreSQL as ROLE says, on 127.0.0.1:$PGPORT.
+# pg-entrypoint.sh: PostgreSQL as ROLE says, on port $PGPORT of the
+# container's network (passwords asked of every client but local ones).
 #   ROLE=primary  initdb once (roles civicplan and replicator, the database
 #                 civicplan, the replica's slot), then serve
 #   ROLE=replica  once: pg_basebackup of the primary at
@@ -12,7 +13,7 @@ BIN=/usr/lib/postgresql/15/bin
 
 conf() {
 	cat >>"$PGDATA/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
+listen_addresses = '*'
 port = $PGPORT
 unix_socket_directories = '/tmp'
 max_connections = 200
@@ -29,7 +30,11 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 		"$BIN/initdb" -D "$PGDATA" -U postgres -E UTF8 --locale=C.UTF-8 \
 		    --auth-local=trust --auth-host=scram-sha-256 >/dev/null
 		conf
-		echo "host replication replicator 127.0.0.1/32 scram-sha-256" >>"$PGDATA/pg_hba.conf"
+		# The containers' own network only (samenet), with passwords.
+		{
+			echo "host all all samenet scram-sha-256"
+			echo "host replication replicator samenet scram-sha-256"
+		} >>"$PGDATA/pg_hba.conf"
 		"$BIN/pg_ctl" -D "$PGDATA" -w -o "-c listen_addresses=''" start >/dev/null
 		psql -X -q -h /tmp -p "$PGPORT" -U postgres -v ON_ERROR_STOP=1 \
 		    -v pw="$CIVIC_DB_PASSWORD" -v rpw="$REPLICATION_PASSWORD" <<'SQL'

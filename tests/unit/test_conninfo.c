@@ -425,3 +425,55 @@ Test(conninfo, read_url_is_named_and_says_which)
 	cr_assert_str_eq(value(opts, "application_name"), "civicplan");
 	PQconninfoFree(opts);
 }
+
+/*
+ * Host names are looked up by the parent (conninfo_resolve): the workers'
+ * sandbox allows no lookups.  One hostaddr element per host element;
+ * sockets and addresses need none.
+ */
+Test(conninfo, host_names_resolved_to_hostaddr)
+{
+	PQconninfoOption	*opts;
+	char			 err[256], *out, *msg = NULL;
+	const char		*addr;
+
+	out = conninfo_resolve("host=localhost port=5432 dbname=d", err,
+	    sizeof(err));
+	cr_assert_not_null(out, "%s", err);
+	opts = PQconninfoParse(out, &msg);
+	cr_assert_not_null(opts);
+	addr = value(opts, "hostaddr");
+	cr_assert(addr != NULL && (!strcmp(addr, "127.0.0.1") ||
+	    !strcmp(addr, "::1")), "hostaddr %s", addr);
+	cr_assert_str_eq(value(opts, "host"), "localhost");
+	cr_assert_str_eq(value(opts, "port"), "5432");
+	PQconninfoFree(opts);
+	free(out);
+
+	out = conninfo_resolve("host=/tmp,localhost,10.0.0.1", err,
+	    sizeof(err));
+	cr_assert_not_null(out, "%s", err);
+	opts = PQconninfoParse(out, &msg);
+	addr = value(opts, "hostaddr");
+	cr_assert(addr != NULL && (!strcmp(addr, ",127.0.0.1,10.0.0.1") ||
+	    !strcmp(addr, ",::1,10.0.0.1")), "hostaddr %s", addr);
+	PQconninfoFree(opts);
+	free(out);
+
+	/* Nothing to look up, or the operator's own hostaddr: as it was. */
+	out = conninfo_resolve("host=/tmp port=1", err, sizeof(err));
+	cr_assert_str_eq(out, "host=/tmp port=1");
+	free(out);
+	out = conninfo_resolve("host=127.0.0.1", err, sizeof(err));
+	cr_assert_str_eq(out, "host=127.0.0.1");
+	free(out);
+	out = conninfo_resolve("host=db.example hostaddr=10.1.2.3", err,
+	    sizeof(err));
+	cr_assert_str_eq(out, "host=db.example hostaddr=10.1.2.3");
+	free(out);
+
+	cr_assert_null(conninfo_resolve("host=no-such-host.invalid", err,
+	    sizeof(err)));
+	cr_assert_eq(strncmp(err, "host no-such-host.invalid: ", 27), 0,
+	    "%s", err);
+}
