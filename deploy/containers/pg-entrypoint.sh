@@ -54,6 +54,8 @@ SQL
 		"$BIN/pg_basebackup" -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U replicator \
 		    -D "$PGDATA" -X stream -c fast -R -S civic_replica
 		unset PGPASSWORD
+		# A volume's top directory is not initdb's: 0700 as PostgreSQL asks.
+		chmod 0700 "$PGDATA"
 		conf
 		# -R wrote the password into primary_conninfo; the data directory
 		# is the postgres user's alone (0700).
