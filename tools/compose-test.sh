@@ -10,7 +10,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-PROJECT=civicplan-compose-test
+PROJECT=civicplancompose
 compose() { podman-compose -p "$PROJECT" -f deploy/compose.yaml "$@"; }
 passed=0 failed=0
 check() {	# NAME COMMAND...
