@@ -2673,12 +2673,16 @@ route("/docs/swagger-ui-bundle.js", tag="Documentation", name="DocsScript", get_
       content_type="text/javascript", schema={"type": "string"}, examples=None)
 
 route("/dashboard", tag="Dashboard", name="Dashboard", get_id="getDashboard",
-      summary="The plan and its survey results, live",
+      summary="The plan, its progress and its survey results, live",
       description="A page for people, on a phone or a wall: the current plan (goals and objectives), the "
-                  "council's priorities of a chosen year, and a survey's results: the agreement share with its n, "
-                  "and per objective its votes, share and rank, as a bar chart and as a table. The numbers update "
-                  "from the tallies' event stream (`/v1/surveys/{survey}/tallies/stream`), or by polling the "
-                  "tallies with If-None-Match where a browser cannot stream. The query string chooses: `plan` "
+                  "council's priorities of a chosen year, each with its progress (the objective's roll-up; the "
+                  "initiatives serving it with lead department, progress and reported status; the objective's "
+                  "indicators with computed status, override, rule and version, and a small chart of observations "
+                  "against targets, with the numbers in tables), and a survey's results: the agreement share with "
+                  "its n, and per objective its votes, share and rank, as a bar chart and as a table. The numbers "
+                  "update from the tallies' event stream (`/v1/surveys/{survey}/tallies/stream`), or by polling the "
+                  "tallies with If-None-Match where a browser cannot stream; the progress reads are polled with "
+                  "If-None-Match. The query string chooses: `plan` "
                   "(default: the current plan), `year` (default: the latest with priorities), `survey` (default: "
                   "the plan's first survey whose results are public); the page reads it, the server ignores it. It "
                   "loads its script and stylesheet from this server and calls this server's API only (its "

@@ -9,8 +9,19 @@
 // expects the page to show it within 2 s of the 201, and the numbers to be the
 // API's again.  Every request the page makes is recorded: all must go to the
 // service's own origin.  Then a screenshot of the page (CIVIC_DASHBOARD_PNG).
-// Last, the same page in a browser without EventSource: it polls the tallies
+// Then the same page in a browser without EventSource: it polls the tallies
 // with If-None-Match, and shows the next submission too.
+//
+// The seed plan has no measures: the page must say so.  Last, progress: the
+// test makes a plan of its own (CIVIC_ADMIN_KEY), every title marked as made
+// up, with priorities, an initiative, an indicator with value targets,
+// observations and a correction, and a range indicator with an override;
+// opens its dashboard and expects each priority's initiatives and indicators
+// to be the API's (the roll-up's statuses, scores and progress; each
+// initiative's lead, progress and reported status; each indicator's computed
+// status, override, rule, observations and targets), with one chart mark per
+// observation in force and one per target in force.  A new observation must
+// then show by the page's polling (If-None-Match).
 //
 // Prints what it saw; exits 0 when all holds, 1 with the reasons otherwise.
 //
@@ -18,7 +29,10 @@
 //	CIVIC_DASHBOARD_SURVEY	a survey with public results (required)
 //	CIVIC_DASHBOARD_YEAR	the year of priorities to choose (default 2021)
 //	CIVIC_PARTNER_KEY	a key that may submit to it (required)
+//	CIVIC_ADMIN_KEY		an admin key, for the progress plan (required)
 //	CIVIC_DASHBOARD_PNG	where the screenshot goes (default var/dashboard.png)
+//	CIVIC_DASHBOARD_PROGRESS_PNG	where a screenshot of the progress plan's page
+//				goes (default: none is taken)
 //	CIVIC_TEST_WAIT_S	how long any one step may take (default 30)
 
 import { chromium } from "playwright-core";
@@ -28,9 +42,12 @@ const origin = new URL(base).origin;
 const survey = process.env.CIVIC_DASHBOARD_SURVEY || "";
 const year = Number(process.env.CIVIC_DASHBOARD_YEAR || 2021);
 const partnerKey = process.env.CIVIC_PARTNER_KEY || "";
+const adminKey = process.env.CIVIC_ADMIN_KEY || "";
 const shot = process.env.CIVIC_DASHBOARD_PNG || "var/dashboard.png";
+const progressShot = process.env.CIVIC_DASHBOARD_PROGRESS_PNG || "";
 const waitMs = 1000 * Number(process.env.CIVIC_TEST_WAIT_S || 30);
 const LIVE_MS = 2000;		// a submission shows within this
+const PROGRESS_YEAR = 2025;	// the year of the test plan's priorities
 
 const failures = [];
 const requests = [];
@@ -67,7 +84,7 @@ async function shown(page) {
 				id: li.dataset.goal, title: text(li.querySelector("h3")),
 				objectives: [...li.querySelectorAll("li")].map((o) => [o.dataset.objective, text(o)]),
 			})),
-			priorities: [...document.querySelectorAll("#priorities li")].map((li) =>
+			priorities: [...document.querySelectorAll("#priorities > li")].map((li) =>
 			    [Number(li.dataset.rank), li.dataset.objective, text(li.querySelector(".title"))]),
 			total: text(document.getElementById("responses-total")),
 			agreement: [...document.querySelectorAll(".agreement")].map((a) => ({
@@ -118,8 +135,224 @@ async function compare(page, label) {
 	return tallies;
 }
 
-if (!survey || !partnerKey) {
-	console.log("CIVIC_DASHBOARD_SURVEY and CIVIC_PARTNER_KEY are required");
+// --- progress: a plan of the test's own, with made-up measures ----------------------
+
+// An API write with the admin key: the answer's body, or a failure thrown.
+async function write(method, path, body, want) {
+	const r = await fetch(base + path, {
+		method, body: JSON.stringify(body),
+		headers: { "Content-Type": "application/json", Authorization: "Bearer " + adminKey },
+	});
+	if (r.status !== want)
+		throw new Error(`${method} ${path}: ${r.status} ${(await r.text()).slice(0, 300)}`);
+	return r.status === 204 ? null : r.json();
+}
+
+// A plan of its own (adopted long ago, so that `current` stays the seed plan),
+// with priorities for PROGRESS_YEAR, an initiative with milestones and an
+// update, an indicator with value targets, observations and a correction,
+// and a range indicator with an override.  Every title says it is made up.
+async function makeProgressPlan() {
+	const plan = "dashboard-test-" + Math.random().toString(16).slice(2, 10);
+	const P = `/v1/plans/${plan}`;
+	await write("POST", "/v1/plans", { id: plan, title: "Dashboard test plan (made up)",
+	    city: "Test City", name: "Dashboard test" }, 201);
+	await write("POST", `${P}/goals`, { id: "safety", title: "Safety (test, made up)" }, 201);
+	for (const o of ["faster-response", "cleaner-streets", "no-measures"])
+		await write("POST", `${P}/objectives`, { id: o, goal: "safety",
+		    title: `${o.replace(/-/g, " ")} (test, made up)` }, 201);
+	await write("PATCH", P, { status: "adopted", adopted_on: "2001-01-01" }, 200);
+	await write("PUT", `${P}/priorities/${PROGRESS_YEAR}`, { decided_on: `${PROGRESS_YEAR}-01-20`,
+	    decided_by: "Test council (made up)",
+	    objectives: ["faster-response", "cleaner-streets", "no-measures"] }, 201);
+	await write("POST", `${P}/initiatives`, { id: "test-lights",
+	    title: "Test initiative (made up): replace street lights", objectives: ["cleaner-streets"],
+	    priorities: [PROGRESS_YEAR], lead_department: "Test Department (made up)",
+	    progress_method: "milestones", milestones: [
+		{ title: "Contract", due: "2025-03-31", completed_on: "2025-03-15" },
+		{ title: "Lights replaced", due: "2025-12-31" },
+		{ title: "Review", due: "2026-03-31" }] }, 201);
+	await write("POST", `${P}/initiatives/test-lights/updates`, { date: "2025-06-30",
+	    reported_status: "at_risk", text: "Test update (made up).", author: "Test author" }, 201);
+	await write("POST", `${P}/indicators`, { id: "test-calls", code: "T-CALLS",
+	    title: "Test measure (made up): calls answered", objective: "faster-response",
+	    direction: "increase", unit: { code: "{calls}", label: "calls" } }, 201);
+	for (const [year, value] of [[2024, 100], [2025, 120]])
+		await write("POST", `${P}/indicators/test-calls/targets`, { value,
+		    period: { start: `${year}-01-01`, end: `${year}-12-31` } }, 201);
+	await write("POST", `${P}/indicators/test-calls/observations`, { value: 105,
+	    quality: "final", period: { start: "2024-01-01", end: "2024-12-31" } }, 201);
+	const first = await write("POST", `${P}/indicators/test-calls/observations`, { value: 110,
+	    quality: "provisional", period: { start: "2025-01-01", end: "2025-12-31" } }, 201);
+	await write("POST", `${P}/indicators/test-calls/observations`, { value: 117.5,
+	    quality: "revised", supersedes: first.id,
+	    period: { start: "2025-01-01", end: "2025-12-31" } }, 201);
+	await write("POST", `${P}/indicators`, { id: "test-litter", code: "T-LITTER",
+	    title: "Test measure (made up): litter reports", objective: "cleaner-streets",
+	    direction: "range", unit: { code: "{reports}", label: "reports" } }, 201);
+	await write("POST", `${P}/indicators/test-litter/targets`, { min: 10, max: 20,
+	    period: { start: "2025-01-01", end: "2025-12-31" } }, 201);
+	for (const [year, value, quality] of [[2024, 25, "final"], [2025, 15, "provisional"]])
+		await write("POST", `${P}/indicators/test-litter/observations`, { value, quality,
+		    period: { start: `${year}-01-01`, end: `${year}-12-31` } }, 201);
+	await write("POST", `${P}/indicators/test-litter/overrides`, { status: "at_risk",
+	    reason: "Test override (made up): a district did not report." }, 201);
+	return plan;
+}
+
+// What the page shows of the progress, read from its text, tables and charts.
+async function shownProgress(page) {
+	return page.evaluate(() => {
+		const text = (n) => (n ? n.textContent.trim() : null);
+		const rollup = (n) => (n ? { status: n.dataset.status,
+		    badge: text(n.querySelector(".rollup-status")),
+		    score: n.dataset.score, progress: n.dataset.progress } : null);
+		return {
+			empty: document.getElementById("progress-empty") !== null,
+			plan: rollup(document.getElementById("plan-progress")),
+			priorities: [...document.querySelectorAll("#priorities > li")].map((li) => ({
+				objective: li.dataset.objective,
+				rollup: rollup(li.querySelector(".objective-progress")),
+				empty: li.querySelector(".progress > .empty") !== null,
+				initiatives: [...li.querySelectorAll(".initiative")].map((i) => ({
+					id: i.dataset.initiative, title: text(i.querySelector(".initiative-title")),
+					lead: text(i.querySelector(".lead")),
+					percent: i.querySelector(".percent").dataset.percent,
+					percentText: text(i.querySelector(".percent")),
+					status: i.querySelector(".reported-status").dataset.status,
+				})),
+				indicators: [...li.querySelectorAll(".indicator")].map((d) => ({
+					id: d.dataset.indicator,
+					computed: [d.querySelector(".computed").dataset.status,
+					    text(d.querySelector(".computed"))],
+					override: d.querySelector(".override") ? [
+					    d.querySelector(".override").dataset.status,
+					    text(d.querySelector(".override"))] : null,
+					rule: [d.querySelector(".rule").dataset.rule,
+					    Number(d.querySelector(".rule").dataset.version)],
+					observations: [...d.querySelectorAll("table.observations tbody tr[data-observation]")]
+					    .map((tr) => [Number(tr.dataset.observation), tr.dataset.inForce === "true",
+					    text(tr.querySelector(".period")), text(tr.querySelector(".value")),
+					    text(tr.querySelector(".quality"))]),
+					targets: [...d.querySelectorAll("table.targets tbody tr[data-target]")]
+					    .map((tr) => [Number(tr.dataset.target), tr.dataset.inForce === "true",
+					    text(tr.querySelector(".target"))]),
+					marks: [...d.querySelectorAll("svg.spark [data-observation]")].map((m) =>
+					    [Number(m.dataset.observation), m.dataset.quality]),
+					targetMarks: [...d.querySelectorAll("svg.spark [data-target]")].map((m) =>
+					    Number(m.dataset.target)),
+				})),
+			})),
+		};
+	});
+}
+
+const STATUS = { on_track: "On track", at_risk: "At risk", off_track: "Off track",
+    no_data: "No data", not_due: "Not due", completed: "Completed", not_started: "Not started" };
+
+function period(p) {
+	return p.start === p.end ? p.start : `${p.start} to ${p.end}`;
+}
+
+function rollupOf(r) {
+	return { status: r.status, badge: STATUS[r.status], score: r.score === null ? "" : String(r.score),
+	    progress: r.progress === null ? "" : String(r.progress) };
+}
+
+// The page's progress against the API's now: the roll-up, each priority's
+// initiatives and indicators, their statuses, numbers and chart marks.
+// Returns how many observation marks the page shows (marks) and what was
+// compared, in words (seen).
+async function compareProgress(page, plan, label, faults) {
+	const eq = (what, shown, want) => {
+		const x = JSON.stringify(shown), y = JSON.stringify(want);
+		if (x !== y)
+			faults.push(`${what}: the page shows ${x}, the API says ${y}`);
+	};
+	const P = `/v1/plans/${plan}`;
+	const [roll, prios, inds, inis] = await Promise.all([api(`${P}/progress`),
+	    api(`${P}/priorities/${PROGRESS_YEAR}`), api(`${P}/indicators?limit=200`),
+	    api(`${P}/initiatives?limit=200`)]);
+	const docs = Object.fromEntries(await Promise.all(inds.items.map(async (i) =>
+	    [i.id, await api(`${P}/indicators/${i.id}`)])));
+	const iniDocs = await Promise.all(inis.items.map((i) => api(`${P}/initiatives/${i.id}`)));
+	const objectives = Object.fromEntries(roll.goals.flatMap((g) => g.objectives).map((o) => [o.id, o]));
+	const s = await shownProgress(page);
+	eq(`${label}: no empty state`, s.empty, false);
+	eq(`${label}: the plan's roll-up`, s.plan, rollupOf(roll));
+	eq(`${label}: the priorities`, s.priorities.map((p) => p.objective),
+	    prios.items.map((p) => p.objective.id));
+	let marks = 0;
+	for (const p of s.priorities) {
+		const o = objectives[p.objective];
+		eq(`${label}: ${p.objective}'s roll-up`, p.rollup, rollupOf(o));
+		const wantInis = iniDocs.filter((d) => (d.objectives || []).includes(p.objective) &&
+		    (!d.priorities || !d.priorities.length || d.priorities.includes(PROGRESS_YEAR)));
+		eq(`${label}: ${p.objective}'s initiatives`, p.initiatives, wantInis.map((d) => {
+			const reported = d.updates.filter((u) => u.reported_status).pop();
+			return { id: d.id, title: d.title, lead: d.lead_department || "not named",
+			    percent: d.progress.percent === null ? "" : String(d.progress.percent),
+			    percentText: d.progress.percent === null ? "No progress reported" :
+			    `${d.progress.percent}% done`, status: reported ? reported.reported_status : "" };
+		}));
+		for (const i of p.initiatives) {
+			const share = o.initiatives.find((x) => x.id === i.id);
+			eq(`${label}: ${i.id}'s progress in the roll-up`, i.percent,
+			    share && share.progress !== null ? String(share.progress) : "");
+		}
+		const wantInds = inds.items.filter((i) => i.objective === p.objective).map((i) => docs[i.id]);
+		eq(`${label}: ${p.objective}'s indicators`, p.indicators.map((i) => i.id),
+		    wantInds.map((d) => d.id));
+		for (const [shown, d] of p.indicators.map((x, k) => [x, wantInds[k]]).filter((x) => x[1])) {
+			eq(`${label}: ${d.id}'s computed status`, shown.computed,
+			    [d.computed.status, STATUS[d.computed.status]]);
+			eq(`${label}: ${d.id}'s override`, shown.override, d.override ?
+			    [d.override.status, STATUS[d.override.status]] : null);
+			eq(`${label}: ${d.id}'s status in the roll-up`, o.indicators.find((x) =>
+			    x.id === d.id).status, d.override ? d.override.status : d.computed.status);
+			eq(`${label}: ${d.id}'s rule`, shown.rule, [d.computed.rule.id, d.computed.rule.version]);
+			eq(`${label}: ${d.id}'s observations`, shown.observations, d.observations.map((x) =>
+			    [x.id, x.in_force, period(x.period), String(x.value), x.quality]));
+			eq(`${label}: ${d.id}'s targets`, shown.targets, d.targets.map((t) => [t.id, t.in_force,
+			    t.value !== null ? String(t.value) : t.min !== null && t.max !== null ?
+			    `${t.min} to ${t.max}` : t.min !== null ? `at least ${t.min}` : `at most ${t.max}`]));
+			// One mark per observation in force; corrected ones are in the table only.
+			const sortedIds = (xs) => xs.map((x) => x[0]).sort((a, b) => a - b);
+			eq(`${label}: ${d.id}'s chart marks`, sortedIds(shown.marks),
+			    sortedIds(d.observations.filter((x) => x.in_force).map((x) => [x.id])));
+			eq(`${label}: ${d.id}'s marks' quality`, shown.marks.map((m) => m[1]).sort(),
+			    d.observations.filter((x) => x.in_force).map((x) => x.quality).sort());
+			eq(`${label}: ${d.id}'s target marks`, shown.targetMarks.sort((a, b) => a - b),
+			    d.targets.filter((t) => t.in_force).map((t) => t.id).sort((a, b) => a - b));
+			marks += shown.marks.length;
+		}
+		if (!wantInis.length && !wantInds.length)
+			eq(`${label}: ${p.objective} says it has none`, p.empty, true);
+	}
+	return { marks, seen: `${label}: plan ${roll.status} (score ${roll.score}, progress ` +
+	    `${roll.progress}), ${inds.items.length} indicators, ${inis.items.length} initiatives, ` +
+	    `${marks} observation marks compared` };
+}
+
+// Polls check(faults) until it finds none, up to waitMs; then its last
+// faults are failures.  Returns check's last answer.
+async function settled(check) {
+	const deadline = Date.now() + waitMs;
+	for (;;) {
+		const faults = [];
+		const out = await check(faults);
+		if (!faults.length)
+			return out;
+		if (Date.now() > deadline) {
+			faults.forEach(fail);
+			return out;
+		}
+		await new Promise((r) => setTimeout(r, 250));
+	}
+}
+
+if (!survey || !partnerKey || !adminKey) {
+	console.log("CIVIC_DASHBOARD_SURVEY, CIVIC_PARTNER_KEY and CIVIC_ADMIN_KEY are required");
 	process.exit(1);
 }
 
@@ -153,9 +386,22 @@ try {
 	if (nav === null || nav.status() !== 200)
 		fail("GET /dashboard: " + (nav ? nav.status() : "no response"));
 	await page.locator("#responses-total[data-total]").waitFor();
-	await page.locator("#priorities li").first().waitFor();
+	await page.locator("#priorities > li").first().waitFor();
 	await page.locator("#live-state", { hasText: "live" }).waitFor();
 	const before = await compare(page, "on load");
+
+	// The seed plan has no measures: the page says so.
+	const [seedInds, seedInis] = await Promise.all([api("/v1/plans/current/indicators"),
+	    api("/v1/plans/current/initiatives")]);
+	if (seedInds.items.length || seedInis.items.length) {
+		fail("the current (seed) plan has measures: it ships without any");
+	} else {
+		await page.locator("#progress-empty", { hasText: "No initiatives or indicators have " +
+		    "been published" }).waitFor();
+		if (await page.locator("#plan-progress, #priorities .progress").count() !== 0)
+			fail("the seed plan's page shows progress it does not have");
+		console.log("on load: the seed plan shows that it has no initiatives or indicators yet");
+	}
 
 	// A submission: on the page within LIVE_MS of its 201.
 	const body = {
@@ -212,6 +458,37 @@ try {
 	    r.req.frame().page() === polling))
 		fail("the page without EventSource opened the stream");
 	await polling.close();
+
+	// Progress: a plan of the test's own with made-up measures.  The page's
+	// statuses, numbers and chart marks must be the API's; a new observation
+	// shows by the page's polling (If-None-Match).
+	const plan = await makeProgressPlan();
+	const prog = await context.newPage();
+	prog.on("pageerror", (e) => fail("script error in the progress page: " + e.message));
+	await prog.goto(`${base}/dashboard?plan=${plan}&year=${PROGRESS_YEAR}`);
+	await prog.locator("#plan-progress").waitFor();
+	const loaded = await settled((f) => compareProgress(prog, plan, "progress, on load", f));
+	console.log(loaded.seen);
+	if (progressShot) {
+		await prog.screenshot({ path: progressShot, fullPage: true });
+		console.log(`screenshot: ${progressShot}`);
+	}
+	await write("POST", `/v1/plans/${plan}/indicators/test-calls/observations`, { value: 125,
+	    quality: "final", period: { start: "2026-01-01", end: "2026-06-30" } }, 201);
+	const added = await settled(async (f) => {
+		const now = await compareProgress(prog, plan, "progress, after an observation", f);
+		if (now.marks !== loaded.marks + 1)
+			f.push(`the page shows ${now.marks} observation marks, not ${loaded.marks + 1}`);
+		return now;
+	});
+	console.log(added.seen);
+	const progressPolls = requests.filter((r) => new URL(r.url).pathname ===
+	    `/v1/plans/${plan}/progress` && r.req.headers()["if-none-match"]);
+	console.log(`progress: ${progressPolls.length} polls of the roll-up with If-None-Match, ` +
+	    `${progressPolls.filter((r) => r.status === 304).length} answered 304`);
+	if (progressPolls.length === 0)
+		fail("the page never polled the roll-up with If-None-Match");
+	await prog.close();
 	await context.close();
 } catch (e) {
 	fail("the page could not be driven: " + (e && e.message ? e.message.split("\n")[0] : e));

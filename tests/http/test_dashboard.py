@@ -4,7 +4,9 @@ The page (docs/dashboard.html, its script and stylesheet) is served from this
 server only, with a Content-Security-Policy that allows nothing from
 elsewhere and lets this server and the origins of CIVIC_CORS_ORIGINS frame
 it. In headless Chromium (tests/browser/dashboard.mjs) its numbers are the
-API's, a submission shows within 2 s, and it fetches nothing from outside;
+API's, a submission shows within 2 s, the seed plan says it has no measures,
+a made-up plan's initiatives and indicators show with the API's statuses,
+numbers and one chart mark per observation, and it fetches nothing from outside;
 the browser's screenshot goes to CIVIC_DASHBOARD_PNG (var/dashboard.png; the
 README's is docs/dashboard.png, taken by `make dashboard-shot`)."""
 
@@ -79,7 +81,7 @@ def test_the_dashboard_shows_the_apis_numbers_live_in_headless_chromium():
                              "answers": {"agree": level, "top": top}}, partner["key"])
     shot = os.environ.get("CIVIC_DASHBOARD_PNG") or str(ROOT / "var" / "dashboard.png")
     env = dict(os.environ, CIVIC_BASE_URL=BASE_URL, CIVIC_DASHBOARD_SURVEY=survey,
-               CIVIC_PARTNER_KEY=partner["key"], CIVIC_DASHBOARD_PNG=shot,
+               CIVIC_PARTNER_KEY=partner["key"], CIVIC_ADMIN_KEY=p.ADMIN_KEY, CIVIC_DASHBOARD_PNG=shot,
                CIVIC_TEST_WAIT_S=str(waiting.WAIT_LIMIT_S))
     run = subprocess.run([shutil.which("node") or "node", str(SCRIPT)], cwd=ROOT, env=env,
                          capture_output=True, text=True,
