@@ -165,6 +165,8 @@ int		plans_serve(struct http_request *, const struct route *);
  * progress.c: progress reads at another moment (?as_of=), the CSV of
  * observations and the plan's export, and the import of observations.
  */
+int		progress_from_memory(struct http_request *,
+		    const struct route *);
 int		progress_serve(struct http_request *, const struct route *);
 int		progress_download(struct http_request *, const struct route *);
 int		progress_import(struct http_request *, const struct route *);

@@ -8,8 +8,9 @@
  * address does: made-up keys buy no fresh quota.
  *
  * Which quota: the cached public reads (GET and HEAD of the plan, its
- * goals, objectives and priorities, the surveys, the tallies, the docs and
- * the health checks) take the "public" policy, each client its own,
+ * goals, objectives and priorities, its progress as it stands now (not
+ * as_of), the status rules, the surveys, the tallies, the docs and the
+ * health checks) take the "public" policy, each client its own,
  * generous quota (CIVIC_RATELIMIT_PUBLIC), apart from everything else:
  * dashboards are never refused because of their other requests.  The rest
  * takes the "key" policy (a key's own rate_limit, else
@@ -141,7 +142,8 @@ limits_public(struct http_request *req, const struct route *r)
 	case ROUTE_TALLIES_STREAM:
 		return (1);
 	default:
-		return (0);
+		/* Progress as it stands now; an as_of read asks the database. */
+		return (progress_from_memory(req, r));
 	}
 }
 

@@ -116,21 +116,36 @@ progress_wants_as_of(struct http_request *req)
 }
 
 /*
- * Every progress read and write.  A read as it stands now is the plan's
- * (from memory); a read of an item with a query string, or of a
- * collection with as_of, asks the database.
+ * Is req a progress read served from memory, as it stands now (like the
+ * plan's)?  A read of an item with a query string, or of a collection
+ * with as_of, asks the database instead.  limits.c charges the first kind
+ * as the plan's reads.
  */
 int
-progress_serve(struct http_request *req, const struct route *r)
+progress_from_memory(struct http_request *req, const struct route *r)
 {
 	int	collection;
 
 	if ((req->method & (HTTP_METHOD_GET | HTTP_METHOD_HEAD)) == 0)
-		return (plans_serve(req, r));
+		return (0);
 	collection = r->kind == ROUTE_INDICATORS ||
 	    r->kind == ROUTE_INITIATIVES || r->kind == ROUTE_STATUS_RULES;
-	if ((collection && progress_wants_as_of(req)) || (!collection &&
-	    req->query_string != NULL && *req->query_string != '\0'))
+	if (!collection && r->kind != ROUTE_INDICATOR &&
+	    r->kind != ROUTE_INITIATIVE && r->kind != ROUTE_PROGRESS &&
+	    r->kind != ROUTE_STATUS_RULE)
+		return (0);
+	if (collection)
+		return (!progress_wants_as_of(req));
+	return (req->query_string == NULL || *req->query_string == '\0');
+}
+
+/* Every progress read and write. */
+int
+progress_serve(struct http_request *req, const struct route *r)
+{
+	if ((req->method & (HTTP_METHOD_GET | HTTP_METHOD_HEAD)) == 0)
+		return (plans_serve(req, r));
+	if (!progress_from_memory(req, r))
 		return (dbq_handle(req, r, progress_read_prepare,
 		    progress_read_finish));
 	/* The status rules belong to no plan: public, whatever the key. */

@@ -3479,7 +3479,8 @@ RATE_LIMITS_TEXT = """
 ## Rate limits
 Every request but OPTIONS counts against a quota, per API key (a live key) or else per client address, in
 one of three policies: `public` for the cached public reads (GET and HEAD of plans, goals, objectives,
-priorities, surveys, tallies, the docs and the health checks; generous, so that dashboards are never
+priorities, progress as it stands now (without `as_of`), the status rules, surveys, tallies, the docs and
+the health checks; generous, so that dashboards are never
 refused), `key` (a key's own `rate_limit`, set by an admin, else the default for keys) and `address`. Each
 answer names its policy and what is left in `RateLimit-Policy` and `RateLimit`; over the quota, a 429
 `/problems/too-many-requests` with `Retry-After`.
@@ -3495,7 +3496,8 @@ def add_rate_limits():
     header("RateLimit-Policy", "RateLimit-Policy", {
         "description": "The quota policy the request was counted against (draft-ietf-httpapi-ratelimit-headers): "
                        "`public` for the cached public reads (GET and HEAD of plans, goals, objectives, priorities, "
-                       "surveys, tallies, the docs and the health checks), else `key` (a live API key: its own "
+                       "progress as it stands now (without `as_of`), the status rules, surveys, tallies, the docs "
+                       "and the health checks), else `key` (a live API key: its own "
                        "`rate_limit` or the default for keys) or `address` (no live key). `q` requests per `w` "
                        "seconds.",
         "schema": {"type": "string", "maxLength": 40, "pattern": policy, "examples": ["\"key\";q=600;w=60"]}})

@@ -418,6 +418,23 @@ def test_public_reads_have_their_own_generous_quota(own_server):
     too_many(_from(source, "GET", "/v1/plans"), "public", PUBLIC_Q)
 
 
+def test_progress_as_it_stands_is_a_public_read_and_as_of_is_not(own_server):
+    # The progress documents are served from memory like the plan (the
+    # dashboard polls them): the public quota.  An as_of read asks the
+    # database: the address's.
+    source = "127.0.0.5"
+    plan = "/v1/plans/independence-2021"
+    for path in (plan + "/progress", plan + "/indicators", plan + "/initiatives?limit=200",
+                 "/v1/status-rules", "/v1/status-rules/ratio"):
+        r = _from(source, "GET", path)
+        assert r.status_code == 200 and fields(r)[:2] == ("public", PUBLIC_Q), (path, r.headers)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    for path in (plan + "/progress?as_of=" + now, plan + "/indicators?as_of=" + now,
+                 "/v1/status-rules/ratio?as_of=" + now):
+        r = _from(source, "GET", path)
+        assert r.status_code == 200 and fields(r)[:2] == ("address", 4), (path, r.headers)
+
+
 def test_a_key_without_a_limit_of_its_own_gets_the_default(own_server):
     # The admin key is live: once this server's workers loaded the keys, it
     # counts against the default for keys, not against the address.
