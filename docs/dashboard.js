@@ -190,6 +190,7 @@
     no_data: "No data", not_due: "Not due", completed: "Completed",
     not_started: "Not started" };
   var DAY_MS = 86400000;
+  var TABLE_ROWS = 24;	/* an indicator's table lists its latest observations */
 
   function text(s) {
     return document.createTextNode(s);
@@ -432,14 +433,25 @@
     return t;
   }
 
+  /* The latest TABLE_ROWS observations of d (the chart has all in force). */
   function observationsTable(d) {
+    var latest = d.observations.slice(-TABLE_ROWS);
     var t = table("observations", "Observations of " + d.code + " (" + d.unit.label + ")",
       ["Period", "Value", "Quality", "In force"]);
+    t.setAttribute("data-total", d.observations.length);
     var body = t.appendChild(el("tbody"));
     if (!d.observations.length) {
       body.appendChild(el("tr")).appendChild(el("td", { colspan: 4 }, "None yet."));
     }
-    d.observations.forEach(function (o) {
+    if (latest.length < d.observations.length) {
+      var td = t.appendChild(el("tfoot")).appendChild(el("tr")).appendChild(el("td",
+        { colspan: 4 }, "The latest " + latest.length + " of " + d.observations.length +
+        " observations; all of them are in "));
+      td.appendChild(el("a", { href: "/v1/plans/" + encodeURIComponent(d.plan) +
+        "/indicators/" + encodeURIComponent(d.id) }, "the indicator's document"));
+      td.appendChild(text("."));
+    }
+    latest.forEach(function (o) {
       var tr = body.appendChild(el("tr", { "data-observation": o.id,
         "data-in-force": o.in_force, "class": o.in_force ? "" : "superseded" }));
       tr.appendChild(periodCell(o.period));

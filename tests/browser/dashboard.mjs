@@ -15,12 +15,13 @@
 // The seed plan has no measures: the page must say so.  Last, progress: the
 // test makes a plan of its own (CIVIC_ADMIN_KEY), every title marked as made
 // up, with priorities, an initiative, an indicator with value targets,
-// observations and a correction, and a range indicator with an override;
+// observations and a correction, a range indicator with an override, and a
+// monthly one with more observations (imported as CSV) than its table lists;
 // opens its dashboard and expects each priority's initiatives and indicators
 // to be the API's (the roll-up's statuses, scores and progress; each
 // initiative's lead, progress and reported status; each indicator's computed
-// status, override, rule, observations and targets), with one chart mark per
-// observation in force and one per target in force.  A new observation must
+// status, override, rule, latest observations and targets), with one chart
+// mark per observation in force and one per target in force.  A new observation must
 // then show by the page's polling (If-None-Match).
 //
 // Prints what it saw; exits 0 when all holds, 1 with the reasons otherwise.
@@ -48,6 +49,7 @@ const progressShot = process.env.CIVIC_DASHBOARD_PROGRESS_PNG || "";
 const waitMs = 1000 * Number(process.env.CIVIC_TEST_WAIT_S || 30);
 const LIVE_MS = 2000;		// a submission shows within this
 const PROGRESS_YEAR = 2025;	// the year of the test plan's priorities
+const TABLE_ROWS = 24;		// an indicator's table lists its latest observations
 
 const failures = [];
 const requests = [];
@@ -197,6 +199,22 @@ async function makeProgressPlan() {
 		    period: { start: `${year}-01-01`, end: `${year}-12-31` } }, 201);
 	await write("POST", `${P}/indicators/test-litter/overrides`, { status: "at_risk",
 	    reason: "Test override (made up): a district did not report." }, 201);
+	// A monthly one with more observations than its table lists, imported as CSV.
+	await write("POST", `${P}/indicators`, { id: "test-monthly", code: "T-MONTHLY",
+	    title: "Test measure (made up): potholes filled a month", objective: "cleaner-streets",
+	    direction: "increase", unit: { code: "{potholes}", label: "potholes" } }, 201);
+	await write("POST", `${P}/indicators/test-monthly/targets`, { value: 40,
+	    period: { start: "2023-01-01", end: "2025-12-31" } }, 201);
+	const rows = ["indicator,period_start,period_end,value,quality,source_uri,note,supersedes"];
+	for (let m = 0; m < TABLE_ROWS + 6; m++) {
+		const y = 2023 + Math.floor(m / 12), mm = String(m % 12 + 1).padStart(2, "0");
+		const end = new Date(Date.UTC(y, m % 12 + 1, 0)).toISOString().slice(0, 10);
+		rows.push(`test-monthly,${y}-${mm}-01,${end},${30 + (m * 7) % 17},final,,,`);
+	}
+	const imp = await fetch(`${base}${P}/imports`, { method: "POST", body: rows.join("\r\n") + "\r\n",
+	    headers: { "Content-Type": "text/csv", Authorization: "Bearer " + adminKey } });
+	if (imp.status !== 201)
+		throw new Error(`POST ${P}/imports: ${imp.status} ${(await imp.text()).slice(0, 300)}`);
 	return plan;
 }
 
@@ -230,6 +248,7 @@ async function shownProgress(page) {
 					    text(d.querySelector(".override"))] : null,
 					rule: [d.querySelector(".rule").dataset.rule,
 					    Number(d.querySelector(".rule").dataset.version)],
+					total: Number(d.querySelector("table.observations").dataset.total),
 					observations: [...d.querySelectorAll("table.observations tbody tr[data-observation]")]
 					    .map((tr) => [Number(tr.dataset.observation), tr.dataset.inForce === "true",
 					    text(tr.querySelector(".period")), text(tr.querySelector(".value")),
@@ -311,8 +330,9 @@ async function compareProgress(page, plan, label, faults) {
 			eq(`${label}: ${d.id}'s status in the roll-up`, o.indicators.find((x) =>
 			    x.id === d.id).status, d.override ? d.override.status : d.computed.status);
 			eq(`${label}: ${d.id}'s rule`, shown.rule, [d.computed.rule.id, d.computed.rule.version]);
-			eq(`${label}: ${d.id}'s observations`, shown.observations, d.observations.map((x) =>
-			    [x.id, x.in_force, period(x.period), String(x.value), x.quality]));
+			eq(`${label}: ${d.id}'s observations`, [shown.total, shown.observations],
+			    [d.observations.length, d.observations.slice(-TABLE_ROWS).map((x) =>
+			    [x.id, x.in_force, period(x.period), String(x.value), x.quality])]);
 			eq(`${label}: ${d.id}'s targets`, shown.targets, d.targets.map((t) => [t.id, t.in_force,
 			    t.value !== null ? String(t.value) : t.min !== null && t.max !== null ?
 			    `${t.min} to ${t.max}` : t.min !== null ? `at least ${t.min}` : `at most ${t.max}`]));
