@@ -131,12 +131,13 @@
     var goals = clear($("goals"));
     plan.goals.forEach(function (g) {
       var li = el("li", { "data-goal": g.id });
-      li.appendChild(el("h3", {}, g.title));
+      li.appendChild(el("h3")).appendChild(el("span", { "class": "goal-title" }, g.title));
       if (g.statement) li.appendChild(el("p", {}, g.statement));
       var ul = el("ul");
       g.objectives.forEach(function (o) {
         state.objectives[o.id] = o.title;
-        ul.appendChild(el("li", { "data-objective": o.id }, o.title));
+        ul.appendChild(el("li", { "data-objective": o.id }))
+          .appendChild(el("span", { "class": "objective-title" }, o.title));
       });
       li.appendChild(ul);
       goals.appendChild(li);
@@ -341,7 +342,33 @@
       how.appendChild(el("p", {}, r.method.description));
       box.appendChild(how);
     }
+    showGoalsProgress();
     if (state.renderPriorities) state.renderPriorities();
+  }
+
+  /* Beside each goal and objective of the plan's list, its roll-up status (none without measures). */
+  function showGoalsProgress() {
+    var goals = {};
+    state.progress.rollup.goals.forEach(function (g) { goals[g.id] = g; });
+    var old = $("goals").querySelectorAll(".rollup-badge");
+    Array.prototype.forEach.call(old, function (n) { n.parentNode.removeChild(n); });
+    $("goals-note").textContent = hasMeasures() ? "Beside each goal and objective: its status " +
+      "in the roll-up of the plan's indicators (the priorities below have the details)." : "";
+    if (!hasMeasures()) return;
+    Array.prototype.forEach.call($("goals").children, function (li) {
+      var g = goals[li.getAttribute("data-goal")];
+      if (g) li.querySelector("h3").appendChild(rollupBadge(g));
+      Array.prototype.forEach.call(li.querySelectorAll("li[data-objective]"), function (o) {
+        var r = objectiveRollup(o.getAttribute("data-objective"));
+        if (r) o.appendChild(rollupBadge(r));
+      });
+    });
+  }
+
+  function rollupBadge(r) {
+    var b = badge(r.status, "rollup-badge");
+    b.setAttribute("title", r.score === null ? "No indicator counted yet" : "Score " + r.score);
+    return b;
   }
 
   /* Under priority objective id of year: its initiatives and indicators (null: none at all). */

@@ -83,8 +83,9 @@ async function shown(page) {
 		const out = {
 			title: text(document.getElementById("plan-title")),
 			goals: [...document.querySelectorAll("#goals > li")].map((li) => ({
-				id: li.dataset.goal, title: text(li.querySelector("h3")),
-				objectives: [...li.querySelectorAll("li")].map((o) => [o.dataset.objective, text(o)]),
+				id: li.dataset.goal, title: text(li.querySelector("h3 .goal-title")),
+				objectives: [...li.querySelectorAll("li")].map((o) => [o.dataset.objective,
+				    text(o.querySelector(".objective-title"))]),
 			})),
 			priorities: [...document.querySelectorAll("#priorities > li")].map((li) =>
 			    [Number(li.dataset.rank), li.dataset.objective, text(li.querySelector(".title"))]),
@@ -228,6 +229,10 @@ async function shownProgress(page) {
 		return {
 			empty: document.getElementById("progress-empty") !== null,
 			plan: rollup(document.getElementById("plan-progress")),
+			goals: [...document.querySelectorAll("#goals > li")].map((li) => [li.dataset.goal,
+			    li.querySelector("h3 .rollup-badge")?.dataset.status ?? null,
+			    [...li.querySelectorAll("li[data-objective]")].map((o) => [o.dataset.objective,
+			    o.querySelector(".rollup-badge")?.dataset.status ?? null])]),
 			priorities: [...document.querySelectorAll("#priorities > li")].map((li) => ({
 				objective: li.dataset.objective,
 				rollup: rollup(li.querySelector(".objective-progress")),
@@ -299,6 +304,8 @@ async function compareProgress(page, plan, label, faults) {
 	const s = await shownProgress(page);
 	eq(`${label}: no empty state`, s.empty, false);
 	eq(`${label}: the plan's roll-up`, s.plan, rollupOf(roll));
+	eq(`${label}: the goals' and objectives' statuses`, s.goals, roll.goals.map((g) =>
+	    [g.id, g.status, g.objectives.map((o) => [o.id, o.status])]));
 	eq(`${label}: the priorities`, s.priorities.map((p) => p.objective),
 	    prios.items.map((p) => p.objective.id));
 	let marks = 0;
@@ -418,7 +425,8 @@ try {
 	} else {
 		await page.locator("#progress-empty", { hasText: "No initiatives or indicators have " +
 		    "been published" }).waitFor();
-		if (await page.locator("#plan-progress, #priorities .progress").count() !== 0)
+		if (await page.locator("#plan-progress, #priorities .progress, #goals .rollup-badge")
+		    .count() !== 0)
 			fail("the seed plan's page shows progress it does not have");
 		console.log("on load: the seed plan shows that it has no initiatives or indicators yet");
 	}
