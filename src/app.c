@@ -40,10 +40,14 @@ KORE_SECCOMP_FILTER("civicplan",
  * Kore 4.1.0's allow-list lacks: libpq's first connection needs it.  And
  * realloc() of a block past glibc's mmap threshold (128 KB) moves it with
  * mremap: an export's batch (export.c) is rendered into such a block.
+ * A worker stopped while it waits (SIGSTOP, a debugger, a frozen cgroup)
+ * goes on through restart_syscall, which the list lacks too: without it a
+ * stopped worker died of SIGSYS when it was let go.
  */
 KORE_SECCOMP_FILTER("civicplan",
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(mremap),
+	KORE_SYSCALL_ALLOW(restart_syscall),
 );
 #endif
 
