@@ -67,13 +67,24 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line("shuffled: CIVIC_TEST_SHUFFLE=%s" % SHUFFLE)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "last: run after every other test (a test that leaves the "
+        "published data heavy: every later change reloads it in each worker)")
+
+
 def pytest_collection_modifyitems(session, config, items):
     """With CIVIC_TEST_SHUFFLE, a shuffled order: the modules in a random
     order, and the tests of each module in a random order (each module's
     tests stay together, so that its module-scoped fixtures are set up
-    once). The same seed gives the same order."""
-    if not SHUFFLE:
-        return
+    once). The same seed gives the same order. In either order, the tests
+    marked last go after all the others."""
+    if SHUFFLE:
+        _shuffle(items)
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+
+
+def _shuffle(items):
     rng = random.Random(SHUFFLE)
     modules = {}
     for item in items:
