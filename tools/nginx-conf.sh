@@ -26,7 +26,7 @@ for i in "$@"; do
 	esac
 done
 
-mkdir -p "$prefix/tmp"
+mkdir -p "$prefix/tmp" "$prefix/cache"
 # sed replacement text: & and | and \ would be read as sed's own.
 esc() { printf '%s' "$1" | sed -e 's/[&|\\]/\\&/g'; }
 awk -v ups="$upstreams" '{ if ($0 == "@UPSTREAMS@") printf "%s", ups; else print }' \
@@ -34,6 +34,7 @@ awk -v ups="$upstreams" '{ if ($0 == "@UPSTREAMS@") printf "%s", ups; else print
     sed -e "s|@HTTP_LISTEN@|$(esc "$http")|g" -e "s|@TLS_LISTEN@|$(esc "$tls")|g" \
 	-e "s|@TLS_CERT@|$(esc "$cert")|g" -e "s|@TLS_KEY@|$(esc "$key")|g" \
 	-e "s|@NGINX_DIR@|$(esc "$prefix")|g" -e "s|@LOG_DIR@|$(esc "$prefix")|g" \
+	-e "s|@CACHE_DIR@|$(esc "$prefix/cache")|g" \
     >"$prefix/civicplan.conf.tmp"
 # PREFIX holds all of it, as /etc/nginx/civicplan/ would on a city's host.
 sed -e "s|@NGINX_DIR@|$(esc "$prefix")|g" "$dir/proxy.conf" >"$prefix/proxy.conf"
