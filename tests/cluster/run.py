@@ -321,19 +321,21 @@ def case_rolling(setup, db, nginx, instances):
 
 def change_shows(setup, nginx, instances, goal):
     """PATCH the goal's title through nginx; the seconds until the slowest
-    instance, asked directly, shows it (and keeps showing it 20 times)."""
+    instance, asked directly, shows it (and keeps showing it 20 times); with
+    instances None, until a read through nginx shows it."""
     title = "Cluster check %s" % uuid.uuid4().hex[:8]
     r = requests.patch(nginx.url("/v1/plans/%s/goals/%s" % (PLAN, goal["id"])),
                        json={"title": title}, headers=setup.auth(setup.admin), timeout=30)
     assert r.status_code == 200, (r.status_code, r.text[:300])
     t0 = time.monotonic()
     worst = 0.0
-    s = session()
-    while title not in [g["title"] for g in s.get(nginx.url("/v1/plans/" + PLAN),
-                                                   timeout=30).json()["goals"]]:
-        assert time.monotonic() < t0 + WAIT_S, "nginx never showed it"
-        time.sleep(0.01)
-    via_nginx = time.monotonic() - t0
+    if instances is None:       # through nginx (and its cache), anonymously
+        s = session()
+        while title not in [g["title"] for g in s.get(nginx.url("/v1/plans/" + PLAN),
+                                                       timeout=30).json()["goals"]]:
+            assert time.monotonic() < t0 + WAIT_S, "nginx never showed it"
+            time.sleep(0.01)
+        return time.monotonic() - t0
     for inst in instances:
         s = session()
         streak, first = 0, None
@@ -348,7 +350,7 @@ def change_shows(setup, nginx, instances, goal):
                 assert time.monotonic() < end, "instance %d never showed it" % inst.n
                 time.sleep(0.01)
         worst = max(worst, first)
-    return worst, via_nginx
+    return worst
 
 
 @case("3. a plan change through the API shows on every instance, read through the replica, within 2 s")
@@ -364,13 +366,12 @@ def case_fresh(setup, db, nginx, instances):
     figure("instances that say they read the replica",
            poll("every instance reading the replica", on_replica))
     goal = requests.get(nginx.url("/v1/plans/%s/goals" % PLAN), timeout=30).json()["items"][0]
-    shown = [change_shows(setup, nginx, instances, goal) for _ in range(3)]
-    worst = max(w for w, _ in shown)
+    worst = max(change_shows(setup, nginx, instances, goal) for _ in range(3))
     figure("slowest instance to show a change", "%.0f ms (promise %.0f ms)" % (
         worst * 1000, FRESH_PROMISE_S * 1000))
     assert worst <= FRESH_PROMISE_S, "stale for %.0f ms" % (worst * 1000)
     # nginx keeps a public read one second (deploy/nginx/proxy.conf).
-    slowest = max(n for _, n in shown)
+    slowest = max(change_shows(setup, nginx, None, goal) for _ in range(3))
     figure("the same through nginx's cache", "%.0f ms (promise %.0f ms)" % (
         slowest * 1000, (FRESH_PROMISE_S + 1) * 1000))
     assert slowest <= FRESH_PROMISE_S + 1, "stale for %.0f ms" % (slowest * 1000)
@@ -378,7 +379,7 @@ def case_fresh(setup, db, nginx, instances):
     # the instances read the primary once it lags CIVIC_READ_MAX_LAG_MS.
     db.pause_replay(True)
     try:
-        worst, _ = change_shows(setup, nginx, instances, goal)
+        worst = change_shows(setup, nginx, instances, goal)
     finally:
         db.pause_replay(False)
     figure("the same with the replica's replay paused", "%.0f ms" % (worst * 1000))
@@ -540,14 +541,23 @@ def case_proxy(setup, db, nginx, instances):
     logged = poll("access log line", lambda: [e for e in nginx.access_log()
                                               if e.get("request_id") == rid], limit=30)
     figure("request id in the answer and in nginx's JSON log", rid)
-    assert logged[0]["status"] == 200 and logged[0]["upstream"]
+    # An instance answered it, or nginx's cache did (then no upstream).
+    assert logged[0]["status"] == 200, logged[0]
+    assert logged[0]["upstream"] or logged[0]["cache"] in ("HIT", "STALE", "UPDATING"), logged[0]
 
-    r = requests.get(nginx.url("/v1/plans/" + PLAN), headers={"Accept-Encoding": "gzip"},
-                     timeout=30, stream=True)
-    raw = r.raw.read()
+    # The same document gzipped and plain: the two reads may straddle a
+    # change of the plan (a cache entry refreshed between them), so the
+    # pair is read again until they are of one version (same strong tag).
+    def pair():
+        r = requests.get(nginx.url("/v1/plans/" + PLAN), headers={"Accept-Encoding": "gzip"},
+                         timeout=30, stream=True)
+        raw = r.raw.read()
+        plain = requests.get(nginx.url("/v1/plans/" + PLAN), timeout=30)
+        same = r.headers["ETag"].lstrip("W/") == plain.headers["ETag"].lstrip("W/")
+        return (r, raw, plain) if same else None
+    r, raw, plain = poll("a gzipped and a plain read of one version", pair)
     assert r.headers.get("Content-Encoding") == "gzip", r.headers
     etag = r.headers["ETag"]
-    plain = requests.get(nginx.url("/v1/plans/" + PLAN), timeout=30)
     figure("gzip", "%d bytes for %d" % (len(raw), len(plain.content)))
     assert gzip.decompress(raw) == plain.content
     assert etag.startswith('W/"'), etag
