@@ -36,7 +36,7 @@
 //				goes (default: none is taken)
 //	CIVIC_TEST_WAIT_S	how long any one step may take (default 30)
 
-import { chromium } from "playwright-core";
+import { checkSameOrigin, launch, record } from "./record.mjs";
 
 const base = (process.env.CIVIC_BASE_URL || "http://127.0.0.1:8899").replace(/\/+$/, "");
 const origin = new URL(base).origin;
@@ -383,26 +383,14 @@ if (!survey || !partnerKey || !adminKey) {
 	process.exit(1);
 }
 
-const browser = await chromium.launch({
-	executablePath: "/usr/bin/chromium",
-	headless: true,
-	args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-	    "--disable-background-networking", "--disable-component-update",
-	    "--disable-sync"],
-});
+const browser = await launch();
 
 try {
 	const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
 	context.setDefaultTimeout(waitMs);
 	const page = await context.newPage();
 
-	context.on("request", (req) => requests.push({ req, method: req.method(), url: req.url(),
-	    status: null }));
-	context.on("response", (res) => {
-		const r = requests.find((x) => x.req === res.request());
-		if (r)
-			r.status = res.status();
-	});
+	record(context, requests);
 	page.on("console", (m) => {
 		if (m.type() === "error")
 			console.log("console error: " + m.text());
@@ -524,15 +512,7 @@ try {
 	await browser.close();
 }
 
-for (const r of requests)
-	console.log(`request ${r.method} ${r.url} ${r.status}`);
-for (const r of requests) {
-	const u = new URL(r.url);
-	if (u.protocol === "data:" || u.protocol === "blob:")
-		continue;
-	if (u.origin !== origin)
-		fail(`the page fetched from outside the service: ${r.method} ${r.url}`);
-}
+checkSameOrigin(requests, origin, fail);
 if (!requests.some((r) => new URL(r.url).pathname.endsWith("/tallies/stream")))
 	fail("the page never opened the tallies' stream");
 

@@ -14,7 +14,7 @@
 //	CIVIC_ADMIN_KEY		an admin key (required)
 //	CIVIC_TEST_WAIT_S	how long any one step may take (default 30)
 
-import { chromium } from "playwright-core";
+import { checkSameOrigin, launch, record } from "./record.mjs";
 
 const base = (process.env.CIVIC_BASE_URL || "http://127.0.0.1:8899").replace(/\/+$/, "");
 const origin = new URL(base).origin;
@@ -35,13 +35,7 @@ function fail(msg) {
 	console.log("FAIL " + msg);
 }
 
-const browser = await chromium.launch({
-	executablePath: "/usr/bin/chromium",
-	headless: true,
-	args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-	    "--disable-background-networking", "--disable-component-update",
-	    "--disable-sync"],
-});
+const browser = await launch();
 
 try {
 	const context = await browser.newContext();
@@ -49,20 +43,7 @@ try {
 	const page = await context.newPage();
 
 	// Every request of the page and of any worker it starts.
-	context.on("request", (req) => {
-		requests.push({ req, method: req.method(), url: req.url(), status: null,
-		    authorization: req.headers()["authorization"] || null });
-	});
-	context.on("response", (res) => {
-		const r = requests.find((x) => x.req === res.request());
-		if (r)
-			r.status = res.status();
-	});
-	context.on("requestfailed", (req) => {
-		const r = requests.find((x) => x.req === req);
-		if (r)
-			r.status = "failed: " + (req.failure()?.errorText || "?");
-	});
+	record(context, requests);
 	// CSP violations and script errors show in the console.
 	page.on("console", (m) => {
 		if (m.type() === "error")
@@ -125,17 +106,7 @@ try {
 	await browser.close();
 }
 
-for (const r of requests)
-	console.log(`request ${r.method} ${r.url} ${r.status}`);
-for (const r of requests) {
-	const u = new URL(r.url);
-	if (u.protocol === "data:" || u.protocol === "blob:")
-		continue;
-	if (u.origin !== origin)
-		fail(`the page fetched from outside the service: ${r.method} ${r.url}`);
-}
-if (requests.length === 0)
-	fail("no request was recorded");
+checkSameOrigin(requests, origin, fail);
 
 if (failures.length) {
 	console.log(`docs page: ${failures.length} failure(s)`);
