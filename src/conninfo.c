@@ -64,6 +64,37 @@ conn_append(char **buf, size_t *len, const char *key, const char *value)
 	return (0);
 }
 
+/* url parsed by libpq, or NULL with the reason (what: whose it is) in err. */
+static PQconninfoOption *
+conn_parse(const char *url, const char *what, char *err, size_t errlen)
+{
+	PQconninfoOption	*opts;
+	char			*msg;
+
+	msg = NULL;
+	if ((opts = PQconninfoParse(url, &msg)) == NULL) {
+		(void)snprintf(err, errlen, "%s: %s", what,
+		    msg != NULL ? msg : "cannot be parsed");
+		PQfreemem(msg);
+	}
+	return (opts);
+}
+
+/*
+ * The end of a build: buf, or NULL (buf freed) when err says why, or when
+ * an append failed or nothing was appended (then out of memory).
+ */
+static char *
+conn_done(char *buf, int failed, char *err, size_t errlen)
+{
+	if (err[0] == '\0' && !failed && buf != NULL)
+		return (buf);
+	free(buf);
+	if (err[0] == '\0')
+		(void)snprintf(err, errlen, "out of memory");
+	return (NULL);
+}
+
 /*
  * Returns a new string (free() it) or NULL with the reason in err.
  */
@@ -85,18 +116,14 @@ conninfo_build_as(const char *url, const char *var, const char *app,
 {
 	PQconninfoOption	*opts, *o;
 	const struct conn_default *d;
-	char			*msg, *buf, *joined;
+	char			*buf, *joined;
 	size_t			 len;
 	int			 have, have_options, failed;
 
-	msg = NULL;
-	if ((opts = PQconninfoParse(url, &msg)) == NULL) {
-		(void)snprintf(err, errlen, "%s: %s", var,
-		    msg != NULL ? msg : "cannot be parsed");
-		PQfreemem(msg);
+	if ((opts = conn_parse(url, var, err, errlen)) == NULL)
 		return (NULL);
-	}
 
+	err[0] = '\0';
 	buf = NULL;
 	len = 0;
 	failed = 0;
@@ -134,14 +161,7 @@ conninfo_build_as(const char *url, const char *var, const char *app,
 		failed |= conn_append(&buf, &len, "options", CONN_OPTIONS);
 
 	PQconninfoFree(opts);
-
-	if (failed || buf == NULL) {
-		free(buf);
-		(void)snprintf(err, errlen, "out of memory");
-		return (NULL);
-	}
-
-	return (buf);
+	return (conn_done(buf, failed, err, errlen));
 }
 
 /*
@@ -166,17 +186,12 @@ conninfo_chroot(const char *conninfo, const char *root, char *err,
 {
 	PQconninfoOption	*opts, *o;
 	const char *const	*f;
-	char			*msg, *buf, *host, *h, *next;
+	char			*buf, *host, *h, *next;
 	size_t			 len, rlen;
 	int			 failed;
 
-	msg = NULL;
-	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
-		(void)snprintf(err, errlen, "conninfo: %s",
-		    msg != NULL ? msg : "cannot be parsed");
-		PQfreemem(msg);
+	if ((opts = conn_parse(conninfo, "conninfo", err, errlen)) == NULL)
 		return (NULL);
-	}
 
 	rlen = strlen(root);
 	while (rlen > 1 && root[rlen - 1] == '/')
@@ -229,14 +244,7 @@ conninfo_chroot(const char *conninfo, const char *root, char *err,
 		    "is outside %s", root);
 
 	PQconninfoFree(opts);
-
-	if (err[0] != '\0' || failed || buf == NULL) {
-		free(buf);
-		if (err[0] == '\0')
-			(void)snprintf(err, errlen, "out of memory");
-		return (NULL);
-	}
-	return (buf);
+	return (conn_done(buf, failed, err, errlen));
 }
 
 /*
@@ -255,19 +263,14 @@ conninfo_resolve(const char *conninfo, char *err, size_t errlen)
 	PQconninfoOption	*opts, *o;
 	struct addrinfo		 hints, *res;
 	struct in6_addr		 a6;
-	char			*msg, *buf, *hosts, *h, *next, *addrs;
+	char			*buf, *hosts, *h, *next, *addrs;
 	char			 ip[INET6_ADDRSTRLEN];
 	const char		*host;
 	size_t			 len, alen;
 	int			 named, failed, rc;
 
-	msg = NULL;
-	if ((opts = PQconninfoParse(conninfo, &msg)) == NULL) {
-		(void)snprintf(err, errlen, "conninfo: %s",
-		    msg != NULL ? msg : "cannot be parsed");
-		PQfreemem(msg);
+	if ((opts = conn_parse(conninfo, "conninfo", err, errlen)) == NULL)
 		return (NULL);
-	}
 	host = NULL;
 	named = 0;
 	for (o = opts; o->keyword != NULL; o++) {
@@ -343,11 +346,5 @@ conninfo_resolve(const char *conninfo, char *err, size_t errlen)
 		failed |= conn_append(&buf, &len, "hostaddr", addrs);
 	free(addrs);
 	PQconninfoFree(opts);
-	if (err[0] != '\0' || failed || buf == NULL) {
-		free(buf);
-		if (err[0] == '\0')
-			(void)snprintf(err, errlen, "out of memory");
-		return (NULL);
-	}
-	return (buf);
+	return (conn_done(buf, failed, err, errlen));
 }
