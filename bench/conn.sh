@@ -22,29 +22,14 @@ CLIENTS=${CONN_BENCH_CLIENTS:-300}
 VAR=var/conn-bench
 LOG=var/conn-bench-server.log
 
-server_pid=
-cleanup() {
-	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-		kill -TERM "$server_pid"
-		wait "$server_pid" 2>/dev/null
-	fi
-}
-trap cleanup EXIT
+. bench/serve.sh
+trap bench_stop EXIT
 
 tools/db.sh up >/dev/null || exit 1
 mkdir -p var
 # It measures throughput from one address: no rate limit within reach.
-export CIVIC_RATELIMIT_KEY=${CIVIC_RATELIMIT_KEY:-10000000}
-export CIVIC_RATELIMIT_ADDRESS=${CIVIC_RATELIMIT_ADDRESS:-10000000}
-export CIVIC_RATELIMIT_PUBLIC=${CIVIC_RATELIMIT_PUBLIC:-10000000}
-DATABASE_URL=$(tools/db.sh url) CIVIC_PORT=$PORT CIVIC_DOCS_DIR=build/docs \
-    CIVIC_VAR=$VAR tools/serve.sh >"$LOG" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-	curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break
-	kill -0 "$server_pid" 2>/dev/null || { cat "$LOG"; exit 1; }
-	sleep 0.1
-done
+bench_unlimited
+bench_serve "$PORT" "$VAR" "$LOG" DATABASE_URL="$(tools/db.sh url)"
 
 # Both probes hold thousands of sockets.
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -H -n)"

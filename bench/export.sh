@@ -21,12 +21,9 @@ PG_DIR=var/export-bench-pg
 VAR=var/export-bench
 LOG=var/export-bench-server.log
 
-server_pid=
+. bench/serve.sh
 cleanup() {
-	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-		kill -TERM "$server_pid"
-		wait "$server_pid" 2>/dev/null
-	fi
+	bench_stop
 	tools/pg.sh stop "$PG_DIR" >/dev/null 2>&1 || true
 	rm -rf "$PG_DIR"
 }
@@ -41,14 +38,7 @@ tools/migrate.sh "$url" >/dev/null || exit 1
 key=$(DATABASE_URL=$url build/civic-admin create-key --name "export bench" \
     --role admin 2>/dev/null) || { echo "cannot make an admin key"; exit 1; }
 
-DATABASE_URL=$url CIVIC_PORT=$PORT CIVIC_DOCS_DIR=build/docs \
-    CIVIC_VAR=$VAR tools/serve.sh >"$LOG" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-	curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break
-	kill -0 "$server_pid" 2>/dev/null || { cat "$LOG"; exit 1; }
-	sleep 0.1
-done
+bench_serve "$PORT" "$VAR" "$LOG" DATABASE_URL="$url"
 
 echo "== export of $ROWS responses, CSV then NDJSON (bench/export-probe.py)"
 /usr/bin/python3 bench/export-probe.py --url "http://127.0.0.1:$PORT" \

@@ -45,17 +45,14 @@ THREADS=${BENCH_THREADS:-2}
 LOG=var/bench-server.log
 BASE=http://127.0.0.1:$PORT
 
-server_pid=
-nolog_pid=
+. bench/serve.sh
 nginx_pid=
 cleanup() {
-	local pid
-	for pid in $server_pid $nolog_pid $nginx_pid; do
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -TERM "$pid"
-			wait "$pid" 2>/dev/null
-		fi
-	done
+	bench_stop
+	if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
+		kill -TERM "$nginx_pid"
+		wait "$nginx_pid" 2>/dev/null
+	fi
 	rm -f "$REQUEST_LOG"
 }
 trap cleanup EXIT
@@ -63,24 +60,13 @@ trap cleanup EXIT
 tools/db.sh up >/dev/null || exit 1
 mkdir -p var
 # It measures throughput from one address: no rate limit within reach.
-export CIVIC_RATELIMIT_KEY=${CIVIC_RATELIMIT_KEY:-10000000}
-export CIVIC_RATELIMIT_ADDRESS=${CIVIC_RATELIMIT_ADDRESS:-10000000}
-export CIVIC_RATELIMIT_PUBLIC=${CIVIC_RATELIMIT_PUBLIC:-10000000}
+bench_unlimited
 rm -f "$REQUEST_LOG"
-DATABASE_URL=$(tools/db.sh url) CIVIC_PORT=$PORT CIVIC_DOCS_DIR=build/docs \
-    CIVIC_VAR=var/bench-run CIVIC_LOG=$REQUEST_LOG tools/serve.sh >"$LOG" 2>&1 &
-server_pid=$!
+bench_serve "$PORT" var/bench-run "$LOG" DATABASE_URL="$(tools/db.sh url)" \
+    CIVIC_LOG="$REQUEST_LOG"
 # The same without the request log, for the log's cost.
-DATABASE_URL=$(tools/db.sh url) CIVIC_PORT=$NOLOG_PORT CIVIC_DOCS_DIR=build/docs \
-    CIVIC_VAR=var/bench-run-nolog CIVIC_LOG=off tools/serve.sh \
-    >var/bench-nolog-server.log 2>&1 &
-nolog_pid=$!
-for b in "$BASE" "http://127.0.0.1:$NOLOG_PORT"; do
-	for _ in $(seq 1 100); do
-		curl -fsS -o /dev/null "$b/healthz" 2>/dev/null && break
-		sleep 0.1
-	done
-done
+bench_serve "$NOLOG_PORT" var/bench-run-nolog var/bench-nolog-server.log \
+    DATABASE_URL="$(tools/db.sh url)" CIVIC_LOG=off
 
 etag=$(curl -fsS -D - -o /dev/null "$BASE/v1/plans/current" |
     tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')

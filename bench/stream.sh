@@ -21,14 +21,8 @@ cd "$(dirname "$0")/.."
 PORT=${BENCH_PORT:-8898}
 LOG=var/stream-bench-server.log
 
-server_pid=
-cleanup() {
-	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-		kill -TERM "$server_pid"
-		wait "$server_pid" 2>/dev/null
-	fi
-}
-trap cleanup EXIT
+. bench/serve.sh
+trap bench_stop EXIT
 
 tools/db.sh up >/dev/null || exit 1
 url=$(tools/db.sh url)
@@ -39,16 +33,8 @@ key=$(DATABASE_URL=$url build/civic-admin create-key --name "stream bench" \
 # One address sends everything: no rate limit within reach.  The client
 # count is over one worker's share on purpose (the accept lock may pile them
 # onto one worker): each worker may hold them all.
-CIVIC_RATELIMIT_KEY=10000000 CIVIC_RATELIMIT_ADDRESS=10000000 \
-CIVIC_RATELIMIT_PUBLIC=10000000 CIVIC_LOG=off \
-DATABASE_URL=$url CIVIC_PORT=$PORT CIVIC_DOCS_DIR=build/docs \
-    CIVIC_VAR=var/stream-bench-run tools/serve.sh >"$LOG" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-	curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break
-	kill -0 "$server_pid" 2>/dev/null || { cat "$LOG"; exit 1; }
-	sleep 0.1
-done
+bench_unlimited
+bench_serve "$PORT" var/stream-bench-run "$LOG" CIVIC_LOG=off DATABASE_URL="$url"
 
 # The probe holds a socket per client.
 ulimit -n 8192
