@@ -284,6 +284,13 @@ run tally-304 "/v1/surveys/$run_id/tallies" -H "If-None-Match: $tetag"
 status=0
 check() {
 	local name=$1 want=$2 base=${3:-healthz} ratio
+	# A rate not measured (a run too short for pgbench, say) is no
+	# ground for a ratio: a ratio over nothing must not pass.
+	if ! awk -v b="${rps[$base]:-0}" 'BEGIN { exit !(b > 0) }'; then
+		echo "FAIL $name: no rate of $base measured to compare with"
+		status=1
+		return
+	fi
 	ratio=$(awk -v a="${rps[$name]}" -v b="${rps[$base]}" \
 	    'BEGIN { printf "%.2f", a / b }')
 	if awk -v r="$ratio" -v w="$want" 'BEGIN { exit !(r >= w) }' &&
