@@ -4,7 +4,7 @@
 -- every stored and voided response, by the one counter update.
 BEGIN;
 \i tests/sql/fixtures.sql
-SELECT plan(22);
+SELECT plan(23);
 
 SELECT pg_temp.t_make_key('admin', 'admin');
 SELECT pg_temp.t_make_key('p', 'partner');
@@ -14,8 +14,15 @@ SELECT is((pg_temp.t_submit('p', 'sql-submit', 'e1', 'agree',
     '{reduce-blight,enhance-public-health}')).status, 201, 'a new response: 201');
 SELECT isnt((SELECT last_used_at FROM api_keys k JOIN t_key t USING (id) WHERE t.name = 'p'),
     NULL, 'the key''s use is recorded');
+-- The key's use recorded within the minute, a lone usual submission goes
+-- the short way (api_submit_group's one statement): neither the checks nor
+-- the store of the general way are called.  Its counters are checked below.
+SET LOCAL track_functions = 'pl';
 SELECT is((pg_temp.t_submit('p', 'sql-submit', 'e2', 'neutral',
     '{reduce-blight}')).status, 201, 'another: 201');
+SELECT is((SELECT COALESCE(sum(calls), 0) FROM pg_stat_xact_user_functions
+    WHERE funcname IN ('api_submit_check', 'api_store_responses')), 0::numeric,
+    'alone and usual, it is stored in one statement');
 
 CREATE TEMP TABLE t_first AS SELECT * FROM pg_temp.t_submit('p', 'sql-submit', 'e1', 'agree',
     '{reduce-blight,enhance-public-health}');
