@@ -110,6 +110,8 @@ const char	*api_request_id(struct http_request *);
  * callback (app.c binds it).
  */
 void		conn_accept(struct connection *);
+void		conn_balance_init(void);
+void		conn_balance_start(void);
 void		conn_response_begin(struct http_request *);
 void		conn_response_end(struct http_request *);
 size_t		conn_queued(struct connection *);

@@ -86,6 +86,7 @@ kore_parent_configure(int argc, char **argv)
 	limits_init();
 	/* Shared with the workers: mapped and opened before the fork. */
 	metrics_init();
+	conn_balance_init();
 	reqlog_open();
 	app_bind();
 	http_server_version(SERVER_HEADERS);
@@ -137,6 +138,7 @@ kore_worker_configure(void)
 {
 	stamp_init_worker();
 	metrics_worker_start();
+	conn_balance_start();
 	reqlog_worker_start();
 	if (!kore_pgsql_register(API_DB, civic_config.conninfo))
 		fatal("cannot register the database pool");

@@ -32,6 +32,18 @@
  *   starts with the next request's first byte; an idle connection is closed
  *   after http_keepalive_time by Kore's idle timer, without a 408.
  *
+ * - Balance.  Kore 4.1.0's accept lock moves to another worker only when
+ *   the one holding it is full or accepts worker_accept_threshold
+ *   connections in one go, so connections that arrive a few at a time all
+ *   land on it: wrk's 64 split 57/7 and 48/16, and the busy worker's
+ *   requests waited on one core while the other idled.  Each worker
+ *   publishes its number of connections in shared memory and keeps
+ *   worker_max_connections, which Kore checks before every accept and
+ *   before it takes the lock, at CONN_BALANCE_SLACK past the least loaded
+ *   other worker heard from within CONN_BALANCE_STALE_MS: a worker ahead
+ *   hands the lock on and accepts no more until the others catch up, and
+ *   one that is stuck (a long reload, a debugger) holds no one back.
+ *
  * How: the listener's connect callback (conn_accept, named in app.c) sets a
  * connection up as Kore would, with this file's callbacks.  Every response
  * (api.c) is queued between conn_response_begin() and conn_response_end(),
@@ -39,6 +51,8 @@
  * the response (as Kore's own streamed Python responses do), and decide
  * when to read on.
  */
+
+#include <sys/mman.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +76,26 @@ struct conn {
 	void		(*gone)(void *);	/* an event stream's end */
 	void		*gone_arg;
 };
+
+/*
+ * Balance: how far past the least loaded worker one may go, how often each
+ * worker says how many it holds, and how long a silent one still counts.
+ */
+#define CONN_BALANCE_SLACK	8
+#define CONN_BALANCE_TICK_MS	10
+#define CONN_BALANCE_STALE_MS	200
+
+/* One worker's word, in shared memory: written by it alone. */
+struct conn_load {
+	u_int32_t	n;		/* its connections */
+	u_int64_t	heard;		/* when it said so (kore_time_ms) */
+} __attribute__((aligned(64)));
+
+static struct conn_load	*conn_loads;	/* KORE_WORKER_MAX + 1 of them */
+static u_int32_t	 conn_max;	/* worker_max_connections as set */
+
+static void	conn_balance(u_int32_t);
+static void	conn_balance_tick(void *, u_int64_t);
 
 #define CONN_PAUSED		0x01	/* not read until its output is sent */
 #define CONN_DRAINED		0x02	/* ... and it has been */
@@ -91,6 +125,9 @@ static int	(*kore_body_recv)(struct netbuf *);
 void
 conn_accept(struct connection *c)
 {
+	/* Kore counts c once this returns. */
+	conn_balance(worker_active_connections + 1);
+
 	c->hdlr_extra = kore_calloc(1, sizeof(struct conn));
 	c->disconnect = conn_gone;
 	c->handle = conn_handle;
@@ -100,6 +137,73 @@ conn_accept(struct connection *c)
 		c->idle_timer.length = http_keepalive_time * 1000;
 	net_recv_queue(c, http_header_max, NETBUF_CALL_CB_ALWAYS,
 	    conn_header_recv);
+}
+
+/* Map the workers' words (the parent, before the fork). */
+void
+conn_balance_init(void)
+{
+	void	*p;
+
+	p = mmap(NULL, (KORE_WORKER_MAX + 1) * sizeof(struct conn_load),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		fatalx("conn: cannot map the workers' loads");
+	conn_loads = p;
+}
+
+/* A worker starts: it says what it holds every CONN_BALANCE_TICK_MS. */
+void
+conn_balance_start(void)
+{
+	conn_max = worker_max_connections;
+	if (conn_loads == NULL || worker_count < 2)
+		return;
+	conn_balance(worker_active_connections);
+	(void)kore_timer_add(conn_balance_tick, CONN_BALANCE_TICK_MS, NULL, 0);
+}
+
+static void
+conn_balance_tick(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+	conn_balance(worker_active_connections);
+}
+
+/*
+ * Say that this worker holds n connections, and set how many it may hold:
+ * CONN_BALANCE_SLACK past the least loaded other worker heard from lately,
+ * or all of them when no other is.
+ */
+static void
+conn_balance(u_int32_t n)
+{
+	u_int64_t	now, heard;
+	u_int32_t	least, other;
+	size_t		i;
+
+	if (conn_loads == NULL || worker == NULL || worker->id > KORE_WORKER_MAX)
+		return;
+	now = kore_time_ms();
+	__atomic_store_n(&conn_loads[worker->id].n, n, __ATOMIC_RELAXED);
+	__atomic_store_n(&conn_loads[worker->id].heard, now, __ATOMIC_RELAXED);
+
+	least = UINT32_MAX;
+	for (i = 0; i <= worker_count && i <= KORE_WORKER_MAX; i++) {
+		if (i == worker->id)
+			continue;
+		heard = __atomic_load_n(&conn_loads[i].heard, __ATOMIC_RELAXED);
+		if (heard == 0 || heard > now || now - heard > CONN_BALANCE_STALE_MS)
+			continue;
+		other = __atomic_load_n(&conn_loads[i].n, __ATOMIC_RELAXED);
+		if (other < least)
+			least = other;
+	}
+	if (least == UINT32_MAX || least + CONN_BALANCE_SLACK >= conn_max)
+		worker_max_connections = conn_max;
+	else
+		worker_max_connections = least + CONN_BALANCE_SLACK;
 }
 
 /* Bytes queued on c and not sent yet. */

@@ -4,14 +4,17 @@ accept lock gives no guarantee of which), once every worker serves the last
 write made before (partners.wait_workers_agree). conftest.py checks after
 every module that no worker died."""
 
+import collections
 import concurrent.futures
 import json
 import urllib.parse
 
+import pytest
 import requests
 
 import partners as p
 import seed_expected as seed
+import server
 import waiting
 
 CURRENT = "/v1/plans/current"
@@ -80,3 +83,45 @@ def test_etags_agree_across_connections_for_every_route(api):
         seen = set(pool.map(etags, range(16)))
     assert len(seen) == 1, seen
     assert None not in next(iter(seen))
+
+
+BALANCE_SLACK = 8        # src/conn.c: CONN_BALANCE_SLACK
+ONE_AT_A_TIME = 40
+
+
+def _held_per_worker(pids):
+    """{pid: the connections to the server that worker holds now}."""
+    inodes, owners = server._server_inodes(), server._sockets(pids)
+    held = collections.Counter(owners.get(inode) for inode in inodes.values())
+    return {pid: held[pid] for pid in pids}
+
+
+@server.needs_server_pid
+def test_connections_that_come_one_at_a_time_spread_over_the_workers():
+    """Kore's accept lock moves only when its holder accepts 16 connections
+    in one go: alone, it gave every connection that came one at a time to
+    one worker (wrk's 64 split 57/7). conn.c keeps each worker within
+    CONN_BALANCE_SLACK of the least loaded, whatever each held before."""
+    pids = server.worker_pids()
+    if len(pids) < 2:
+        pytest.skip("one worker")
+    before = _held_per_worker(pids)
+    conns = []
+    try:
+        for _ in range(ONE_AT_A_TIME):
+            conn = server._open_one()
+            r = server.WorkerConnection(conn, None).get("/healthz")   # accepted
+            assert r.status_code == 200, r
+            conns.append(conn)
+        inodes, owners = server._server_inodes(), server._sockets(pids)
+        ours = collections.Counter(owners.get(inodes.get(c.sock.getsockname()[1]))
+                                   for c in conns)
+        assert set(ours) <= pids, ours
+        after = _held_per_worker(pids)
+        # Each worker's word is at most 10 ms old (CONN_BALANCE_TICK_MS):
+        # the slack twice over is the most two of them can drift apart.
+        assert max(after.values()) - min(after.values()) <= 2 * BALANCE_SLACK, \
+            (before, after, ours)
+    finally:
+        for conn in conns:
+            conn.close()
