@@ -212,8 +212,8 @@ dbq_handle(struct http_request *req, const struct route *r,
 	q->began_ns = metrics_now_ns();
 	req->fsm_state = DBQ_ADMIT;
 	/*
-	 * A submission is stored with others (dbq_gather), once the log knows
-	 * its key; until then, alone, after the key's lookup.
+	 * A submission is stored with others (dbq_gather), after the key's
+	 * lookup when the log does not know its key yet (dbq_key_learned).
 	 */
 	if (q->item != NULL && !q->key_lookup)
 		req->fsm_state = DBQ_GATHER;
@@ -471,7 +471,10 @@ dbq_wait(struct http_request *req)
 /*
  * The key's public id came (or the lookup failed: the log shows none):
  * the request's own query goes next, on a connection taken afresh, with
- * the slot it holds.
+ * the slot it holds; a submission leaves its slot and joins the next store,
+ * as it would have with its key known (stored alone, the 32 submissions of
+ * a key new to a worker at the start of a load took as many connections,
+ * each a new backend: a p99 of 150 ms in that second).
  */
 static void
 dbq_key_learned(struct http_request *req, struct dbq *q)
@@ -486,6 +489,11 @@ dbq_key_learned(struct http_request *req, struct dbq *q)
 	dbq_cleanup(&q->sql);
 	kore_pgsql_init(&q->sql);
 	kore_pgsql_bind_request(&q->sql, req);
+	if (q->item != NULL) {
+		dbq_leave(q);
+		req->fsm_state = DBQ_GATHER;
+		return;
+	}
 	req->fsm_state = DBQ_SETUP;
 }
 
