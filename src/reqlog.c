@@ -43,6 +43,7 @@
 #define REQLOG_AGENT_MAX	512	/* bytes of a User-Agent kept */
 #define REQLOG_TICK_MS		250
 #define REQLOG_KEYS		256	/* public ids kept per worker */
+#define REQLOG_KEY_ASK_MS	5000	/* a lookup's answer awaited so long */
 #define REQLOG_UNMATCHED	"unmatched"
 
 static int		 reqlog_fd = -1;	/* -1: off */
@@ -56,6 +57,7 @@ static char		 reqlog_stamp[32];	/* YYYY-MM-DDTHH:MM:SS */
 
 static struct {
 	int		used;
+	u_int64_t	asked;		/* when a request went to look it up */
 	unsigned char	hash[APIKEY_HASH_LEN];
 	char		id[APIKEY_ID_LEN + 1];	/* "": no such key */
 } reqlog_keys[REQLOG_KEYS];
@@ -182,17 +184,32 @@ reqlog_key_slot(const unsigned char hash[APIKEY_HASH_LEN])
 	return (((size_t)hash[0] << 8 | hash[1]) % REQLOG_KEYS);
 }
 
-/* 1 when r's key is one whose public id the log does not know yet. */
+/*
+ * 1 when r's key is one whose public id the log does not know yet and no
+ * other request went to look it up within REQLOG_KEY_ASK_MS: r goes (the
+ * caller looks it up, then reqlog_key_learn()).  The others do not: their
+ * lines name the key once the answer came (a key new to a worker at the
+ * start of a load came with 32 requests at once, each looking it up on a
+ * connection of its own).
+ */
 int
 reqlog_key_unknown(const struct reqlog_req *r)
 {
-	size_t	i;
+	u_int64_t	now;
+	size_t		i;
 
 	if (reqlog_fd == -1 || !r->has_key)
 		return (0);
 	i = reqlog_key_slot(r->key_hash);
-	return (!reqlog_keys[i].used ||
-	    memcmp(reqlog_keys[i].hash, r->key_hash, APIKEY_HASH_LEN) != 0);
+	now = kore_time_ms();
+	if (memcmp(reqlog_keys[i].hash, r->key_hash, APIKEY_HASH_LEN) == 0 &&
+	    (reqlog_keys[i].used || (reqlog_keys[i].asked != 0 &&
+	    now - reqlog_keys[i].asked < REQLOG_KEY_ASK_MS)))
+		return (0);
+	memcpy(reqlog_keys[i].hash, r->key_hash, APIKEY_HASH_LEN);
+	reqlog_keys[i].used = 0;
+	reqlog_keys[i].asked = now;
+	return (1);
 }
 
 /* The key of hash has the public id id ("" or NULL: there is no such key). */
@@ -206,6 +223,7 @@ reqlog_key_learn(const unsigned char hash[APIKEY_HASH_LEN], const char *id)
 	(void)snprintf(reqlog_keys[i].id, sizeof(reqlog_keys[i].id), "%s",
 	    id != NULL && strncmp(id, "key_", 4) == 0 ? id : "");
 	reqlog_keys[i].used = 1;
+	reqlog_keys[i].asked = 0;
 }
 
 static const char *
