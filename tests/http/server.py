@@ -17,7 +17,8 @@ connections waiting at once (kore.c: kore_listener_accept); an idle worker
 on a loaded machine takes each connection as it comes, and once took all
 3,040 of a CI run. So each burst is opened while the workers are stopped
 (SIGSTOP): when they go on, the whole burst is waiting, and the holder
-passes the lock after its first 16. A worker stopped inside a blocking
+passes the lock after its first 16, or sooner once it holds 8 more than
+the other worker (src/conn.c balances the workers' connections). A worker stopped inside a blocking
 libpq call (a snapshot load) goes on through restart_syscall when let go:
 the suite does this hundreds of times, and a worker that died of it (as
 before src/app.c allowed that call) fails the module's check (conftest.py).
