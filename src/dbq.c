@@ -530,6 +530,9 @@ dbq_error(struct http_request *req)
 	 */
 	if (stale && q->retried < pgsql_conn_max + 1) {
 		q->retried++;
+		/* A lookup is sent again, not the request's own query. */
+		if (q->key_lookup == 2)
+			q->key_lookup = 1;
 		dbq_cleanup(&q->sql);
 		kore_pgsql_init(&q->sql);
 		kore_pgsql_bind_request(&q->sql, req);
