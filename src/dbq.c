@@ -217,10 +217,6 @@ dbq_handle(struct http_request *req, const struct route *r,
 	 */
 	if (q->item != NULL && !q->key_lookup)
 		req->fsm_state = DBQ_GATHER;
-	else if (q->item != NULL && dbq_items_param(q, &q->item, 1) == -1) {
-		api_error(req, PROBLEM_INTERNAL, "Out of memory.");
-		return (KORE_RESULT_OK);
-	}
 	return (dbq_resume(req));
 }
 
