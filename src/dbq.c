@@ -62,6 +62,7 @@ static void	dbq_key_learned(struct http_request *, struct dbq *);
 static u_int32_t dbq_slots(void);
 static void	dbq_gauges(void);
 static int	dbq_items_param(struct dbq *, json_t *const *, size_t);
+static int	dbq_lone_params(struct dbq *, json_t *);
 
 /* Connections kept for the snapshot watcher and the tally refreshes. */
 #define DBQ_RESERVED	2u
@@ -92,8 +93,9 @@ struct dbq_group {
 	size_t			 n;
 	PGresult		*result;
 	const char		*query;
-	char			*param;		/* the items, one array */
-	int			 param_len;
+	int			 nparams;	/* its parameters, owned */
+	char			*params[DBQ_PARAMS_MAX];
+	int			 lengths[DBQ_PARAMS_MAX];
 	int			 retried;
 	int			 error;		/* 1: refused, 2: connection lost */
 	int			 over;
@@ -183,6 +185,44 @@ dbq_items_param(struct dbq *q, json_t *const *items, size_t n)
 	    "$1::jsonb)";
 	dbq_param(q, 0, text, 0, 0);
 	free(text);
+	return (0);
+}
+
+/* An item's members, in the order of api_submit_lone's parameters. */
+static const char *const dbq_lone_members[] = {
+	"key", "survey", "external_id", "answers", "submitted_at", "channel",
+	"hash", "idem", "errors", "values"
+};
+
+/*
+ * The query of a submission alone (item, borrowed) in q: api_submit_lone
+ * with its members one by one (what a store carries at low load: neither
+ * the array nor the table of a group to take apart, a lone client's
+ * latency).  A member that is no string, object or array is NULL.  0, or
+ * -1 when memory ran out.
+ */
+static int
+dbq_lone_params(struct dbq *q, json_t *item)
+{
+	json_t		*v;
+	char		*text;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(dbq_lone_members) /
+	    sizeof(dbq_lone_members[0]); i++) {
+		v = json_object_get(item, dbq_lone_members[i]);
+		if (json_is_string(v)) {
+			dbq_param(q, (int)i, json_string_value(v), 0, 0);
+		} else if (json_is_object(v) || json_is_array(v)) {
+			if ((text = json_dumps(v, JSON_COMPACT)) == NULL)
+				return (-1);
+			dbq_param(q, (int)i, text, 0, 0);
+			free(text);
+		} else
+			dbq_param(q, (int)i, NULL, 0, 0);
+	}
+	q->query = "SELECT status, body, location FROM api_submit_lone($1, "
+	    "$2, $3, $4::jsonb, $5, $6, $7, $8, $9::jsonb, $10::jsonb)";
 	return (0);
 }
 
@@ -664,6 +704,7 @@ dbq_group_send(struct dbq_group *g)
 	struct dbq	 one;
 	json_t		*items[DBQ_GROUP_MAX];
 	size_t		 i, n;
+	int		 rc;
 
 	/* Members gone before a retry leave no hole in the array. */
 	for (i = n = 0; i < g->n; i++) {
@@ -682,15 +723,20 @@ dbq_group_send(struct dbq_group *g)
 		return;
 	}
 	memset(&one, 0, sizeof(one));
-	if (dbq_items_param(&one, items, n) == -1) {
+	rc = n == 1 ? dbq_lone_params(&one, items[0]) :
+	    dbq_items_param(&one, items, n);
+	/* The parameters, kept until the store ends. */
+	g->query = one.query;
+	g->nparams = one.nparams;
+	for (i = 0; i < DBQ_PARAMS_MAX; i++) {
+		g->params[i] = one.owned[i];
+		g->lengths[i] = one.lengths[i];
+	}
+	if (rc == -1) {
 		g->error = 1;
 		dbq_group_end(g);
 		return;
 	}
-	/* The one parameter, kept until the store ends. */
-	g->query = one.query;
-	g->param = one.owned[0];
-	g->param_len = one.lengths[0];
 	dbq_group_query(g);
 }
 
@@ -702,8 +748,9 @@ dbq_group_send(struct dbq_group *g)
 static void
 dbq_group_query(struct dbq_group *g)
 {
-	const char	*values[1];
-	int		 lengths[1], formats[1];
+	const char	*values[DBQ_PARAMS_MAX];
+	int		 formats[DBQ_PARAMS_MAX];
+	int		 i;
 
 	if (!kore_pgsql_setup(&g->sql, API_DB, KORE_PGSQL_ASYNC)) {
 		if (g->sql.state == KORE_PGSQL_STATE_INIT && g->sql.conn == NULL)
@@ -715,11 +762,12 @@ dbq_group_query(struct dbq_group *g)
 		g->error = 2;
 		g->retried = pgsql_conn_max + 1;
 	} else {
-		values[0] = g->param;
-		lengths[0] = g->param_len;
-		formats[0] = 0;
-		if (kore_pgsql_query_param_fields(&g->sql, g->query, 0, 1,
-		    values, lengths, formats))
+		for (i = 0; i < g->nparams; i++) {
+			values[i] = g->params[i];
+			formats[i] = 0;
+		}
+		if (kore_pgsql_query_param_fields(&g->sql, g->query, 0,
+		    g->nparams, values, g->lengths, formats))
 			return;
 		kore_pgsql_logerror(&g->sql);
 		g->error = 2;
@@ -880,13 +928,15 @@ static void
 dbq_group_reap(void)
 {
 	struct dbq_group	*g;
+	int			 i;
 
 	while ((g = TAILQ_FIRST(&dbq_ended)) != NULL) {
 		TAILQ_REMOVE(&dbq_ended, g, list);
 		dbq_cleanup(&g->sql);
 		if (g->result != NULL)
 			PQclear(g->result);
-		kore_free(g->param);
+		for (i = 0; i < DBQ_PARAMS_MAX; i++)
+			kore_free(g->params[i]);
 		kore_free(g);
 	}
 }

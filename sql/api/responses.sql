@@ -607,79 +607,7 @@ DECLARE
 	c		record;
 	r		record;
 	i		integer;
-	lone		jsonb := p_items->0;
-	fs		integer;
-	fb		text;
-	fl		text;
 BEGIN
-	-- A lone usual submission (no Idempotency-Key, no fault found), what
-	-- a store carries at low load: the checks of api_submit_check, the
-	-- store of api_store_responses and its counters in one statement, as
-	-- before group commit (a lone client's latency).  No row (no such key
-	-- or survey, not allowed, closed, the key's use to record, an objective
-	-- unknown or archived, its external_id stored before): the general way
-	-- below, which answers each of those.
-	IF n = 1 AND lone->>'idem' IS NULL
-	    AND jsonb_typeof(lone->'errors') IS DISTINCT FROM 'array' THEN
-		BEGIN
-			WITH k AS (
-				SELECT k.key_id, k.partner, k.survey_id
-				FROM api_submitter(decode(lone->>'key', 'hex'),
-				    lone->>'survey') AS k
-				WHERE k.allowed AND k.open
-				AND k.last_used_at >= now() - interval '1 minute'
-				AND NOT EXISTS (SELECT 1 FROM
-				    api_inactive_objectives(k.plan_id,
-				    lone->'values'))
-			), r AS (
-				INSERT INTO responses (survey_id, key_id,
-				    external_id, body_hash, answers,
-				    submitted_at, channel)
-				SELECT k.survey_id, k.key_id,
-				    lone->>'external_id',
-				    decode(lone->>'hash', 'hex'),
-				    lone->'answers',
-				    (lone->>'submitted_at')::timestamptz,
-				    lone->>'channel'
-				FROM k
-				ON CONFLICT ON CONSTRAINT
-				    responses_survey_id_key_id_external_id_key
-				DO NOTHING
-				RETURNING *
-			), v AS (
-				SELECT v.question, v.value
-				FROM jsonb_to_recordset(lone->'values')
-				    AS v (question text, value text)
-			), a AS (
-				INSERT INTO response_answers (response_id,
-				    question, value)
-				SELECT r.id, v.question, v.value FROM r, v
-			), t AS (
-				SELECT api_tally_count(r.survey_id, 1,
-				    array_fill(r.id, ARRAY[(SELECT count(*)
-				    FROM v)::integer]),
-				    (SELECT array_agg(v.question) FROM v),
-				    (SELECT array_agg(v.value) FROM v))
-				FROM r
-			)
-			SELECT 201, api_response_json(ROW(r.*)::responses,
-			    lone->>'survey', k.partner)::text,
-			    '/v1/surveys/' || (lone->>'survey') ||
-			    '/responses/' || r.public_id
-			INTO fs, fb, fl
-			FROM r, k, (SELECT count(*) FROM t) AS counted;
-			IF fs IS NOT NULL THEN
-				RETURN QUERY SELECT fs, fb, fl;
-				RETURN;
-			END IF;
-		EXCEPTION WHEN data_exception OR integrity_constraint_violation
-		    THEN
-			-- A value the database refuses: rolled back, and the
-			-- general way answers it (a 500 of its own).
-			NULL;
-		END;
-	END IF;
-
 	FOR c IN SELECT k.key, k.survey, ch.* FROM (SELECT DISTINCT
 	    x->>'key' AS key, x->>'survey' AS survey
 	    FROM jsonb_array_elements(p_items) AS x) AS k,
@@ -765,5 +693,90 @@ BEGIN
 	FROM unnest(v_status, v_body, v_location) WITH ORDINALITY
 	    AS u (s, b, l, o)
 	ORDER BY u.o;
+END
+$$;
+
+/*
+ * A submission alone, what a store carries at low load (dbq.c), its
+ * members as parameters: p_key and p_hash in hex, p_submitted_at in UTC or
+ * NULL, p_errors NULL or the faults found.  The usual one (no
+ * Idempotency-Key, no fault) in one statement: the checks of
+ * api_submit_check, the store of api_store_responses and its counters, as
+ * before group commit (neither an array nor a table to take apart: a lone
+ * client's latency).  Anything else (no such key or survey, not allowed,
+ * closed, the key's use to record, an objective unknown or archived, its
+ * external_id stored before, a value the database refuses) goes the
+ * general way, a group of one (api_submit_group), which answers it.
+ */
+CREATE FUNCTION api_submit_lone(p_key text, p_survey text,
+    p_external_id text, p_answers jsonb, p_submitted_at text, p_channel text,
+    p_hash text, p_idem text, p_errors jsonb, p_values jsonb)
+RETURNS api_result
+LANGUAGE plpgsql AS $$
+DECLARE
+	res		api_result;
+BEGIN
+	IF p_idem IS NULL AND p_errors IS NULL THEN
+		BEGIN
+			WITH k AS (
+				SELECT k.key_id, k.partner, k.survey_id
+				FROM api_submitter(decode(p_key, 'hex'),
+				    p_survey) AS k
+				WHERE k.allowed AND k.open
+				AND k.last_used_at >= now() - interval '1 minute'
+				AND NOT EXISTS (SELECT 1 FROM
+				    api_inactive_objectives(k.plan_id,
+				    p_values))
+			), r AS (
+				INSERT INTO responses (survey_id, key_id,
+				    external_id, body_hash, answers,
+				    submitted_at, channel)
+				SELECT k.survey_id, k.key_id, p_external_id,
+				    decode(p_hash, 'hex'), p_answers,
+				    p_submitted_at::timestamptz, p_channel
+				FROM k
+				ON CONFLICT ON CONSTRAINT
+				    responses_survey_id_key_id_external_id_key
+				DO NOTHING
+				RETURNING *
+			), v AS (
+				SELECT v.question, v.value
+				FROM jsonb_to_recordset(p_values)
+				    AS v (question text, value text)
+			), a AS (
+				INSERT INTO response_answers (response_id,
+				    question, value)
+				SELECT r.id, v.question, v.value FROM r, v
+			), t AS (
+				SELECT api_tally_count(r.survey_id, 1,
+				    array_fill(r.id, ARRAY[(SELECT count(*)
+				    FROM v)::integer]),
+				    (SELECT array_agg(v.question) FROM v),
+				    (SELECT array_agg(v.value) FROM v))
+				FROM r
+			)
+			SELECT 201, api_response_json(ROW(r.*)::responses,
+			    p_survey, k.partner)::text,
+			    '/v1/surveys/' || p_survey || '/responses/' ||
+			    r.public_id
+			INTO res
+			FROM r, k, (SELECT count(*) FROM t) AS counted;
+			IF res.status IS NOT NULL THEN
+				RETURN res;
+			END IF;
+		EXCEPTION WHEN data_exception OR integrity_constraint_violation
+		    THEN
+			-- Rolled back: the general way answers it.
+			NULL;
+		END;
+	END IF;
+
+	SELECT g.status, g.body, g.location INTO res
+	FROM api_submit_group(jsonb_build_array(jsonb_build_object(
+	    'key', p_key, 'survey', p_survey, 'external_id', p_external_id,
+	    'answers', p_answers, 'submitted_at', p_submitted_at,
+	    'channel', p_channel, 'hash', p_hash, 'idem', p_idem,
+	    'errors', p_errors, 'values', p_values))) AS g;
+	RETURN res;
 END
 $$;

@@ -65,14 +65,25 @@ LANGUAGE sql AS $$
 		'[]'::jsonb))
 $$;
 
--- The same submission alone: a group of one.
+-- An item alone, as a store of one sends it (dbq.c): api_submit_lone, its
+-- members one by one, a JSON null as NULL.
+CREATE FUNCTION pg_temp.t_lone(p_item jsonb) RETURNS api_result
+LANGUAGE sql AS $$
+	SELECT l.status, l.body, l.location FROM api_submit_lone(
+	    p_item->>'key', p_item->>'survey', p_item->>'external_id',
+	    NULLIF(p_item->'answers', 'null'), p_item->>'submitted_at',
+	    p_item->>'channel', p_item->>'hash', p_item->>'idem',
+	    NULLIF(p_item->'errors', 'null'), NULLIF(p_item->'values', 'null'))
+	    AS l
+$$;
+
+-- The same submission alone.
 CREATE FUNCTION pg_temp.t_submit(p_key text, p_survey text, p_external text,
     p_agree text, p_top text[], p_idem text DEFAULT NULL)
 RETURNS api_result
 LANGUAGE sql AS $$
-	SELECT g.status, g.body, g.location FROM api_submit_group(
-	    jsonb_build_array(pg_temp.t_item(p_key, p_survey, p_external,
-	    p_agree, p_top, p_idem))) AS g
+	SELECT pg_temp.t_lone(pg_temp.t_item(p_key, p_survey, p_external,
+	    p_agree, p_top, p_idem))
 $$;
 
 -- The counted total of a survey's counters: accepted less voided.

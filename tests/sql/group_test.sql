@@ -108,7 +108,7 @@ DECLARE
 BEGIN
 	FOR t IN SELECT * FROM t_items ORDER BY o LOOP
 		INSERT INTO t_alone SELECT t.o, g.* FROM
-		    api_submit_group(jsonb_build_array(t.item)) AS g;
+		    pg_temp.t_lone(t.item) AS g;
 	END LOOP;
 END
 $$;

@@ -15,13 +15,15 @@ SELECT is((pg_temp.t_submit('p', 'sql-submit', 'e1', 'agree',
 SELECT isnt((SELECT last_used_at FROM api_keys k JOIN t_key t USING (id) WHERE t.name = 'p'),
     NULL, 'the key''s use is recorded');
 -- The key's use recorded within the minute, a lone usual submission goes
--- the short way (api_submit_group's one statement): neither the checks nor
--- the store of the general way are called.  Its counters are checked below.
+-- the short way (api_submit_lone's one statement): neither the group nor
+-- the checks and the store of the general way are called.  Its counters are
+-- checked below.
 SET LOCAL track_functions = 'pl';
 SELECT is((pg_temp.t_submit('p', 'sql-submit', 'e2', 'neutral',
     '{reduce-blight}')).status, 201, 'another: 201');
 SELECT is((SELECT COALESCE(sum(calls), 0) FROM pg_stat_xact_user_functions
-    WHERE funcname IN ('api_submit_check', 'api_store_responses')), 0::numeric,
+    WHERE funcname IN ('api_submit_group', 'api_submit_check',
+    'api_store_responses')), 0::numeric,
     'alone and usual, it is stored in one statement');
 
 CREATE TEMP TABLE t_first AS SELECT * FROM pg_temp.t_submit('p', 'sql-submit', 'e1', 'agree',
