@@ -536,7 +536,8 @@ def case_proxy(setup, db, nginx, instances):
     assert r2.headers["X-Request-Id"] == "mine-1.2:3"
     r3 = requests.get(nginx.url("/v1/plans/current"), headers={"X-Request-Id": "bad id!"},
                       timeout=30)
-    assert r3.headers["X-Request-Id"] != "bad id!" and len(r3.headers["X-Request-Id"]) == 32
+    own = r3.headers["X-Request-Id"]
+    assert own != "bad id!" and re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", own), own
     nginx.proc.send_signal(__import__("signal").SIGUSR1)   # reopen: flushes the buffer
     logged = poll("access log line", lambda: [e for e in nginx.access_log()
                                               if e.get("request_id") == rid], limit=30)
@@ -587,6 +588,16 @@ def case_proxy(setup, db, nginx, instances):
                               keyed.headers.get("X-Cache"), stream.headers.get("X-Cache")))
     assert again.status_code == 304
     assert keyed.status_code == 200 and keyed.headers.get("X-Cache") == "BYPASS"
+    # nginx's own id: $request_id when an instance answers (passed to it as
+    # X-Request-Id), its serial of the request when its cache does.
+    assert re.fullmatch(r"[0-9a-f]{32}", keyed.headers["X-Request-Id"]), keyed.headers
+    def own_hit():
+        h = requests.get(nginx.url(path), timeout=30)
+        return h if h.headers.get("X-Cache") == "HIT" else None
+    h = poll("a hit with nginx's own id", own_hit)
+    figure("nginx's own request id", "%s passed on, %s for a hit"
+           % (keyed.headers["X-Request-Id"], h.headers["X-Request-Id"]))
+    assert re.fullmatch(r"n[0-9]+\.[0-9]{3}-[0-9]+-[0-9]+-[0-9]+", h.headers["X-Request-Id"]), h.headers
     assert stream.status_code == 200 and stream.headers.get("X-Cache") == "BYPASS", stream.headers
 
     r = requests.get(nginx.tls_url("/v1/plans/current"), verify=nginx.cert, timeout=30)
