@@ -54,7 +54,12 @@ fi
 make -C "$WT" build docs-assets >var/lone-before-build.log 2>&1 ||
     { tail -20 var/lone-before-build.log; exit 1; }
 
-for s in now before; do
+# LONE_FIRST=before starts the earlier commit's side first (its cluster,
+# then its server): which side starts first may get the better placement
+# on the cores.
+starts="now before"
+[ "${LONE_FIRST:-now}" = before ] && starts="before now"
+for s in $starts; do
 	(
 	cd "${dir[$s]}" || exit 1
 	[ -d var/lone-pg ] && tools/pg.sh stop var/lone-pg
@@ -86,8 +91,9 @@ for s in now before; do
 	    build/civic-admin create-key --name "${run[$s]} admin" \
 	    --role admin 2>/dev/null) || { echo "lone: no admin key ($s)"; exit 1; }
 	curl -fsS -H "Authorization: Bearer $admin" \
-	    -H "Content-Type: application/json" -o /dev/null -d '{"id":"'"${run[$s]}"'",
-	    "plan":"independence-2021","title":"A lone client",
+	    -H "Content-Type: application/json" -o /dev/null \
+	    -d '{"id":"'"${run[$s]}"'", "plan":"independence-2021",
+	    "title":"A lone client",
 	    "opens_at":"2000-01-01T00:00:00Z","closes_at":"2999-01-01T00:00:00Z",
 	    "status":"open","results_visibility":"public","questions":[
 	    {"id":"right-plan","prompt":"Right plan?","type":"agreement"},

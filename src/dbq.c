@@ -609,8 +609,9 @@ dbq_cleanup(struct kore_pgsql *sql)
  * than DBQ_GROUPS stores run, the next store takes every submission
  * waiting (up to DBQ_GROUP_MAX) and writes them with one call of
  * api_submit_group, in one transaction, which answers one row per item,
- * each what the item would get alone.  No timer: a submission that finds a
- * store free goes at once (alone, when it is alone), and a group forms
+ * each what the item would get alone (a store of one calls api_submit_lone
+ * with the item's members: dbq_lone_params).  No timer: a submission that
+ * finds a store free goes at once (alone, when it is alone), and a group forms
  * only from what came while the stores ran.  Each request gets its own row
  * (a one-row result, so finish() is the one of a lone query) once the
  * whole call is over: the transaction has committed.
