@@ -27,18 +27,19 @@ ROUNDS=${LONE_ROUNDS:-16}
 DURATION=${LONE_DURATION:-4s}
 SLACK=${LONE_SLACK:-1.05}
 WT=var/lone-before
-declare -A dir port pgport url partner run pids
+declare -A dir port pgport url partner run
 dir[now]=$PWD dir[before]=$PWD/$WT
 port[now]=${LONE_PORT:-8893} port[before]=$((${LONE_PORT:-8893} + 1))
 pgport[now]=${LONE_PG_PORT:-5443} pgport[before]=$((${LONE_PG_PORT:-5443} + 1))
 
+. bench/serve.sh
+bench_unlimited
+top=$PWD
+
 cleanup() {
 	local s
+	bench_stop
 	for s in now before; do
-		if [ -n "${pids[$s]:-}" ] && kill -0 "${pids[$s]}" 2>/dev/null; then
-			kill -TERM "${pids[$s]}"
-			wait "${pids[$s]}" 2>/dev/null
-		fi
 		[ -d "${dir[$s]}/var/lone-pg" ] &&
 		    (cd "${dir[$s]}" && tools/pg.sh stop var/lone-pg)
 	done
@@ -71,23 +72,12 @@ up() {
 		) || return 1
 		url[$s]=$(cd "${dir[$s]}" && RUN_PG_DIR=var/lone-pg \
 		    RUN_PG_PORT=${pgport[$s]} tools/db.sh url)
-		(
-		cd "${dir[$s]}" || exit 1
-		exec env CIVIC_RATELIMIT_KEY=10000000 \
-		    CIVIC_RATELIMIT_ADDRESS=10000000 \
-		    CIVIC_RATELIMIT_PUBLIC=10000000 DATABASE_URL="${url[$s]}" \
-		    CIVIC_PORT="${port[$s]}" CIVIC_DOCS_DIR=build/docs \
-		    CIVIC_VAR=var/lone-run CIVIC_LOG=off tools/serve.sh
-		) >"var/lone-$s-server.log" 2>&1 &
-		pids[$s]=$!
-		for _ in $(seq 1 100); do
-			curl -fsS -o /dev/null \
-			    "http://127.0.0.1:${port[$s]}/healthz" 2>/dev/null &&
-			    break
-			kill -0 "${pids[$s]}" 2>/dev/null ||
-			    { cat "var/lone-$s-server.log"; return 1; }
-			sleep 0.1
-		done
+		# Its server, from its own checkout.
+		cd "${dir[$s]}" || return 1
+		bench_serve "${port[$s]}" var/lone-run \
+		    "$top/var/lone-$s-server.log" DATABASE_URL="${url[$s]}" \
+		    CIVIC_LOG=off
+		cd "$top" || return 1
 
 		# A survey and a partner key of this run's own, made over the API.
 		run[$s]=lone$s$(date +%s)
@@ -97,14 +87,8 @@ up() {
 		    { echo "lone: no admin key ($s)"; return 1; }
 		curl -fsS -H "Authorization: Bearer $admin" \
 		    -H "Content-Type: application/json" -o /dev/null \
-		    -d '{"id":"'"${run[$s]}"'", "plan":"independence-2021",
-		    "title":"A lone client",
-		    "opens_at":"2000-01-01T00:00:00Z",
-		    "closes_at":"2999-01-01T00:00:00Z",
-		    "status":"open","results_visibility":"public","questions":[
-		    {"id":"right-plan","prompt":"Right plan?","type":"agreement"},
-		    {"id":"top-priorities","prompt":"Top three?","type":"objectives",
-		    "min":1,"max":3}]}' "http://127.0.0.1:${port[$s]}/v1/surveys" ||
+		    -d "$(bench_survey_body "${run[$s]}")" \
+		    "http://127.0.0.1:${port[$s]}/v1/surveys" ||
 		    { echo "lone: no survey ($s)"; return 1; }
 		partner[$s]=$(curl -fsS -H "Authorization: Bearer $admin" \
 		    -H "Content-Type: application/json" \
@@ -116,12 +100,6 @@ up() {
 	done
 }
 
-# down: both servers and clusters stopped.
-down() {
-	cleanup
-	unset 'pids[now]' 'pids[before]'
-}
-
 echo "a lone client: $(git rev-parse --short HEAD) (now) against" \
     "$(git rev-parse --short "$BEFORE") (before), $ROUNDS rounds of $DURATION"
 results=var/lone-results.txt
@@ -131,7 +109,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		up now before || exit 1
 		echo "started: now, then before"
 	elif [ "$r" = $((ROUNDS / 2 + 1)) ]; then
-		down
+		cleanup
 		up before now || exit 1
 		echo "started again: before, then now"
 	fi

@@ -118,18 +118,9 @@ api() {
 	curl -fsS -H "Authorization: Bearer $admin" \
 	    -H "Content-Type: application/json" "$@"
 }
-survey_body() {
-	cat <<JSON
-{"id":"$1","plan":"independence-2021","title":"Benchmark $1",
- "opens_at":"2000-01-01T00:00:00Z","closes_at":"2999-01-01T00:00:00Z",
- "status":"open","results_visibility":"public",
- "questions":[{"id":"right-plan","prompt":"Right plan?","type":"agreement"},
-  {"id":"top-priorities","prompt":"Top three?","type":"objectives","min":1,"max":3}]}
-JSON
-}
-api -X POST -d "$(survey_body "$run_id")" "$BASE/v1/surveys" >/dev/null ||
+api -X POST -d "$(bench_survey_body "$run_id")" "$BASE/v1/surveys" >/dev/null ||
     { echo "bench: cannot create the survey"; exit 1; }
-api -X POST -d "$(survey_body "$run_id-pg")" "$BASE/v1/surveys" >/dev/null ||
+api -X POST -d "$(bench_survey_body "$run_id-pg")" "$BASE/v1/surveys" >/dev/null ||
     { echo "bench: cannot create the pgbench survey"; exit 1; }
 partner=$(api -X POST -d '{"name":"'"$run_id"' partner","role":"partner"}' \
     "$BASE/v1/keys" | sed -n 's/.*"key":"\([^"]*\)".*/\1/p')

@@ -10,6 +10,9 @@
 #					too; back once /healthz answers (the
 #					log, and exit 1, if it dies first)
 #   bench_stop				stop every one started
+#   bench_survey_body ID			the body of an open survey ID with
+#					public results: an agreement question
+#					and up to three objectives
 
 bench_pids=()
 
@@ -43,4 +46,14 @@ bench_stop() {
 		fi
 	done
 	bench_pids=()
+}
+
+bench_survey_body() {
+	cat <<JSON
+{"id":"$1","plan":"independence-2021","title":"Benchmark $1",
+ "opens_at":"2000-01-01T00:00:00Z","closes_at":"2999-01-01T00:00:00Z",
+ "status":"open","results_visibility":"public",
+ "questions":[{"id":"right-plan","prompt":"Right plan?","type":"agreement"},
+  {"id":"top-priorities","prompt":"Top three?","type":"objectives","min":1,"max":3}]}
+JSON
 }
