@@ -43,11 +43,7 @@ $$;
  * connection, each row once, in a fixed order (no deadlocks between
  * submissions): a worker's gathered submissions add to each counter once.
  * PL/pgSQL, not SQL, so that the plan is made once per connection rather
- * than at every call.  One response (a lone submission, a void) needs no
- * grouping: answers_check() lets no value be chosen twice, so each of its
- * rows comes once.  The grouping cost a lone submission 30 to 50 us
- * (pgbench, one client, eight interleaved rounds: 0.82 against 0.87 ms a
- * call).
+ * than at every call.
  */
 CREATE FUNCTION api_tally_count(p_survey bigint, p_responses integer,
     p_ids bigint[], p_questions text[], p_values text[],
@@ -55,31 +51,6 @@ CREATE FUNCTION api_tally_count(p_survey bigint, p_responses integer,
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-	IF p_responses = 1 THEN
-		INSERT INTO tally_counters AS t (survey_id, question, bucket,
-		    shard, n)
-		SELECT p_survey, c.question, c.bucket, pg_backend_pid() % 64,
-		    c.n
-		FROM (
-			SELECT '' AS question, CASE WHEN p_delta > 0 THEN
-			    'accepted' ELSE 'voided' END AS bucket, 1 AS n
-			UNION ALL
-			SELECT u.question, u.value, p_delta
-			FROM unnest(p_questions, p_values) AS u (question, value)
-			UNION ALL
-			SELECT DISTINCT u.question, '~answered', p_delta
-			FROM unnest(p_questions) AS u (question)
-			JOIN survey_questions q ON q.survey_id = p_survey
-			AND q.qid = u.question
-			AND q.type IN ('objectives', 'choices')
-		) c
-		WHERE c.question IS NOT NULL
-		ORDER BY c.question, c.bucket
-		ON CONFLICT (survey_id, question, bucket, shard)
-		DO UPDATE SET n = t.n + EXCLUDED.n;
-		RETURN;
-	END IF;
-
 	INSERT INTO tally_counters AS t (survey_id, question, bucket, shard, n)
 	SELECT p_survey, c.question, c.bucket, pg_backend_pid() % 64, sum(c.n)
 	FROM (
